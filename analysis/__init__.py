@@ -1,0 +1,1 @@
+"""Analysis layer: indicators, statistics, plots and reports (see the issues)."""

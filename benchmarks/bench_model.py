@@ -1,0 +1,149 @@
+"""Model speed and memory, measured in one run.
+
+Measures steps per second at 1k, 10k and 100k firms (all agent types, data collection on),
+the growth exponent of step time against firm count, peak memory at 100k firms, memory per
+firm, and the ratio of Mesa's own BoltzmannWealth example at 10k agents to our step time at
+10k firms. Each size runs in its own subprocess so that peak memory (max RSS) is its own.
+
+    .venv/bin/python benchmarks/bench_model.py [--steps N] [--quick]
+
+Prints a table and, last, one JSON line with every figure.
+Targets (issue 2): ratio >= 5, exponent <= 1.1, peak memory at 100k firms < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SIZES = (1_000, 10_000, 100_000)
+WARMUP = 3
+
+
+def _measure_ours(firms: int, steps: int) -> dict:
+    import resource
+
+    from smartspec import EcosystemModel
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    model = EcosystemModel(
+        "emerging",
+        rng=1,
+        **{
+            "regions.0.firms": firms,
+            "regions.0.universities": max(1, firms // 1000),
+            "regions.0.citizen_groups": max(8, 8 * firms // 1000),
+        },
+    )
+    model.run_for(WARMUP)
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - start)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "firms": firms,
+        "live_firms": model.firms.count,
+        "step_seconds": float(np.median(times)),
+        "peak_rss_mb": peak_kib / 1024,
+        "baseline_rss_mb": before / 1024,
+    }
+
+
+def _measure_boltzmann(agents: int, steps: int) -> dict:
+    from mesa.examples.basic.boltzmann_wealth_model.model import (
+        BoltzmannScenario,
+        BoltzmannWealth,
+    )
+
+    model = BoltzmannWealth(scenario=BoltzmannScenario(n=agents, width=100, height=100, rng=1))
+    for _ in range(WARMUP):
+        model.step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - start)
+    return {"agents": agents, "step_seconds": float(np.median(times))}
+
+
+def _child(kind: str, size: int, steps: int) -> dict:
+    """Run one measurement in a fresh interpreter and return its JSON result."""
+    code = (
+        "import json, sys; sys.path.insert(0, %r); import bench_model as b; "
+        "print(json.dumps(b._measure_%s(%d, %d)))" % (sys.path[0], kind, size, steps)
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per size (median)")
+    parser.add_argument("--quick", action="store_true", help="skip 100k firms")
+    args = parser.parse_args()
+
+    sizes = SIZES[:2] if args.quick else SIZES
+    ours = [
+        _child("ours", size, max(5, args.steps if size < 100_000 else args.steps // 2))
+        for size in sizes
+    ]
+    boltzmann = _child("boltzmann", 10_000, args.steps)
+
+    exponent = float(
+        np.polyfit(
+            np.log([r["firms"] for r in ours]), np.log([r["step_seconds"] for r in ours]), 1
+        )[0]
+    )
+    at_10k = next(r for r in ours if r["firms"] == 10_000)
+    ratio = boltzmann["step_seconds"] / at_10k["step_seconds"]
+    largest = ours[-1]
+    smallest = ours[0]
+    per_firm_kb = (
+        (largest["peak_rss_mb"] - smallest["peak_rss_mb"])
+        * 1024
+        / (largest["firms"] - smallest["firms"])
+    )
+
+    print(f"{'firms':>8} {'live':>8} {'ms/step':>9} {'steps/s':>9} {'peak RSS MB':>12}")
+    for row in ours:
+        print(
+            f"{row['firms']:>8} {row['live_firms']:>8} {row['step_seconds'] * 1e3:>9.2f} "
+            f"{1 / row['step_seconds']:>9.1f} {row['peak_rss_mb']:>12.1f}"
+        )
+    print(f"Mesa BoltzmannWealth, 10k agents: {boltzmann['step_seconds'] * 1e3:.2f} ms/step")
+    print(f"speed ratio at 10k (Boltzmann / ours): {ratio:.2f}x   (target >= 5)")
+    print(f"growth exponent of step time:          {exponent:.3f}   (target <= 1.1)")
+    print(
+        f"peak memory at {largest['firms']} firms:       {largest['peak_rss_mb']:.0f} MB"
+        f"   (target < 1024)"
+    )
+    print(f"memory per firm (marginal):            {per_firm_kb:.2f} KB")
+    result = {
+        "steps_per_second": {str(r["firms"]): 1 / r["step_seconds"] for r in ours},
+        "ms_per_step": {str(r["firms"]): r["step_seconds"] * 1e3 for r in ours},
+        "boltzmann_ms_per_step_10k": boltzmann["step_seconds"] * 1e3,
+        "speed_ratio_vs_boltzmann_10k": ratio,
+        "growth_exponent": exponent,
+        "peak_rss_mb_largest": largest["peak_rss_mb"],
+        "largest_firms": largest["firms"],
+        "memory_per_firm_kb": per_firm_kb,
+        "targets_met": {
+            "ratio>=5": ratio >= 5,
+            "exponent<=1.1": exponent <= 1.1,
+            "peak<1GB": largest["peak_rss_mb"] < 1024,
+        },
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

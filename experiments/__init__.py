@@ -1,0 +1,1 @@
+"""Experiments layer: replications, sweeps and sensitivity designs (see the issues)."""

@@ -1,0 +1,468 @@
+"""Firms: knowledge (SKIN-like kene), R&D, learning, partnering, innovation, growth and exit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from .population import Population
+from .vector import gumbel_argmax, sum_rows
+
+if TYPE_CHECKING:
+    from .model import EcosystemModel
+
+__all__ = ["Firm", "Firms", "FIRM"]
+
+FIRM = 0
+NEVER = -10_000
+
+
+class Firm(mesa.Agent):
+    """A firm. Its state is one row of :class:`Firms`; these properties read that row.
+
+    Behaviour runs vectorised for all firms at once in :meth:`Firms.step`, whose verbs are
+    documented in docs/ODD.md §7.1.
+    """
+
+    @property
+    def _row(self) -> int:
+        return int(self.model.nodes.slot[self.unique_id])
+
+    def _get(self, name: str) -> Any:
+        return getattr(self.model.firms, name)[self._row]
+
+    @property
+    def region(self) -> int:
+        return int(self._get("region"))
+
+    @property
+    def knowledge(self) -> np.ndarray:
+        return self._get("knowledge").copy()
+
+    @property
+    def portfolio(self) -> list[str]:
+        names = self.model.knowledge.names
+        return [names[d] for d in np.flatnonzero(self._get("portfolio"))]
+
+    @property
+    def employees(self) -> float:
+        return float(self._get("employees"))
+
+    @property
+    def capital(self) -> float:
+        return float(self._get("capital"))
+
+    @property
+    def absorptive_capacity(self) -> float:
+        return float(self._get("absorptive"))
+
+    @property
+    def rd_spend(self) -> float:
+        return float(self._get("rd_spend"))
+
+    @property
+    def innovations(self) -> int:
+        return int(self._get("innovations"))
+
+
+class Firms(Population):
+    """All firms of the model as arrays (one row per firm)."""
+
+    kind = FIRM
+    fields = {
+        "region": ((), np.int32),
+        # float32 halves memory traffic of the (firms x domains) passes that dominate a step
+        "knowledge": (("K",), np.float32),
+        "portfolio": (("K",), bool),
+        "core": ((), np.int32),
+        "absorptive": ((), np.float64),
+        "absorptive_base": ((), np.float64),
+        "employees": ((), np.float64),
+        "capital": ((), np.float64),
+        "efficiency": ((), np.float64),
+        "rd_intensity": ((), np.float64),
+        "rd_spend": ((), np.float64),
+        "grant": ((), np.float64),
+        "markup": ((), np.float64),
+        "revenue": ((), np.float64),
+        "profit": ((), np.float64),
+        "loss_streak": ((), np.int32),
+        "innovations": ((), np.int64),
+        "last_innovation": ((), np.int64),
+        "innovated": ((), bool),
+        "innovation_domain": ((), np.int32),
+        "age": ((), np.int64),
+        "progressive": ((), bool),
+    }
+
+    model: EcosystemModel
+
+    # ----------------------------------------------------------------- creation
+    def found(
+        self,
+        region: int,
+        count: int,
+        core: np.ndarray,
+        knowledge_in_core: np.ndarray,
+        employees: np.ndarray,
+        inherited: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Create ``count`` firms in one region with given core domains and knowledge."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        model = self.model
+        rng = model.rng
+        spec = model.scenario.regions[region]
+        knowledge = np.zeros((count, self.domains))
+        if inherited is not None:
+            knowledge += inherited
+        knowledge[np.arange(count), core] = np.maximum(
+            knowledge[np.arange(count), core], knowledge_in_core
+        )
+        portfolio = np.zeros((count, self.domains), dtype=bool)
+        portfolio[np.arange(count), core] = True
+        absorptive = np.clip(
+            rng.beta(4.0, 4.0 * (1 - spec.absorptive_capacity) / spec.absorptive_capacity, count)
+            + model.regions.capacity_bonus[region],
+            0.01,
+            0.99,
+        )
+        productivity = model.regions.productivity[region]
+        rd_intensity = spec.rd_intensity * rng.lognormal(-0.125, 0.5, count)
+        return self.append(
+            Firm,
+            count,
+            region=region,
+            knowledge=knowledge,
+            portfolio=portfolio,
+            core=core,
+            absorptive=absorptive,
+            absorptive_base=absorptive - model.regions.capacity_bonus[region],
+            employees=employees,
+            capital=employees * productivity * rng.uniform(1.0, 3.0, count),
+            efficiency=0.0,
+            rd_intensity=rd_intensity,
+            revenue=employees * productivity,
+            rd_spend=rd_intensity * employees * productivity,
+            markup=0.0,
+            loss_streak=0,
+            innovations=0,
+            last_innovation=NEVER,
+            innovated=False,
+            innovation_domain=-1,
+            age=0,
+            progressive=rng.random(count) < model.scenario.firm.progressive_share,
+        )
+
+    # --------------------------------------------------------------------- step
+    def step(self) -> None:
+        """The firm verbs, in order (docs/ODD.md §3)."""
+        self.prepare()
+        self.invest_in_rd()
+        self.learn()
+        self.seek_partners()
+        self.innovate()
+        self.diversify()
+        self.produce_and_grow()
+        self.adapt_absorptive_capacity()
+        self.spawn_startups()
+        self.exit_failed()
+
+    def prepare(self) -> None:
+        """Per-step quantities shared by several verbs (computed once, not per verb):
+        the relatedness density of every domain to each firm's portfolio (one matrix
+        product), and the weights ``related`` used by learning."""
+        n = self.size
+        space = self.model.knowledge
+        self.n_live = n
+        self.live_mask = self.alive[:n]
+        held = self.scratch("held")
+        np.copyto(held, self.portfolio[:n])
+        self.held = held
+        self.density = np.matmul(held, space.density_operator32, out=self.scratch("density"))
+        self.related = self.scratch("related")
+        np.copyto(self.related, self.density)
+        np.copyto(self.related, np.float32(1.0), where=self.portfolio[:n])
+        self.portfolio_size = held @ np.ones(self.domains, dtype=np.float32)
+        self.innovated[:n] = False
+        self.innovation_domain[:n] = -1
+        self.age[:n] += 1
+
+    def invest_in_rd(self) -> None:
+        """R&D spending = own intensity x base revenue + grant money, used with additionality.
+
+        Grants add knowledge-producing effort only in proportion to absorptive capacity: a firm
+        that cannot absorb the grant substitutes it for its own spending (regional innovation
+        paradox; Oughton, Landabaso & Morgan 2002).
+        """
+        n = self.size
+        base = self.employees[:n] * self.model.regions.productivity[self.region[:n]]
+        own = self.rd_intensity[:n] * base
+        self.rd_spend[:n] = own + self.grant[:n]
+        self.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(
+            self.model.regions.productivity[self.region[:n]], 1e-12
+        )
+        self.own_rd = own
+        self.grant[:n] = 0.0
+
+    def learn(self) -> None:
+        """Knowledge grows from own R&D, partners, universities and regional spill-overs.
+
+        dk[f,d] = a_f * rel[f,d] * (own + lp*partner_gap + lu*university_gap + ls*regional_gap)
+        where rel is 1 in the firm's domains and the relatedness density elsewhere; then
+        knowledge depreciates (obsolescence in use, faster expertise decay out of use).
+        """
+        model, params, n = self.model, self.model.scenario.firm, self.size
+        knowledge = self.knowledge[:n]
+        regional_mean = model.regions.mean_knowledge.astype(np.float32)
+        gain = self.scratch("gain")
+        np.take(regional_mean, self.region[:n], axis=0, out=gain)
+        gain -= knowledge
+        np.maximum(gain, 0.0, out=gain)
+        gain *= np.float32(params.learning_spillover)
+
+        partner_rows, partner_gain, university_rows, university_gain = model.knowledge_from_links(
+            knowledge
+        )
+        gain[partner_rows] += np.float32(params.learning_partner) * partner_gain
+        gain[university_rows] += np.float32(params.learning_university) * university_gain
+
+        own = params.learning_own * np.sqrt(self.effort) / np.maximum(self.portfolio_size, 1.0)
+        work = self.scratch("work")
+        np.multiply(self.held, own.astype(np.float32)[:, None], out=work)
+        gain += work
+        gain *= self.related
+        gain *= (self.absorptive[:n] * self.live_mask).astype(np.float32)[:, None]
+
+        in_use, out_of_use = 1.0 - params.obsolescence, 1.0 - params.expertise_decay
+        np.multiply(self.held, np.float32(in_use - out_of_use), out=work)
+        work += np.float32(out_of_use)
+        knowledge *= work
+        knowledge += gain
+        self.stock = np.einsum("ij,ij->i", knowledge, self.held)
+
+    def seek_partners(self) -> None:
+        """Some firms screen a few candidates and link with the best fitting one.
+
+        Candidates come from the firm's own region or, with a probability that decays with
+        distance, another region; drawn uniformly, by degree (preferential attachment) or among
+        partners' partners (triadic closure). Conservative firms prefer similar knowledge
+        (cosine similarity s), progressive firms complementary knowledge with some overlap
+        (score 4 s (1 - s)).
+        """
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        degree = model.firm_degree()
+        boost = model.regions.cluster_boost[self.region[:n]] * model.regions.priority_member(self)
+        wants = (
+            self.live_mask
+            & (degree < params.max_partners)
+            & (rng.random(n) < params.partner_search_rate * (1.0 + boost))
+        )
+        seekers = np.flatnonzero(wants)
+        if len(seekers) == 0:
+            return
+        candidates = model.draw_partner_candidates(seekers, params.candidates)
+        valid = candidates >= 0
+        safe = np.where(valid, candidates, seekers[:, None])
+        mine, theirs = self.knowledge[seekers], self.knowledge[safe]
+        similarity = np.einsum("sk,sck->sc", mine, theirs) / (
+            np.linalg.norm(mine, axis=1)[:, None] * np.linalg.norm(theirs, axis=2) + 1e-12
+        )
+        score = np.where(
+            self.progressive[seekers][:, None], 4.0 * similarity * (1.0 - similarity), similarity
+        )
+        score[~valid | (safe == seekers[:, None]) | (degree[safe] >= params.max_partners)] = -1.0
+        best = np.argmax(score, axis=1)
+        best_score = score[np.arange(len(seekers)), best]
+        accept = best_score > rng.random(len(seekers)) * 0.6 + 0.2
+        chosen = safe[np.arange(len(seekers)), best]
+        model.network.add(self.uid[seekers[accept]], self.uid[chosen[accept]])
+
+    def innovate(self) -> None:
+        """Innovation hazard rises with knowledge, partners, related variety and capacity.
+
+        lambda_f = rate * K_f^0.7 * (1 + pe*ln(1+partners)) * (1 + ve*RV_f) * (0.5 + a_f)
+                   * (1 + procurement pull); P(innovation) = 1 - exp(-lambda_f).
+        """
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        portfolio = self.portfolio[:n]
+        stock = self.stock
+        partners = model.firm_degree()
+        size = self.portfolio_size
+        pair_relatedness = np.zeros(n)
+        multi = np.flatnonzero(size > 1)
+        held = self.held[multi]
+        pair_relatedness[multi] = np.einsum("ij,ij->i", held @ model.knowledge.off_diagonal32, held)
+        related_variety = np.divide(
+            pair_relatedness, size * (size - 1.0), out=np.zeros(n), where=size > 1
+        )
+        pull = model.regions.procurement_pull[self.region[:n]] * model.regions.priority_member(self)
+        hazard = (
+            params.innovation_rate
+            * stock**0.7
+            * (1.0 + params.partner_effect * np.log1p(partners))
+            * (1.0 + params.variety_effect * related_variety)
+            * (0.5 + self.absorptive[:n])
+            * (1.0 + pull)
+        )
+        success = self.live_mask & (rng.random(n) < -np.expm1(-hazard))
+        winners = np.flatnonzero(success)
+        self.related_variety = related_variety
+        if len(winners) == 0:
+            return
+        weights = np.where(portfolio[winners], self.knowledge[winners] + 1e-9, 0.0)
+        domains = gumbel_argmax(rng, weights)
+        self.innovated[winners] = True
+        self.innovation_domain[winners] = domains
+        self.innovations[winners] += 1
+        self.last_innovation[winners] = model.steps
+        self.markup[winners] += params.markup_per_innovation
+        self.knowledge[winners, domains] *= 1.05
+
+    def diversify(self) -> None:
+        """Enter a new domain with a probability that rises with relatedness density; drop
+        unrelated ones. Firms with poor results search more and, half the time, radically
+        (any domain, as SKIN's radical research)."""
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        troubled = self.loss_streak[:n] >= 2
+        attempt = self.live_mask & (
+            rng.random(n) < params.diversification_rate * np.where(troubled, 3.0, 1.0)
+        )
+        limit = 1 + np.floor(np.log2(1.0 + self.employees[:n]))
+        attempt &= self.portfolio_size < limit
+        movers = np.flatnonzero(attempt)
+        if len(movers):
+            density = self.density[movers]
+            outside = ~self.portfolio[movers]
+            radical = troubled[movers] & (rng.random(len(movers)) < 0.5)
+            weights = np.where(
+                radical[:, None], 1.0, (density + 1e-6) ** params.relatedness_exponent
+            )
+            domains = gumbel_argmax(rng, np.where(outside, weights, 0.0))
+            chance = (
+                (0.2 + 0.8 * density[np.arange(len(movers)), domains])
+                * (1.0 - 0.5 * model.knowledge.complexity[domains])
+                * self.absorptive[movers]
+            )
+            enter = rng.random(len(movers)) < chance
+            firms, domains = movers[enter], domains[enter]
+            self.portfolio[firms, domains] = True
+            core_stock = self.knowledge[firms, self.core[firms]]
+            self.knowledge[firms, domains] = np.maximum(
+                self.knowledge[firms, domains], 0.2 * core_stock
+            )
+            model.regions.record_entries(self.region[firms], domains)
+
+        # Once a year on average a diversified firm reviews one non-core domain and drops it
+        # if its knowledge there is weak, or (more often the less related it is) at random.
+        reviewing = np.flatnonzero(
+            self.live_mask & (self.portfolio_size > 1) & (rng.random(n) < 0.25)
+        )
+        if len(reviewing):
+            others = self.held[reviewing].copy()
+            others[np.arange(len(reviewing)), self.core[reviewing]] = 0.0
+            domains = gumbel_argmax(rng, others)
+            stock = self.knowledge[reviewing, domains]
+            weak = stock < 0.05 * self.knowledge[reviewing].max(axis=1)
+            unrelated = rng.random(len(reviewing)) < 0.12 * (1.0 - self.density[reviewing, domains])
+            drop = weak | unrelated
+            self.portfolio[reviewing[drop], domains[drop]] = False
+
+    def produce_and_grow(self) -> None:
+        """Revenue, profit and capital; employment grows with profitability relative to the
+        regional average (a Gibrat process with selection); markups erode."""
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        live = self.live_mask
+        regions = self.region[:n]
+        base = self.employees[:n] * model.regions.productivity[regions]
+        efficiency = self.efficiency[:n]
+        efficiency *= params.efficiency_persistence
+        efficiency += rng.normal(0.0, params.efficiency_noise, n)
+        stock = self.stock
+        shock = rng.normal(-0.5 * params.revenue_noise**2, params.revenue_noise, n)
+        revenue = (
+            base
+            * np.exp(efficiency + shock)
+            * (1.0 + self.markup[:n])
+            * (1.0 + params.knowledge_premium * np.log1p(stock))
+        )
+        profit = revenue - params.wage_share * base - self.own_rd
+        self.revenue[:n] = np.where(live, revenue, 0.0)
+        self.profit[:n] = np.where(live, profit, 0.0)
+        self.capital[:n] += self.profit[:n]
+        self.loss_streak[:n] = np.where(profit < 0, self.loss_streak[:n] + 1, 0)
+
+        # Growth follows the operating margin before R&D: R&D is an investment, and charging it
+        # here would make selection work against research-intensive firms.
+        margin = (profit + self.own_rd) / np.maximum(revenue, 1e-12)
+        size = np.where(live, self.employees[:n], 0.0)
+        employment = np.maximum(np.bincount(regions, size, minlength=model.n_regions), 1e-12)
+        mean_margin = np.bincount(regions, size * margin, minlength=model.n_regions) / employment
+        tightness = np.log(employment / model.regions.initial_employment)
+        growth = (
+            params.growth_sensitivity * (margin - mean_margin[regions])
+            - params.labour_market_tightness * tightness[regions]
+            + rng.normal(-0.5 * params.growth_noise**2, params.growth_noise, n)
+        )
+        self.employees[:n] = np.where(
+            live, np.maximum(1.0, self.employees[:n] * np.exp(growth)), 0.0
+        )
+        self.markup[:n] *= 1.0 - params.markup_decay
+
+    def adapt_absorptive_capacity(self) -> None:
+        """Absorptive capacity drifts towards a target set by the firm's base capacity, the
+        region's human capital relative to its start, and capacity-building support."""
+        model, params, n = self.model, self.model.scenario.firm, self.size
+        regions = self.region[:n]
+        target = np.clip(
+            self.absorptive_base[:n]
+            + 0.8 * model.regions.human_capital_gain()[regions]
+            + model.regions.capacity_bonus[regions],
+            0.01,
+            0.99,
+        )
+        self.absorptive[:n] += params.absorptive_adjustment * (target - self.absorptive[:n])
+
+    def spawn_startups(self) -> None:
+        """Innovating firms spawn start-ups; independent entrants appear in every region."""
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < params.startup_rate))
+        for region in range(model.n_regions):
+            local_parents = parents[self.region[parents] == region]
+            count_region = model.regions.firm_count[region]
+            entrants = rng.poisson(params.entry_rate * count_region)
+            model.regions.new_firms(
+                region,
+                entrants,
+                cores=None,
+                parents=local_parents,
+            )
+
+    def exit_failed(self) -> None:
+        """Firms with exhausted capital or sustained losses leave the model."""
+        n = self.n_live
+        params = self.model.scenario.firm
+        failed = self.alive[:n] & (
+            (self.capital[:n] < 0.0) | (self.loss_streak[:n] >= params.exit_losses)
+        )
+        leaving = np.flatnonzero(failed)
+        self.model.regions.record_exits(self.region[leaving])
+        self.remove(leaving)
+
+    def on_compact(self, kept_slots: np.ndarray) -> None:
+        self.model.regions.invalidate()
+
+    # ------------------------------------------------------------------ helpers
+    def per_region(self, values: np.ndarray) -> np.ndarray:
+        """Sum a per-firm quantity over the live firms of each region."""
+        n = self.size
+        live = self.alive[:n]
+        return np.bincount(self.region[:n][live], values[live], minlength=self.model.n_regions)
+
+    def per_region_rows(self, values: np.ndarray) -> np.ndarray:
+        """Sum a per-firm vector (n x K) over the live firms of each region (R x K)."""
+        n = self.size
+        region = np.where(self.alive[:n], self.region[:n], self.model.n_regions)
+        return sum_rows(region, values, self.model.n_regions + 1)[:-1]

@@ -1,0 +1,295 @@
+"""Policy instruments: how absorbed money becomes effects (docs/ODD.md §7.6).
+
+Each instrument states its *capacity* — how many units its eligible applicants in a region can
+take up in a quarter, which limits budget absorption — and its *delivery* — the effect of the
+units whose delay has passed. Effects depend on the recipients' absorptive capacity and on the
+government's institutional quality (targeting accuracy), so one mix works differently in
+different regions. Outputs (firms supported, vouchers used, ...) are counted per region.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from smartspec.scenarios.schema import InstrumentParams
+
+if TYPE_CHECKING:
+    from .model import EcosystemModel
+
+__all__ = ["INSTRUMENT_MECHANISMS", "Instrument", "OUTPUT_INDICATORS"]
+
+#: The output indicator each instrument reports (counted units delivered).
+OUTPUT_INDICATORS = {
+    "rd_grants": "firms_supported",
+    "innovation_vouchers": "vouchers_used",
+    "collaborative_rd": "projects_funded",
+    "cluster_support": "cluster_actions",
+    "training": "trainees",
+    "research_infrastructure": "infrastructure_units",
+    "startup_support": "startups_supported",
+    "public_procurement": "procurement_contracts",
+    "living_labs": "living_labs_run",
+    "capacity_building": "capacity_actions",
+}
+
+
+class Instrument(Protocol):
+    def capacity(self, model: EcosystemModel, region: int) -> float: ...
+
+    def deliver(
+        self, model: EcosystemModel, region: int, units: float, params: InstrumentParams
+    ) -> None: ...
+
+
+def _whole(model: EcosystemModel, units: float) -> int:
+    """Stochastic rounding, so that fractional units are delivered at the right average rate."""
+    whole = int(units)
+    return whole + int(model.rng.random() < units - whole)
+
+
+def _pick(model: EcosystemModel, pool: np.ndarray, count: int, weights=None) -> np.ndarray:
+    if len(pool) == 0 or count <= 0:
+        return np.empty(0, dtype=np.int64)
+    if weights is None:
+        return pool[model.rng.integers(0, len(pool), count)]
+    weights = np.asarray(weights, dtype=np.float64) + 1e-12
+    return model.rng.choice(pool, size=count, p=weights / weights.sum())
+
+
+def _record(model: EcosystemModel, name: str, region: int, count: float) -> None:
+    model.regions.outputs[OUTPUT_INDICATORS[name]][region] += count
+
+
+def _targeted_firms(model: EcosystemModel, region: int, params: InstrumentParams) -> np.ndarray:
+    return model.regions.eligible_firms(region, priority_only=params.targeting == "priority")
+
+
+class RDGrants:
+    """Grants added to a firm's R&D budget; competitive (weighted by knowledge x capacity).
+
+    Poor administrations mis-target: a share 0.5 (1 - q) of grants goes to firms outside the
+    priorities. The grant's knowledge effect is scaled by the recipient's absorptive capacity
+    in :meth:`Firms.invest_in_rd`.
+    """
+
+    def capacity(self, model: EcosystemModel, region: int) -> float:
+        firms = model.regions.eligible_firms(region, priority_only=False)
+        return 0.25 * int((model.firms.absorptive[firms] > 0.15).sum())
+
+    def deliver(self, model, region, units, params) -> None:
+        count = _whole(model, units)
+        targeted = _targeted_firms(model, region, params)
+        targeted = targeted[model.firms.absorptive[targeted] > 0.15]
+        anyone = model.regions.eligible_firms(region, priority_only=False)
+        quality = model.governments.quality[region]
+        leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
+        firms = model.firms
+        merit = firms.knowledge[targeted].sum(axis=1) * firms.absorptive[targeted]
+        chosen = np.concatenate(
+            [_pick(model, targeted, count - leaked, merit), _pick(model, anyone, leaked)]
+        )
+        np.add.at(firms.grant, chosen, params.unit_cost * params.effect)
+        _record(model, "rd_grants", region, len(chosen))
+
+
+class InnovationVouchers:
+    """Small firms buy knowledge services from a university: a link and a knowledge boost."""
+
+    def capacity(self, model, region) -> float:
+        firms = model.regions.eligible_firms(region, priority_only=False)
+        return 0.05 * int((model.firms.employees[firms] < 50).sum())
+
+    def deliver(self, model, region, units, params) -> None:
+        firms = model.firms
+        pool = _targeted_firms(model, region, params)
+        pool = pool[firms.employees[pool] < 50]
+        chosen = np.unique(_pick(model, pool, _whole(model, units)))
+        universities = model.regions.universities_in(region)
+        if len(universities) and len(chosen):
+            partners = _pick(model, universities, len(chosen))
+            model.network.add(firms.uid[chosen], model.universities.uid[partners])
+        cores = firms.core[chosen]
+        firms.knowledge[chosen, cores] += 0.05 * params.effect * firms.absorptive[chosen]
+        _record(model, "innovation_vouchers", region, len(chosen))
+
+
+class CollaborativeRD:
+    """Projects of three firms active in one priority domain plus a university: all members
+    are linked, and each firm gains knowledge in the project's domain."""
+
+    def capacity(self, model, region) -> float:
+        return len(model.regions.eligible_firms(region, priority_only=True)) / 3.0
+
+    def deliver(self, model, region, units, params) -> None:
+        firms, rng = model.firms, model.rng
+        projects = _whole(model, units)
+        priorities = np.flatnonzero(model.governments.priorities[region])
+        if projects == 0 or len(priorities) == 0:
+            return
+        pool = _targeted_firms(model, region, params)
+        universities = model.regions.universities_in(region)
+        funded = 0
+        for domain in rng.choice(priorities, size=projects):
+            active = pool[firms.portfolio[pool, domain]]
+            members = _pick(model, active if len(active) >= 3 else pool, 3)
+            if len(members) == 0:
+                continue
+            ids = list(firms.uid[members])
+            if len(universities):
+                ids.append(model.universities.uid[_pick(model, universities, 1)[0]])
+            ids = np.array(ids)
+            left, right = np.triu_indices(len(ids), 1)
+            model.network.add(ids[left], ids[right])
+            firms.knowledge[members, domain] += 0.15 * params.effect * firms.absorptive[members]
+            funded += 1
+        _record(model, "collaborative_rd", region, funded)
+
+
+class ClusterSupport:
+    """Cluster management and matchmaking: firms in the priority domains search for partners
+    more often (the boost decays by 15 % a quarter)."""
+
+    def capacity(self, model, region) -> float:
+        return max(1.0, 0.05 * len(model.regions.eligible_firms(region, priority_only=True)))
+
+    def deliver(self, model, region, units, params) -> None:
+        eligible = max(1, len(model.regions.eligible_firms(region, priority_only=True)))
+        model.regions.cluster_boost[region] += params.effect * 10.0 * units / eligible
+        _record(model, "cluster_support", region, units)
+
+
+class Training:
+    """Training places: each trainee joins the region's skilled workforce."""
+
+    def capacity(self, model, region) -> float:
+        return 0.005 * model.regions.employment[region]
+
+    def deliver(self, model, region, units, params) -> None:
+        added = np.zeros(model.n_regions)
+        added[region] = units * params.effect
+        model.regions.add_skilled(added)
+        _record(model, "training", region, units)
+
+
+class ResearchInfrastructure:
+    """Raises the research-strength target of the region's universities in the targeted
+    domains (the priorities, or all domains when horizontal)."""
+
+    def capacity(self, model, region) -> float:
+        return 2.0 * len(model.regions.universities_in(region))
+
+    def deliver(self, model, region, units, params) -> None:
+        universities = model.regions.universities_in(region)
+        if len(universities) == 0:
+            return
+        if params.targeting == "priority":
+            domains = np.flatnonzero(model.governments.priorities[region])
+            gain = 0.05
+        else:
+            domains = np.arange(model.knowledge.size)
+            gain = 0.02
+        factor = 1.0 + params.effect * gain * units / len(universities)
+        rows = np.ix_(universities, domains)
+        model.universities.target[rows] *= factor
+        _record(model, "research_infrastructure", region, units)
+
+
+class StartupSupport:
+    """Supported start-ups in the targeted domains; founders need skilled people."""
+
+    def capacity(self, model, region) -> float:
+        return 0.002 * model.regions.skilled[region]
+
+    def deliver(self, model, region, units, params) -> None:
+        count = _whole(model, units)
+        if count == 0:
+            return
+        if params.targeting == "priority":
+            domains = np.flatnonzero(model.governments.priorities[region])
+        else:
+            domains = np.arange(model.knowledge.size)
+        cores = model.rng.choice(domains, size=count)
+        model.regions.new_firms(
+            region, count, cores=cores, extra_capital=params.unit_cost * params.effect
+        )
+        _record(model, "startup_support", region, count)
+
+
+class PublicProcurement:
+    """Innovation procurement: demand pull that raises the innovation hazard of firms active in
+    the priority domains (decays by 15 % a quarter)."""
+
+    def capacity(self, model, region) -> float:
+        return max(1.0, 0.1 * len(model.regions.eligible_firms(region, priority_only=True)))
+
+    def deliver(self, model, region, units, params) -> None:
+        eligible = max(1, len(model.regions.eligible_firms(region, priority_only=True)))
+        model.regions.procurement_pull[region] += params.effect * 5.0 * units / eligible
+        _record(model, "public_procurement", region, units)
+
+
+class LivingLabs:
+    """Co-creation labs joining a citizen group, a university and a firm active in one of the
+    group's needs: links between them, a social-innovation boost and a little trust."""
+
+    def capacity(self, model, region) -> float:
+        return 0.5 * len(model.regions.citizens_in(region))
+
+    def deliver(self, model, region, units, params) -> None:
+        citizens, firms, rng = model.citizens, model.firms, model.rng
+        groups = model.regions.citizens_in(region)
+        labs = _whole(model, units)
+        if labs == 0 or len(groups) == 0:
+            return
+        chosen = _pick(model, groups, labs, citizens.participation[groups] + 0.05)
+        needs = citizens.needs[chosen]
+        if params.targeting == "priority":
+            needs = needs * (0.2 + model.governments.priorities[region])
+        domains = np.argmax(needs, axis=1)
+        pool = model.regions.eligible_firms(region, priority_only=False)
+        for group, domain in zip(chosen.tolist(), domains.tolist(), strict=True):
+            active = pool[firms.portfolio[pool, domain]]
+            partner = _pick(model, active if len(active) else pool, 1)
+            if len(partner):
+                model.network.add(citizens.uid[[group]], firms.uid[partner])
+        universities = model.regions.universities_in(region)
+        if len(universities):
+            model.network.add(
+                citizens.uid[chosen],
+                model.universities.uid[_pick(model, universities, len(chosen))],
+            )
+        np.add.at(citizens.lab_boost, chosen, 0.5 * params.effect)
+        citizens.trust[chosen] = np.minimum(1.0, citizens.trust[chosen] + 0.01 * params.effect)
+        del rng
+        _record(model, "living_labs", region, labs)
+
+
+class CapacityBuilding:
+    """Administrative capacity and business advisory: institutional quality rises with
+    diminishing returns, and firms' absorptive capacity gets a regional bonus."""
+
+    def capacity(self, model, region) -> float:
+        return 40.0
+
+    def deliver(self, model, region, units, params) -> None:
+        governments = model.governments
+        step = params.effect * np.sqrt(units)
+        governments.quality[region] += 0.004 * step * (1.0 - governments.quality[region])
+        bonus = model.regions.capacity_bonus
+        bonus[region] = min(0.3, bonus[region] + 0.002 * step)
+        _record(model, "capacity_building", region, units)
+
+
+INSTRUMENT_MECHANISMS: dict[str, Instrument] = {
+    "rd_grants": RDGrants(),
+    "innovation_vouchers": InnovationVouchers(),
+    "collaborative_rd": CollaborativeRD(),
+    "cluster_support": ClusterSupport(),
+    "training": Training(),
+    "research_infrastructure": ResearchInfrastructure(),
+    "startup_support": StartupSupport(),
+    "public_procurement": PublicProcurement(),
+    "living_labs": LivingLabs(),
+    "capacity_building": CapacityBuilding(),
+}

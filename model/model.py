@@ -1,0 +1,280 @@
+"""The SmartSpec ecosystem model: a Mesa model of one or more regional innovation systems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from smartspec.scenarios import Scenario, load_scenario
+from smartspec.scenarios.schema import INSTRUMENTS
+
+from .citizen import CitizenGroup, CitizenGroups
+from .firm import FIRM, Firm, Firms
+from .government import Government, Governments
+from .indicators import MODEL_REPORTERS, REGION_COLUMNS, region_indicators
+from .knowledge import KnowledgeSpace
+from .network import CollaborationNetwork
+from .population import NodeRegistry
+from .region import RegionState
+from .university import UNIVERSITY, Universities, University
+from .vector import gumbel_argmax, sum_runs
+
+__all__ = ["EcosystemModel"]
+
+
+class EcosystemModel(mesa.Model):
+    """Firms, universities, governments and citizen groups in one or more regions.
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`~smartspec.scenarios.Scenario`, a bundled scenario name or a TOML
+        path. Default: the bundled ``emerging`` region.
+    rng
+        Seed or generator; every random draw of the model goes through ``self.rng``.
+    mix
+        Name of a bundled policy mix replacing the scenario's (convenient for ``batch_run``).
+    **overrides
+        Dotted scenario fields, e.g. ``EcosystemModel("emerging", rng=1, steps=20)`` or
+        ``**{"regions.0.firms": 500}``; with ``mesa.batch_run`` pass them as parameters.
+
+    Notes
+    -----
+    One step is a quarter. Agent state lives in NumPy arrays (``self.firms``,
+    ``self.universities``, ``self.governments``, ``self.citizens``) behind the Mesa agents, and
+    every verb runs vectorised over a whole agent type. ``self.datacollector`` records the
+    model-level reporters and a ``"regions"`` table with one row per region and step; the
+    same rows are returned by :meth:`indicators`.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: Any = None,
+        mix: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        if scenario is None or isinstance(scenario, str | Path):
+            scenario = load_scenario(scenario or "emerging", mix=mix, overrides=overrides)
+        elif mix is not None or overrides:
+            scenario = load_scenario_from_model(scenario, mix, overrides)
+        super().__init__(rng=rng)
+        self.spec: Scenario = scenario
+        self.knowledge = KnowledgeSpace.from_spec(scenario.knowledge)
+        self.n_regions = len(scenario.regions)
+        self.instrument_params = [scenario.instruments[name] for name in INSTRUMENTS]
+        horizon = max(params.delay for params in self.instrument_params) + 1
+
+        self.nodes = NodeRegistry()
+        self.network = CollaborationNetwork()
+        domains = self.knowledge.size
+        self.firms = Firms(self, domains, capacity=sum(r.firms for r in scenario.regions) * 2)
+        self.universities = Universities(self, domains)
+        self.governments = Governments(self, domains, dims={"I": len(INSTRUMENTS), "H": horizon})
+        self.citizens = CitizenGroups(self, domains)
+        self.regions = RegionState(self)
+
+        self._degree_cache: tuple[tuple[int, int], np.ndarray] | None = None
+        self._create_agents()
+        self.datacollector = mesa.DataCollector(
+            model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
+        )
+        self.latest: list[dict[str, Any]] = []
+        self._collect()
+
+    # Mesa's Model owns ``self.scenario`` (its own Scenario object); ours is ``self.spec``.
+    @property
+    def scenario(self) -> Scenario:  # type: ignore[override]
+        return self.spec
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        self._mesa_scenario = value
+
+    # ------------------------------------------------------------ initialisation
+    def _create_agents(self) -> None:
+        rng = self.rng
+        for index, spec in enumerate(self.spec.regions):
+            if spec.specialised_domains:
+                specialised = np.array(
+                    [self.knowledge.names.index(d) for d in spec.specialised_domains]
+                )
+            else:
+                seed_domain = int(rng.integers(self.knowledge.size))
+                specialised = self.knowledge.related_cluster(seed_domain, spec.specialisations)
+            concentrated = rng.random(spec.firms) < spec.concentration
+            cores = np.where(
+                concentrated,
+                rng.choice(specialised, size=spec.firms),
+                rng.integers(0, self.knowledge.size, spec.firms),
+            )
+            # Pareto (Zipf-like) sizes with the scenario's mean (Axtell 2001).
+            alpha = 1.3
+            minimum = spec.mean_firm_size * (alpha - 1.0) / alpha
+            employees = np.round(minimum * rng.random(spec.firms) ** (-1 / alpha))
+            employees = np.maximum(1.0, employees)
+            level = spec.knowledge_level * rng.lognormal(-0.125, 0.5, spec.firms)
+            slots = self.firms.found(index, spec.firms, cores, level, employees)
+            large = slots[employees >= 20]
+            if len(large):
+                second = self._related_domains(self.firms.core[large])
+                self.firms.portfolio[large, second] = True
+                self.firms.knowledge[large, second] = 0.5 * level[employees >= 20]
+            self.universities.found(index, spec.universities, specialised)
+            self.citizens.found(index, spec.citizen_groups)
+            self.regions.skilled[index] = spec.human_capital * employees.sum()
+            self.regions.initial_employment[index] = employees.sum()
+        self.governments.found_all()
+        self.regions.begin_step()
+        # A few rounds of partner search and university outreach give the network its
+        # starting structure before the first quarter.
+        for _ in range(4):
+            self.firms.prepare()
+            self.firms.seek_partners()
+            self.universities.transfer_knowledge()
+        self.firms.age[: self.firms.size] = 0
+
+    def _related_domains(self, cores: np.ndarray) -> np.ndarray:
+        return gumbel_argmax(self.rng, self.knowledge.off_diagonal[cores] ** 2)
+
+    # --------------------------------------------------------------------- step
+    def step(self) -> None:
+        """One quarter: policy, research, firms, citizens, then network turnover and data."""
+        self.regions.begin_step()
+        self.governments.step()
+        self.universities.step()
+        self.firms.step()
+        self.citizens.step()
+        self.regions.end_step()
+        self.network.dissolve(self.rng, self.spec.firm.link_decay)
+        self.network.drop_dead(self.nodes.alive)
+        self._collect()
+
+    def _collect(self) -> None:
+        self.latest = region_indicators(self)
+        for row in self.latest:
+            self.datacollector.add_table_row("regions", row)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ results
+    def indicators(self) -> pd.DataFrame:
+        """Tidy indicator table: one row per region and step (step 0 = initial state)."""
+        return self.datacollector.get_table_dataframe("regions")
+
+    # --------------------------------------------------------- network helpers
+    def node_degree(self) -> np.ndarray:
+        """Links per node id (all partner types), cached until the network changes."""
+        key = (self.network.version, self.nodes.capacity)
+        if self._degree_cache is None or self._degree_cache[0] != key:
+            self._degree_cache = (key, self.network.degree(self.nodes.capacity))
+        return self._degree_cache[1]
+
+    def firm_degree(self) -> np.ndarray:
+        firms = self.firms
+        return self.node_degree()[firms.uid[: firms.size]] * firms.alive[: firms.size]
+
+    def knowledge_from_links(
+        self, knowledge: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Summed knowledge gaps of firms towards their firm partners and partner universities.
+
+        Returns ``(rows, gains)`` for each source: the firm slots with such links and their
+        summed gaps (one row per slot), so that no (firms x domains) array of zeros is built.
+        """
+        source, target = self.network.directed()
+        kind, slot = self.nodes.kind, self.nodes.slot
+        from_firm = kind[source] == FIRM
+        firm_pairs = from_firm & (kind[target] == FIRM)
+        university_pairs = from_firm & (kind[target] == UNIVERSITY)
+        me = slot[source[firm_pairs]]
+        partner_gap = knowledge[slot[target[firm_pairs]]] - knowledge[me]
+        np.maximum(partner_gap, 0.0, out=partner_gap)
+        partner_rows, partner_gain = sum_runs(me, partner_gap)
+        me = slot[source[university_pairs]]
+        university = slot[target[university_pairs]]
+        strength = self.universities.strength[university].astype(np.float32)
+        university_gap = strength - knowledge[me]
+        np.maximum(university_gap, 0.0, out=university_gap)
+        university_gap *= self.universities.transfer[university].astype(np.float32)[:, None]
+        university_rows, university_gain = sum_runs(me, university_gap)
+        return partner_rows, partner_gain, university_rows, university_gain
+
+    def sample_firms(self, regions: np.ndarray, preferential: bool = False) -> np.ndarray:
+        """One live firm per entry of ``regions`` (uniformly, or by degree + 1); -1 if none."""
+        order, starts, counts = self.regions._firm_index()
+        regions = np.asarray(regions, dtype=np.int64)
+        draws = self.rng.random(len(regions))
+        result = np.full(len(regions), -1, dtype=np.int64)
+        has = counts[regions] > 0
+        if not preferential:
+            offset = np.floor(draws * counts[regions]).astype(np.int64)
+            result[has] = order[(starts[regions] + offset)[has]]
+            return result
+        cumulative = self.regions.attachment_weights()
+        before = np.concatenate([[0.0], cumulative])[starts]
+        total = np.concatenate([[0.0], cumulative])[starts + counts] - before
+        target = before[regions] + draws * total[regions]
+        position = np.searchsorted(cumulative, target, side="right")
+        position = np.minimum(position, np.maximum(starts[regions] + counts[regions] - 1, 0))
+        result[has] = order[position[has]]
+        return result
+
+    def draw_partner_candidates(self, seekers: np.ndarray, per_seeker: int) -> np.ndarray:
+        """Candidate partner firms (seekers x per_seeker slots, -1 where none)."""
+        rng, params, firms = self.rng, self.spec.firm, self.firms
+        shape = (len(seekers), per_seeker)
+        home = np.repeat(firms.region[seekers], per_seeker)
+        destination = home.copy()
+        if self.n_regions > 1:
+            settings = self.spec.interregional
+            reach = np.exp(-self.regions.distance / settings.distance_decay)
+            np.fill_diagonal(reach, 0.0)
+            abroad = settings.openness * reach.sum(axis=1) / (self.n_regions - 1)
+            going = rng.random(len(home)) < abroad[home]
+            if going.any():
+                destination[going] = gumbel_argmax(rng, reach[home[going]])
+        kind = rng.random(len(home))
+        candidates = np.empty(len(home), dtype=np.int64)
+        uniform = kind < 0.5
+        candidates[uniform] = self.sample_firms(destination[uniform], preferential=False)
+        candidates[~uniform] = self.sample_firms(destination[~uniform], preferential=True)
+        # Triadic closure: a random partner of a random firm partner.
+        source, target = self.network.directed()
+        both_firms = (self.nodes.kind[source] == FIRM) & (self.nodes.kind[target] == FIRM)
+        src = self.nodes.slot[source[both_firms]]
+        dst = self.nodes.slot[target[both_firms]]
+        order = np.argsort(src, kind="stable")
+        src, dst = src[order], dst[order]
+        n = firms.size
+        firm_links = np.bincount(src, minlength=n)
+        start = np.concatenate([[0], np.cumsum(firm_links)[:-1]])
+        seeker_rows = np.repeat(seekers, per_seeker)
+        closing = (kind >= 1.0 - params.triadic_share) & (firm_links[seeker_rows] > 0)
+        if closing.any():
+            rows = seeker_rows[closing]
+            first = dst[start[rows] + (rng.random(len(rows)) * firm_links[rows]).astype(np.int64)]
+            second = dst[
+                start[first] + (rng.random(len(first)) * firm_links[first]).astype(np.int64)
+            ]
+            candidates[closing] = second
+        return candidates.reshape(shape)
+
+
+def load_scenario_from_model(scenario: Scenario, mix: str | None, overrides: dict) -> Scenario:
+    """Apply a mix and dotted overrides to an already loaded scenario (re-validated)."""
+    from smartspec.scenarios.loader import _mix_table, apply_overrides
+
+    raw = scenario.model_dump(mode="json")
+    if mix is not None:
+        raw["mix"] = _mix_table(mix, "--mix", "mix")
+        raw["region_mixes"] = {}
+    apply_overrides(raw, overrides, scenario.name)
+    return Scenario.model_validate(raw)
+
+
+# Agent classes re-exported for ``model.agents_by_type[Firm]`` and friends.
+AGENT_TYPES = (Firm, University, Government, CitizenGroup)

@@ -1,0 +1,160 @@
+"""Struct-of-arrays storage behind the Mesa agents.
+
+Each agent type keeps its state in NumPy arrays, one row ("slot") per agent; the Mesa agent
+object only knows its ``unique_id`` and reads its row through the model's node registry. Verbs
+therefore run once per agent type and step over whole arrays instead of once per agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["NodeRegistry", "Population"]
+
+
+class NodeRegistry:
+    """Maps a Mesa ``unique_id`` (the node id in the collaboration network) to its population.
+
+    Arrays indexed by node id: ``kind`` (index of the agent type, -1 = none), ``slot`` (row in
+    that type's arrays), ``region`` and ``alive``.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.kind = np.full(capacity, -1, dtype=np.int8)
+        self.slot = np.full(capacity, -1, dtype=np.int64)
+        self.region = np.full(capacity, -1, dtype=np.int32)
+        self.alive = np.zeros(capacity, dtype=bool)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.kind)
+
+    def ensure(self, highest_id: int) -> None:
+        if highest_id < self.capacity:
+            return
+        new_capacity = max(2 * self.capacity, highest_id + 1)
+        for name, fill in (("kind", -1), ("slot", -1), ("region", -1), ("alive", False)):
+            old = getattr(self, name)
+            grown = np.full(new_capacity, fill, dtype=old.dtype)
+            grown[: len(old)] = old
+            setattr(self, name, grown)
+
+    def register(self, ids: np.ndarray, kind: int, slots: np.ndarray, regions: np.ndarray) -> None:
+        self.ensure(int(ids.max()))
+        self.kind[ids] = kind
+        self.slot[ids] = slots
+        self.region[ids] = regions
+        self.alive[ids] = True
+
+
+class Population:
+    """Rows of agent state in arrays that grow by doubling and are compacted when sparse.
+
+    Subclasses list their per-agent fields in ``fields`` as ``name: (trailing shape, dtype)``;
+    a trailing shape of ``("K",)`` means one value per knowledge domain; other named dimensions
+    come from ``dims``.
+    """
+
+    fields: ClassVar[dict[str, tuple[tuple, Any]]] = {}
+    kind: ClassVar[int] = -1
+
+    def __init__(
+        self, model: Any, domains: int, capacity: int = 16, dims: dict[str, int] | None = None
+    ) -> None:
+        self.model = model
+        self.domains = domains
+        self.dims = {"K": domains, **(dims or {})}
+        self.size = 0
+        self.uid = np.zeros(capacity, dtype=np.int64)
+        self.alive = np.zeros(capacity, dtype=bool)
+        self.agents: list[Any] = []
+        for name, (shape, dtype) in self.fields.items():
+            setattr(self, name, np.zeros((capacity, *self._shape(shape)), dtype=dtype))
+
+    def scratch(self, name: str, dtype: type = np.float32) -> np.ndarray:
+        """A reusable (size x K) work array. Per-step passes write into these with ``out=``
+        instead of allocating: fresh multi-megabyte temporaries cost page faults that
+        dominate the arithmetic itself."""
+        buffers = self.__dict__.setdefault("_scratch", {})
+        buffer = buffers.get(name)
+        if buffer is None or len(buffer) < self.size or buffer.dtype != dtype:
+            buffer = np.empty((self.capacity, self.domains), dtype=dtype)
+            buffers[name] = buffer
+        return buffer[: self.size]
+
+    def _shape(self, shape: tuple) -> tuple:
+        return tuple(self.dims.get(dim, dim) for dim in shape)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.uid)
+
+    @property
+    def count(self) -> int:
+        return int(self.alive[: self.size].sum())
+
+    def live(self) -> np.ndarray:
+        """Boolean mask over slots ``[:size]`` of the agents still present."""
+        return self.alive[: self.size]
+
+    def _grow(self, needed: int) -> None:
+        new_capacity = max(2 * self.capacity, needed)
+        for name in ("uid", "alive", *self.fields):
+            old = getattr(self, name)
+            grown = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype)
+            grown[: self.size] = old[: self.size]
+            setattr(self, name, grown)
+        self.agents.extend([None] * (new_capacity - len(self.agents)))
+
+    def append(self, agent_class: type, count: int, **values: Any) -> np.ndarray:
+        """Add ``count`` agents with initial field values; returns their slots."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        if self.size + count > self.capacity:
+            self._grow(self.size + count)
+        if len(self.agents) < self.capacity:
+            self.agents.extend([None] * (self.capacity - len(self.agents)))
+        slots = np.arange(self.size, self.size + count)
+        for name, value in values.items():
+            getattr(self, name)[slots] = value
+        self.alive[slots] = True
+        self.size += count
+        agents = agent_class.create_agents(self.model, count)
+        ids = np.fromiter((agent.unique_id for agent in agents), dtype=np.int64, count=count)
+        self.uid[slots] = ids
+        for slot, agent in zip(slots.tolist(), agents, strict=True):
+            self.agents[slot] = agent
+        regions = values.get("region", 0)
+        self.model.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
+        return slots
+
+    def remove(self, slots: np.ndarray) -> None:
+        """Take agents out of the model; their rows are reclaimed by the next compaction."""
+        if len(slots) == 0:
+            return
+        self.alive[slots] = False
+        self.model.nodes.alive[self.uid[slots]] = False
+        for slot in slots.tolist():
+            self.agents[slot].remove()
+            self.agents[slot] = None
+        if self.size > 64 and self.count < 0.7 * self.size:
+            self.compact()
+
+    def compact(self) -> None:
+        """Move live rows to the front so array work stays proportional to live agents."""
+        keep = np.flatnonzero(self.alive[: self.size])
+        new_size = len(keep)
+        for name in ("uid", "alive", *self.fields):
+            array = getattr(self, name)
+            array[:new_size] = array[keep]
+            array[new_size : self.size] = 0
+        self.agents[:new_size] = [self.agents[slot] for slot in keep.tolist()]
+        self.agents[new_size : self.size] = [None] * (self.size - new_size)
+        self.size = new_size
+        self.model.nodes.slot[self.uid[:new_size]] = np.arange(new_size)
+        self.on_compact(keep)
+
+    def on_compact(self, kept_slots: np.ndarray) -> None:
+        """Hook for subclasses holding slot-indexed state outside ``fields``."""

@@ -1,0 +1,227 @@
+"""Region-level state shared by the agent types: labour market, support boosts, counters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .instruments import OUTPUT_INDICATORS
+from .vector import gumbel_argmax
+
+if TYPE_CHECKING:
+    from .firm import Firms
+    from .model import EcosystemModel
+
+__all__ = ["RegionState"]
+
+
+class RegionState:
+    """Arrays over regions (index r) plus per-step caches of who is where.
+
+    Holds what belongs to no single agent: productivity, the pool of skilled workers (human
+    capital), the decaying boosts set by cluster support and procurement, the absorptive-
+    capacity bonus from capacity building, and this step's counters (entries, exits, outputs).
+    """
+
+    def __init__(self, model: EcosystemModel) -> None:
+        self.model = model
+        specs = model.scenario.regions
+        count, domains = len(specs), model.knowledge.size
+        self.names = [spec.name for spec in specs]
+        self.productivity = np.array([spec.productivity for spec in specs])
+        self.initial_human_capital = np.array([spec.human_capital for spec in specs])
+        self.positions = np.array([spec.position for spec in specs], dtype=np.float64)
+        self.skilled = np.zeros(count)
+        self.employment = np.zeros(count)
+        self.initial_employment = np.ones(count)
+        self.capacity_bonus = np.zeros(count)
+        self.cluster_boost = np.zeros(count)
+        self.procurement_pull = np.zeros(count)
+        self.firm_count = np.zeros(count, dtype=np.int64)
+        self.firm_knowledge = np.zeros((count, domains))
+        self.innovations_by_domain = np.zeros((count, domains))
+        self.social_innovations_total = np.zeros(count, dtype=np.int64)
+        self.distance = np.linalg.norm(
+            self.positions[:, None, :] - self.positions[None, :, :], axis=2
+        )
+        self._cache: dict = {}
+        self.reset_counters()
+
+    # ---------------------------------------------------------------- lifecycle
+    def reset_counters(self) -> None:
+        count = len(self.names)
+        self.entries = np.zeros(count, dtype=np.int64)
+        self.exits = np.zeros(count, dtype=np.int64)
+        self.spinoffs = np.zeros(count, dtype=np.int64)
+        self.domain_entries = np.zeros(count, dtype=np.int64)
+        self.social_innovations = np.zeros(count, dtype=np.int64)
+        self.outputs = {name: np.zeros(count) for name in OUTPUT_INDICATORS.values()}
+
+    def begin_step(self) -> None:
+        """Refresh the regional aggregates the verbs read during the step."""
+        self.reset_counters()
+        self.invalidate()
+        firms = self.model.firms
+        self.firm_count = firms.per_region(np.ones(firms.size))
+        self.employment = firms.per_region(firms.employees[: firms.size])
+        knowledge = firms.knowledge[: firms.size]
+        held = np.multiply(knowledge, firms.portfolio[: firms.size], out=firms.scratch("work"))
+        self.firm_knowledge = firms.per_region_rows(held)
+        self.mean_knowledge = (
+            firms.per_region_rows(knowledge) / np.maximum(self.firm_count, 1)[:, None]
+        )
+
+    def end_step(self) -> None:
+        """Boosts decay; skilled workers retire or leave; the pool cannot exceed employment."""
+        firms = self.model.firms
+        self.employment = firms.per_region(firms.employees[: firms.size])
+        self.cluster_boost *= 0.85
+        self.procurement_pull *= 0.85
+        self.skilled *= 1.0 - self.model.scenario.university.human_capital_attrition
+        self.skilled = np.minimum(self.skilled, self.employment)
+        self.social_innovations_total += self.social_innovations
+        self.innovations_by_domain *= 0.9
+        live = np.flatnonzero(firms.innovated[: firms.size] & firms.alive[: firms.size])
+        np.add.at(
+            self.innovations_by_domain,
+            (firms.region[live], firms.innovation_domain[live]),
+            1.0,
+        )
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def human_capital(self) -> np.ndarray:
+        """Share of skilled (tertiary-educated) workers in employment."""
+        return np.divide(
+            self.skilled,
+            self.employment,
+            out=np.zeros_like(self.skilled),
+            where=self.employment > 0,
+        )
+
+    def human_capital_gain(self) -> np.ndarray:
+        return self.human_capital - self.initial_human_capital
+
+    def add_skilled(self, people: np.ndarray) -> None:
+        self.skilled += people
+
+    def _firm_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Live firm slots sorted by region, with each region's start and count."""
+        if "firm_index" not in self._cache:
+            firms = self.model.firms
+            live = np.flatnonzero(firms.alive[: firms.size])
+            order = live[np.argsort(firms.region[live], kind="stable")]
+            counts = np.bincount(firms.region[order], minlength=len(self.names))
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            self._cache["firm_index"] = (order, starts, counts)
+        return self._cache["firm_index"]
+
+    def attachment_weights(self) -> np.ndarray:
+        """Cumulative (links + 1) over the region-sorted firm index, for preferential
+        attachment; taken once per step (links formed during the step count from the next)."""
+        if "attachment" not in self._cache:
+            order = self._firm_index()[0]
+            weights = self.model.node_degree()[self.model.firms.uid[order]] + 1.0
+            self._cache["attachment"] = np.cumsum(weights)
+        return self._cache["attachment"]
+
+    def firms_in(self, region: int) -> np.ndarray:
+        order, starts, counts = self._firm_index()
+        return order[starts[region] : starts[region] + counts[region]]
+
+    def priority_member(self, firms: Firms) -> np.ndarray:
+        """Whether each firm is active in one of its region's priority domains (as of the
+        start of the step's firm verbs)."""
+        cached = self._cache.get("priority_member")
+        if cached is None or len(cached) != firms.size:
+            n = firms.size
+            priorities = self.model.governments.priorities.astype(np.float32)
+            overlap = firms.portfolio[:n].astype(np.float32) @ priorities.T
+            member = overlap[np.arange(n), firms.region[:n]] > 0
+            self._cache["priority_member"] = member
+        return self._cache["priority_member"]
+
+    def eligible_firms(self, region: int, priority_only: bool) -> np.ndarray:
+        key = ("eligible", region, priority_only)
+        if key not in self._cache:
+            pool = self.firms_in(region)
+            if priority_only:
+                pool = pool[self.priority_member(self.model.firms)[pool]]
+            self._cache[key] = pool
+        return self._cache[key]
+
+    def universities_in(self, region: int) -> np.ndarray:
+        universities = self.model.universities
+        live = universities.alive[: universities.size]
+        return np.flatnonzero(live & (universities.region[: universities.size] == region))
+
+    def citizens_in(self, region: int) -> np.ndarray:
+        citizens = self.model.citizens
+        live = citizens.alive[: citizens.size]
+        return np.flatnonzero(live & (citizens.region[: citizens.size] == region))
+
+    def university_strength(self, region: int) -> np.ndarray:
+        rows = self.universities_in(region)
+        return self.model.universities.strength[rows].sum(axis=0)
+
+    def citizen_signal(self, region: int) -> tuple[np.ndarray, float]:
+        """Needs weighted by participation, and the mean participation."""
+        rows = self.citizens_in(region)
+        if len(rows) == 0:
+            return np.zeros(self.model.knowledge.size), 0.0
+        citizens = self.model.citizens
+        weights = citizens.participation[rows]
+        return weights @ citizens.needs[rows], float(weights.mean())
+
+    # ------------------------------------------------------------------ changes
+    def record_entries(self, regions: np.ndarray, domains: np.ndarray) -> None:
+        del domains
+        self.domain_entries += np.bincount(regions, minlength=len(self.names))
+
+    def record_exits(self, regions: np.ndarray) -> None:
+        self.exits += np.bincount(regions, minlength=len(self.names))
+
+    def new_firms(
+        self,
+        region: int,
+        count: int,
+        cores: np.ndarray | None = None,
+        parents: np.ndarray | None = None,
+        inherited: np.ndarray | None = None,
+        origin: str = "entry",
+        extra_capital: float = 0.0,
+    ) -> np.ndarray:
+        """Create firms in a region: spin-outs of ``parents`` (core = the parent's innovation),
+        firms in given ``cores``, or independent entrants copying a local firm's domain."""
+        model, rng = self.model, self.model.rng
+        firms = model.firms
+        mean_knowledge = self.mean_knowledge[region]
+        if parents is not None and len(parents):
+            cores = firms.innovation_domain[parents].copy()
+            inherited = 0.3 * firms.knowledge[parents]
+            count = len(parents)
+            origin = "spinoff"
+        elif cores is None:
+            local = self.firms_in(region)
+            if count <= 0 or len(local) == 0:
+                return np.empty(0, dtype=np.int64)
+            cores = firms.core[local[rng.integers(0, len(local), count)]].copy()
+            wander = rng.random(count) < 0.3
+            if wander.any():
+                cores[wander] = gumbel_argmax(rng, model.knowledge.off_diagonal[cores[wander]])
+        if count <= 0 or cores is None or len(cores) == 0:
+            return np.empty(0, dtype=np.int64)
+        level = mean_knowledge[cores] * rng.uniform(0.3, 1.0, count) + 0.05
+        if inherited is not None:
+            level = np.maximum(level, inherited[np.arange(count), cores])
+        employees = 1.0 + rng.integers(0, 3, count)
+        slots = firms.found(region, count, cores, level, employees, inherited)
+        firms.capital[slots] += extra_capital
+        self.entries[region] += count
+        if origin == "spinoff":
+            self.spinoffs[region] += count
+        return slots

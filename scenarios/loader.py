@@ -1,0 +1,347 @@
+"""Read, combine and validate scenario files.
+
+Every problem becomes a :class:`ScenarioError` whose text is one line naming the file, the field
+and the problem, so that the command line can print it and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from .schema import Scenario, default_instruments, synthetic_domain_names
+
+__all__ = [
+    "ScenarioError",
+    "BundledEntry",
+    "apply_overrides",
+    "bundled_mixes",
+    "bundled_scenarios",
+    "load_scenario",
+    "parse_override",
+    "read_proximity_csv",
+]
+
+BUNDLED_DIR = Path(str(resources.files("smartspec.scenarios")))
+MIX_DIR = BUNDLED_DIR / "mixes"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with a one-line explanation."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source, self.field, self.problem = source, field, problem
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class BundledEntry:
+    """A scenario or mix shipped with the package."""
+
+    name: str
+    description: str
+    path: Path
+
+
+def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(label, "", "file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(label, "", f"invalid TOML: {error}") from None
+    except OSError as error:
+        raise ScenarioError(label, "", f"cannot read file: {error.strerror}") from None
+
+
+def _entries(directory: Path) -> list[BundledEntry]:
+    entries = []
+    for path in sorted(directory.glob("*.toml")):
+        data = _read_toml(path, str(path))
+        entries.append(BundledEntry(path.stem, str(data.get("description", "")), path))
+    return entries
+
+
+def bundled_scenarios() -> list[BundledEntry]:
+    """Region scenarios shipped in ``scenarios/``."""
+    return _entries(BUNDLED_DIR)
+
+
+def bundled_mixes() -> list[BundledEntry]:
+    """Policy mixes shipped in ``scenarios/mixes/``."""
+    return _entries(MIX_DIR)
+
+
+def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1:
+        return candidate, str(name_or_path)
+    bundled = BUNDLED_DIR / f"{name_or_path}.toml"
+    if bundled.is_file():
+        return bundled, f"{name_or_path} (bundled)"
+    known = ", ".join(entry.name for entry in bundled_scenarios())
+    raise ScenarioError(str(name_or_path), "", f"unknown scenario (bundled: {known})")
+
+
+def _mix_table(name: str, source: str, field: str) -> dict[str, Any]:
+    path = MIX_DIR / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(entry.name for entry in bundled_mixes())
+        raise ScenarioError(source, field, f"unknown mix '{name}' (bundled: {known})")
+    return _read_toml(path, str(path))
+
+
+def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
+    regions = raw.get("regions")
+    if not isinstance(regions, list):
+        return
+    for index, region in enumerate(regions):
+        if not isinstance(region, dict) or "archetype" not in region:
+            continue
+        archetype = region.pop("archetype")
+        field = f"regions[{index}].archetype"
+        path = BUNDLED_DIR / f"{archetype}.toml"
+        if not isinstance(archetype, str) or not path.is_file():
+            known = ", ".join(entry.name for entry in bundled_scenarios())
+            raise ScenarioError(
+                source, field, f"unknown archetype {archetype!r} (bundled: {known})"
+            )
+        base_regions = _read_toml(path, str(path)).get("regions") or [{}]
+        base = dict(base_regions[0])
+        base.pop("archetype", None)
+        regions[index] = _deep_merge(base, region)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_override(assignment: str) -> tuple[str, Any]:
+    """Split ``"dotted.key=value"``; the value is read as TOML (number, bool, list) or text."""
+    key, sep, value = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError("--set", assignment, "expected dotted.key=value")
+    return key.strip(), _parse_value(value.strip())
+
+
+def _split_path(dotted: str) -> list[str]:
+    return [part for part in dotted.replace("[", ".").replace("]", "").split(".") if part]
+
+
+def _assign(node: Any, parts: list[str], value: Any, dotted: str, source: str) -> None:
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        if head == "*":
+            targets = range(len(node))
+        else:
+            try:
+                targets = [int(head)]
+                node[targets[0]]
+            except (ValueError, IndexError):
+                raise ScenarioError(
+                    source, dotted, f"no list item '{head}' (there are {len(node)})"
+                ) from None
+        for index in targets:
+            if rest:
+                _assign(node[index], rest, value, dotted, source)
+            else:
+                node[index] = copy.deepcopy(value)
+        return
+    if not isinstance(node, dict):
+        raise ScenarioError(source, dotted, f"'{head}' is inside a value that is not a table")
+    if not rest:
+        node[head] = copy.deepcopy(value)
+        return
+    if head not in node:
+        node[head] = {}
+    _assign(node[head], rest, value, dotted, source)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> None:
+    """Set dotted paths (``regions.0.firms``, ``regions.*.government.budget``) in a raw table."""
+    for dotted, value in overrides.items():
+        parts = _split_path(dotted)
+        if not parts:
+            raise ScenarioError(source, dotted, "empty field path")
+        _assign(raw, parts, value, dotted, source)
+
+
+def read_proximity_csv(path: Path, source: str) -> tuple[list[str], np.ndarray]:
+    """Read a square, symmetric proximity matrix with values in [0, 1] and named domains."""
+    field = "knowledge.matrix_csv"
+    if not path.is_file():
+        raise ScenarioError(source, field, f"CSV file not found: {path}")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(source, field, f"cannot read {path}: {error}") from None
+    if len(rows) < 3:
+        raise ScenarioError(source, field, f"{path.name}: needs a header and at least 2 rows")
+    header = [name.strip() for name in rows[0][1:]]
+    names = [row[0].strip() for row in rows[1:]]
+    if header != names:
+        raise ScenarioError(source, field, f"{path.name}: header and row names differ")
+    if len(set(names)) != len(names):
+        raise ScenarioError(source, field, f"{path.name}: duplicate domain names")
+    try:
+        matrix = np.array([[float(cell) for cell in row[1:]] for row in rows[1:]])
+    except ValueError as error:
+        raise ScenarioError(source, field, f"{path.name}: non-numeric cell ({error})") from None
+    if matrix.shape != (len(names), len(names)):
+        raise ScenarioError(source, field, f"{path.name}: matrix is not square")
+    if not np.all(np.isfinite(matrix)) or matrix.min() < 0 or matrix.max() > 1:
+        raise ScenarioError(source, field, f"{path.name}: values must lie in [0, 1]")
+    if not np.allclose(matrix, matrix.T, atol=1e-9):
+        raise ScenarioError(source, field, f"{path.name}: matrix is not symmetric")
+    return names, matrix
+
+
+def _format_location(location: Iterable[Any]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _validation_message(error: ValidationError) -> tuple[str, str]:
+    first = error.errors(include_url=False)[0]
+    location = _format_location(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    elif "input" in first and not isinstance(first["input"], dict | list):
+        message = f"{message} (got {first['input']!r})"
+    return location, message
+
+
+def _check_domains(scenario: Scenario, names: list[str], source: str) -> None:
+    known = set(names)
+    for index, region in enumerate(scenario.regions):
+        fields = (
+            ("specialised_domains", region.specialised_domains),
+            ("government.initial_priorities", region.government.initial_priorities),
+        )
+        for field, listed in fields:
+            for name in listed or []:
+                if name not in known:
+                    raise ScenarioError(
+                        source,
+                        f"regions[{index}].{field}",
+                        f"unknown domain '{name}' (domains are {names[0]}..{names[-1]})",
+                    )
+
+
+def load_scenario(
+    name_or_path: str | Path,
+    mix: str | None = None,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+) -> Scenario:
+    """Load a bundled scenario by name, or a TOML file by path, and validate it.
+
+    Parameters
+    ----------
+    name_or_path
+        A bundled name (``emerging``, ``moderate``, ``strong``, ``leader``, ``europe``) or a path.
+    mix
+        Name of a bundled policy mix that replaces the scenario's mix in every region.
+    overrides
+        Dotted-path assignments, either ``{"regions.0.firms": 2000}`` or ``["steps=20"]``.
+
+    Raises
+    ------
+    ScenarioError
+        With a one-line message naming the file, the field and the problem.
+    """
+    path, source = _resolve_scenario_path(name_or_path)
+    raw = _read_toml(path, source)
+    _expand_archetypes(raw, source)
+
+    if overrides is not None and not isinstance(overrides, Mapping):
+        overrides = dict(parse_override(item) for item in overrides)
+    overrides = dict(overrides or {})
+    if "mix" in overrides and isinstance(overrides["mix"], str):
+        mix = overrides.pop("mix")
+
+    if mix is not None:
+        raw["mix"] = _mix_table(mix, "--mix", "mix")
+        for region in raw.get("regions") or []:
+            if isinstance(region, dict) and isinstance(region.get("government"), dict):
+                region["government"].pop("mix", None)
+    elif isinstance(raw.get("mix"), str):
+        raw["mix"] = _mix_table(raw["mix"], source, "mix")
+    elif "mix" not in raw:
+        raw["mix"] = _mix_table("baseline", source, "mix")
+
+    region_mixes: dict[str, Any] = {}
+    for index, region in enumerate(raw.get("regions") or []):
+        government = region.get("government") if isinstance(region, dict) else None
+        if isinstance(government, dict) and isinstance(government.get("mix"), str):
+            region_name = region.get("name", "Region")
+            field = f"regions[{index}].government.mix"
+            region_mixes[region_name] = _mix_table(government["mix"], source, field)
+    raw["region_mixes"] = region_mixes
+
+    if isinstance(raw.get("instruments"), dict):
+        defaults = {name: params.model_dump() for name, params in default_instruments().items()}
+        raw["instruments"] = _deep_merge(defaults, raw["instruments"])
+
+    apply_overrides(raw, overrides, source)
+
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        field, problem = _validation_message(error)
+        raise ScenarioError(source, field, problem) from None
+
+    if scenario.knowledge.matrix_csv is not None:
+        csv_path = Path(scenario.knowledge.matrix_csv)
+        if not csv_path.is_absolute():
+            csv_path = (path.parent / csv_path).resolve()
+        names, _ = read_proximity_csv(csv_path, source)
+        if "domains" in (raw.get("knowledge") or {}) and raw["knowledge"]["domains"] != len(names):
+            raise ScenarioError(
+                source,
+                "knowledge.domains",
+                f"is {raw['knowledge']['domains']} but {csv_path.name} has {len(names)} domains",
+            )
+        scenario.knowledge.matrix_csv = str(csv_path)
+        scenario.knowledge.domains = len(names)
+        try:
+            Scenario.model_validate(scenario.model_dump())
+        except ValidationError as error:
+            field, problem = _validation_message(error)
+            raise ScenarioError(source, field, problem) from None
+    else:
+        names = synthetic_domain_names(scenario.knowledge.domains)
+    _check_domains(scenario, names, source)
+    return scenario
