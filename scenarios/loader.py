@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from .schema import Scenario, default_instruments, synthetic_domain_names
+from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
 
 __all__ = [
     "ScenarioError",
@@ -61,6 +62,8 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ScenarioError(label, "", "file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(label, "", f"invalid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(label, "", "not UTF-8 text (save the file as UTF-8)") from None
     except OSError as error:
         raise ScenarioError(label, "", f"cannot read file: {error.strerror}") from None
 
@@ -94,11 +97,15 @@ def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
     raise ScenarioError(str(name_or_path), "", f"unknown scenario (bundled: {known})")
 
 
+def _is_plain_name(name: object) -> bool:
+    return isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) is not None
+
+
 def _mix_table(name: str, source: str, field: str) -> dict[str, Any]:
     path = MIX_DIR / f"{name}.toml"
-    if not path.is_file():
+    if not _is_plain_name(name) or not path.is_file():
         known = ", ".join(entry.name for entry in bundled_mixes())
-        raise ScenarioError(source, field, f"unknown mix '{name}' (bundled: {known})")
+        raise ScenarioError(source, field, f"unknown mix {name!r} (bundled: {known})")
     return _read_toml(path, str(path))
 
 
@@ -112,6 +119,16 @@ def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
+def _archetypes() -> dict[str, dict[str, Any]]:
+    """Bundled single-region scenarios, usable as ``archetype = "NAME"`` in a region table."""
+    found = {}
+    for entry in bundled_scenarios():
+        regions = _read_toml(entry.path, str(entry.path)).get("regions")
+        if isinstance(regions, list) and len(regions) == 1 and "archetype" not in regions[0]:
+            found[entry.name] = regions[0]
+    return found
+
+
 def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
     regions = raw.get("regions")
     if not isinstance(regions, list):
@@ -120,17 +137,15 @@ def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
         if not isinstance(region, dict) or "archetype" not in region:
             continue
         archetype = region.pop("archetype")
-        field = f"regions[{index}].archetype"
-        path = BUNDLED_DIR / f"{archetype}.toml"
-        if not isinstance(archetype, str) or not path.is_file():
-            known = ", ".join(entry.name for entry in bundled_scenarios())
+        archetypes = _archetypes()
+        if not _is_plain_name(archetype) or archetype not in archetypes:
+            known = ", ".join(sorted(archetypes))
             raise ScenarioError(
-                source, field, f"unknown archetype {archetype!r} (bundled: {known})"
+                source,
+                f"regions[{index}].archetype",
+                f"unknown archetype {archetype!r} (archetypes: {known})",
             )
-        base_regions = _read_toml(path, str(path)).get("regions") or [{}]
-        base = dict(base_regions[0])
-        base.pop("archetype", None)
-        regions[index] = _deep_merge(base, region)
+        regions[index] = _deep_merge(archetypes[archetype], region)
 
 
 def _parse_value(text: str) -> Any:
@@ -208,6 +223,14 @@ def read_proximity_csv(path: Path, source: str) -> tuple[list[str], np.ndarray]:
         raise ScenarioError(source, field, f"{path.name}: header and row names differ")
     if len(set(names)) != len(names):
         raise ScenarioError(source, field, f"{path.name}: duplicate domain names")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise ScenarioError(
+                source,
+                field,
+                f"{path.name}: not square: line {number} has {len(row)} cells, "
+                f"the header has {len(rows[0])}",
+            )
     try:
         matrix = np.array([[float(cell) for cell in row[1:]] for row in rows[1:]])
     except ValueError as error:
@@ -289,7 +312,7 @@ def load_scenario(
     if overrides is not None and not isinstance(overrides, Mapping):
         overrides = dict(parse_override(item) for item in overrides)
     overrides = dict(overrides or {})
-    if "mix" in overrides and isinstance(overrides["mix"], str):
+    if isinstance(overrides.get("mix"), str):
         mix = overrides.pop("mix")
 
     if mix is not None:
@@ -302,6 +325,22 @@ def load_scenario(
     elif "mix" not in raw:
         raw["mix"] = _mix_table("baseline", source, "mix")
 
+    instruments = raw.get("instruments")
+    if isinstance(instruments, dict):
+        unknown = sorted(set(instruments) - set(INSTRUMENTS))
+        if unknown:
+            raise ScenarioError(
+                source,
+                f"instruments.{unknown[0]}",
+                f"unknown instrument '{unknown[0]}' (known: {', '.join(INSTRUMENTS)})",
+            )
+        defaults = {name: params.model_dump() for name, params in default_instruments().items()}
+        raw["instruments"] = _deep_merge(defaults, instruments)
+
+    apply_overrides(raw, overrides, source)
+
+    # Per-region mixes are named in government.mix; they are resolved after the overrides so
+    # that --set regions.0.government.mix=NAME works like a mix written in the file.
     region_mixes: dict[str, Any] = {}
     for index, region in enumerate(raw.get("regions") or []):
         government = region.get("government") if isinstance(region, dict) else None
@@ -311,14 +350,8 @@ def load_scenario(
             region_mixes[region_name] = _mix_table(government["mix"], source, field)
     raw["region_mixes"] = region_mixes
 
-    if isinstance(raw.get("instruments"), dict):
-        defaults = {name: params.model_dump() for name, params in default_instruments().items()}
-        raw["instruments"] = _deep_merge(defaults, raw["instruments"])
-
-    apply_overrides(raw, overrides, source)
-
     try:
-        scenario = Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw, context={"cross_checks": False})
     except ValidationError as error:
         field, problem = _validation_message(error)
         raise ScenarioError(source, field, problem) from None
@@ -337,11 +370,13 @@ def load_scenario(
         scenario.knowledge.matrix_csv = str(csv_path)
         scenario.knowledge.domains = len(names)
         try:
-            Scenario.model_validate(scenario.model_dump())
+            Scenario.model_validate(scenario.model_dump(), context={"cross_checks": False})
         except ValidationError as error:
             field, problem = _validation_message(error)
             raise ScenarioError(source, field, problem) from None
     else:
         names = synthetic_domain_names(scenario.knowledge.domains)
+    for field, problem in scenario.cross_field_problems():
+        raise ScenarioError(source, field, problem)
     _check_domains(scenario, names, source)
     return scenario

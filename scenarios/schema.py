@@ -11,7 +11,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "INSTRUMENTS",
@@ -49,7 +56,16 @@ SHARE_TOLERANCE = 1e-6
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Unknown keys, NaN/infinity and booleans given for numbers are errors, not coerced."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation is not bool:
+            raise ValueError("must be a number (integer or decimal) or text, not a boolean")
+        return value
 
 
 class Governance(StrEnum):
@@ -143,6 +159,15 @@ class PolicyMix(_Strict):
         description="Budget share per instrument (0-1, the listed shares sum to 1; unlisted "
         "instruments get 0)."
     )
+
+    @field_validator("shares", mode="before")
+    @classmethod
+    def _numeric_shares(cls, shares: object) -> object:
+        if isinstance(shares, dict):
+            for name, value in shares.items():
+                if isinstance(value, bool):
+                    raise ValueError(f"share of '{name}' must be a number, not a boolean")
+        return shares
 
     @field_validator("shares")
     @classmethod
@@ -411,17 +436,35 @@ class Scenario(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _regions_consistent(self) -> Scenario:
-        names = [region.name for region in self.regions]
-        if len(set(names)) != len(names):
-            raise ValueError("region names must be unique")
-        for region in self.regions:
-            if region.government.n_priorities > self.knowledge.domains:
-                raise ValueError(
-                    f"region '{region.name}': n_priorities ({region.government.n_priorities}) "
-                    f"exceeds the number of domains ({self.knowledge.domains})"
-                )
+    def _regions_consistent(self, info: ValidationInfo) -> Scenario:
+        # The file loader runs these checks itself to name the exact field in its message.
+        if info.context and info.context.get("cross_checks") is False:
+            return self
+        problems = self.cross_field_problems()
+        if problems:
+            field, problem = problems[0]
+            raise ValueError(f"{field}: {problem}")
         return self
+
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        """Checks that involve several fields, as (field path, problem) pairs."""
+        problems = []
+        seen: set[str] = set()
+        for index, region in enumerate(self.regions):
+            if region.name in seen:
+                problems.append(
+                    (f"regions[{index}].name", f"duplicate region name '{region.name}'")
+                )
+            seen.add(region.name)
+            if region.government.n_priorities > self.knowledge.domains:
+                problems.append(
+                    (
+                        f"regions[{index}].government.n_priorities",
+                        f"n_priorities ({region.government.n_priorities}) exceeds the number of domains "
+                        f"({self.knowledge.domains})",
+                    )
+                )
+        return problems
 
     def mix_for(self, region_index: int) -> PolicyMix:
         """The policy mix that applies to one region."""

@@ -1,0 +1,64 @@
+"""Provenance recorded with every result: versions, git revision, command line, timestamps."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["git_revision", "package_versions", "provenance", "utc_now"]
+
+_PACKAGES = ("smartspec", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_revision(path: Path | None = None) -> dict[str, Any]:
+    """The commit and dirty flag of the source tree the package runs from (if it is a clone)."""
+    where = path or Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(where), *args],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    revision = git("rev-parse", "HEAD")
+    if revision is None:
+        return {"revision": None, "dirty": None}
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"revision": revision, "dirty": bool(status)}
+
+
+def provenance(**extra: Any) -> dict[str, Any]:
+    """Everything needed to say where a result came from."""
+    return {
+        "versions": package_versions(),
+        "git": git_revision(),
+        "command_line": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "platform": platform.platform(),
+        **extra,
+    }
