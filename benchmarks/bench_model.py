@@ -76,8 +76,8 @@ def _measure_boltzmann(agents: int, steps: int) -> dict:
 def _child(kind: str, size: int, steps: int) -> dict:
     """Run one measurement in a fresh interpreter and return its JSON result."""
     code = (
-        "import json, sys; sys.path.insert(0, %r); import bench_model as b; "
-        "print(json.dumps(b._measure_%s(%d, %d)))" % (sys.path[0], kind, size, steps)
+        f"import json, sys; sys.path.insert(0, {sys.path[0]!r}); import bench_model as b; "
+        f"print(json.dumps(b._measure_{kind}({size:d}, {steps:d})))"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True

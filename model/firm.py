@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from .population import Population
-from .vector import gumbel_argmax, sum_rows
+from .vector import FEW_GROUPS, choose_per_row, serial_matmul, sum_rows
 
 if TYPE_CHECKING:
     from .model import EcosystemModel
@@ -181,11 +181,10 @@ class Firms(Population):
         held = self.scratch("held")
         np.copyto(held, self.portfolio[:n])
         self.held = held
-        self.density = np.matmul(held, space.density_operator32, out=self.scratch("density"))
-        self.related = self.scratch("related")
-        np.copyto(self.related, self.density)
-        np.copyto(self.related, np.float32(1.0), where=self.portfolio[:n])
-        self.portfolio_size = held @ np.ones(self.domains, dtype=np.float32)
+        self.density = serial_matmul(held, space.density_operator32, out=self.scratch("density"))
+        # 1 in held domains, the density (which is at most 1) elsewhere: one maximum pass.
+        self.related = np.maximum(self.density, held, out=self.scratch("related"))
+        self.portfolio_size = np.einsum("ij->i", held)
         self.innovated[:n] = False
         self.innovation_domain[:n] = -1
         self.age[:n] += 1
@@ -198,11 +197,11 @@ class Firms(Population):
         paradox; Oughton, Landabaso & Morgan 2002).
         """
         n = self.size
-        base = self.employees[:n] * self.model.regions.productivity[self.region[:n]]
+        base = self.employees[:n] * self.of_region(self.model.regions.productivity)
         own = self.rd_intensity[:n] * base
         self.rd_spend[:n] = own + self.grant[:n]
         self.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(
-            self.model.regions.productivity[self.region[:n]], 1e-12
+            self.of_region(self.model.regions.productivity), 1e-12
         )
         self.own_rd = own
         self.grant[:n] = 0.0
@@ -218,16 +217,18 @@ class Firms(Population):
         knowledge = self.knowledge[:n]
         regional_mean = model.regions.mean_knowledge.astype(np.float32)
         gain = self.scratch("gain")
-        np.take(regional_mean, self.region[:n], axis=0, out=gain)
-        gain -= knowledge
+        if model.n_regions == 1:
+            np.subtract(regional_mean[0], knowledge, out=gain)
+        else:
+            np.take(regional_mean, self.region[:n], axis=0, out=gain, mode="clip")
+            gain -= knowledge
         np.maximum(gain, 0.0, out=gain)
         gain *= np.float32(params.learning_spillover)
 
-        partner_rows, partner_gain, university_rows, university_gain = model.knowledge_from_links(
-            knowledge
+        rows, link_gain = model.knowledge_from_links(
+            knowledge, params.learning_partner, params.learning_university
         )
-        gain[partner_rows] += np.float32(params.learning_partner) * partner_gain
-        gain[university_rows] += np.float32(params.learning_university) * university_gain
+        gain[rows] += link_gain
 
         own = params.learning_own * np.sqrt(self.effort) / np.maximum(self.portfolio_size, 1.0)
         work = self.scratch("work")
@@ -254,7 +255,7 @@ class Firms(Population):
         """
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
         degree = model.firm_degree()
-        boost = model.regions.cluster_boost[self.region[:n]] * model.regions.priority_member(self)
+        boost = self.of_region(model.regions.cluster_boost) * model.regions.priority_member(self)
         wants = (
             self.live_mask
             & (degree < params.max_partners)
@@ -266,9 +267,19 @@ class Firms(Population):
         candidates = model.draw_partner_candidates(seekers, params.candidates)
         valid = candidates >= 0
         safe = np.where(valid, candidates, seekers[:, None])
-        mine, theirs = self.knowledge[seekers], self.knowledge[safe]
+        mine = self.knowledge[seekers]
+        # mode="clip" (indices are valid anyway): with the default mode NumPy buffers ``out``.
+        theirs = np.take(
+            self.knowledge,
+            safe.ravel(),
+            axis=0,
+            out=model.buffer("theirs", safe.size, self.domains),
+            mode="clip",
+        ).reshape(*safe.shape, self.domains)
+        mine_norm = np.sqrt(np.einsum("sk,sk->s", mine, mine))
+        their_norm = np.sqrt(np.einsum("sck,sck->sc", theirs, theirs))
         similarity = np.einsum("sk,sck->sc", mine, theirs) / (
-            np.linalg.norm(mine, axis=1)[:, None] * np.linalg.norm(theirs, axis=2) + 1e-12
+            mine_norm[:, None] * their_norm + 1e-12
         )
         score = np.where(
             self.progressive[seekers][:, None], 4.0 * similarity * (1.0 - similarity), similarity
@@ -294,11 +305,13 @@ class Firms(Population):
         pair_relatedness = np.zeros(n)
         multi = np.flatnonzero(size > 1)
         held = self.held[multi]
-        pair_relatedness[multi] = np.einsum("ij,ij->i", held @ model.knowledge.off_diagonal32, held)
+        pair_relatedness[multi] = np.einsum(
+            "ij,ij->i", serial_matmul(held, model.knowledge.off_diagonal32), held
+        )
         related_variety = np.divide(
             pair_relatedness, size * (size - 1.0), out=np.zeros(n), where=size > 1
         )
-        pull = model.regions.procurement_pull[self.region[:n]] * model.regions.priority_member(self)
+        pull = self.of_region(model.regions.procurement_pull) * model.regions.priority_member(self)
         hazard = (
             params.innovation_rate
             * stock**0.7
@@ -313,7 +326,7 @@ class Firms(Population):
         if len(winners) == 0:
             return
         weights = np.where(portfolio[winners], self.knowledge[winners] + 1e-9, 0.0)
-        domains = gumbel_argmax(rng, weights)
+        domains = choose_per_row(rng, weights)
         self.innovated[winners] = True
         self.innovation_domain[winners] = domains
         self.innovations[winners] += 1
@@ -340,7 +353,7 @@ class Firms(Population):
             weights = np.where(
                 radical[:, None], 1.0, (density + 1e-6) ** params.relatedness_exponent
             )
-            domains = gumbel_argmax(rng, np.where(outside, weights, 0.0))
+            domains = choose_per_row(rng, np.where(outside, weights, 0.0))
             chance = (
                 (0.2 + 0.8 * density[np.arange(len(movers)), domains])
                 * (1.0 - 0.5 * model.knowledge.complexity[domains])
@@ -363,7 +376,7 @@ class Firms(Population):
         if len(reviewing):
             others = self.held[reviewing].copy()
             others[np.arange(len(reviewing)), self.core[reviewing]] = 0.0
-            domains = gumbel_argmax(rng, others)
+            domains = choose_per_row(rng, others)
             stock = self.knowledge[reviewing, domains]
             weak = stock < 0.05 * self.knowledge[reviewing].max(axis=1)
             unrelated = rng.random(len(reviewing)) < 0.12 * (1.0 - self.density[reviewing, domains])
@@ -376,7 +389,7 @@ class Firms(Population):
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
         live = self.live_mask
         regions = self.region[:n]
-        base = self.employees[:n] * model.regions.productivity[regions]
+        base = self.employees[:n] * self.of_region(model.regions.productivity)
         efficiency = self.efficiency[:n]
         efficiency *= params.efficiency_persistence
         efficiency += rng.normal(0.0, params.efficiency_noise, n)
@@ -402,8 +415,8 @@ class Firms(Population):
         mean_margin = np.bincount(regions, size * margin, minlength=model.n_regions) / employment
         tightness = np.log(employment / model.regions.initial_employment)
         growth = (
-            params.growth_sensitivity * (margin - mean_margin[regions])
-            - params.labour_market_tightness * tightness[regions]
+            params.growth_sensitivity * (margin - self.of_region(mean_margin))
+            - params.labour_market_tightness * self.of_region(tightness)
             + rng.normal(-0.5 * params.growth_noise**2, params.growth_noise, n)
         )
         self.employees[:n] = np.where(
@@ -415,11 +428,10 @@ class Firms(Population):
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the
         region's human capital relative to its start, and capacity-building support."""
         model, params, n = self.model, self.model.scenario.firm, self.size
-        regions = self.region[:n]
         target = np.clip(
             self.absorptive_base[:n]
-            + 0.8 * model.regions.human_capital_gain()[regions]
-            + model.regions.capacity_bonus[regions],
+            + 0.8 * self.of_region(model.regions.human_capital_gain())
+            + self.of_region(model.regions.capacity_bonus),
             0.01,
             0.99,
         )
@@ -455,14 +467,36 @@ class Firms(Population):
         self.model.regions.invalidate()
 
     # ------------------------------------------------------------------ helpers
+    def of_region(self, values: np.ndarray) -> np.ndarray | np.floating:
+        """A per-region quantity read for each firm (slots ``[:size]``); with a single region,
+        the value itself, which broadcasts (no gather)."""
+        if len(values) == 1:
+            return values[0]
+        return values[self.region[: self.size]]
+
+    def knowledge_total(self) -> np.ndarray:
+        """Each firm's knowledge summed over all domains."""
+        return np.einsum("ij->i", self.knowledge[: self.size])
+
     def per_region(self, values: np.ndarray) -> np.ndarray:
         """Sum a per-firm quantity over the live firms of each region."""
         n = self.size
         live = self.alive[:n]
         return np.bincount(self.region[:n][live], values[live], minlength=self.model.n_regions)
 
-    def per_region_rows(self, values: np.ndarray) -> np.ndarray:
-        """Sum a per-firm vector (n x K) over the live firms of each region (R x K)."""
-        n = self.size
-        region = np.where(self.alive[:n], self.region[:n], self.model.n_regions)
-        return sum_rows(region, values, self.model.n_regions + 1)[:-1]
+    def per_region_rows(self, *values: np.ndarray) -> list[np.ndarray]:
+        """Sum per-firm vectors (n x m each) over the live firms of each region (R x m each)."""
+        n, regions = self.size, self.model.n_regions
+        if regions > FEW_GROUPS:
+            region = np.where(self.alive[:n], self.region[:n], regions)
+            return [sum_rows(region, array, regions + 1)[:-1] for array in values]
+        # Few regions: one (R x n) indicator matrix of live firms, shared by the products
+        # (einsum rather than BLAS, which would start its threads; see ``serial_matmul``).
+        members = (self.region[:n] == np.arange(regions)[:, None]) & self.alive[:n]
+        as_type: dict = {}
+        sums = []
+        for array in values:
+            if array.dtype not in as_type:
+                as_type[array.dtype] = members.astype(array.dtype)
+            sums.append(np.einsum("rf,fm->rm", as_type[array.dtype], array))
+        return sums

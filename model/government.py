@@ -187,16 +187,20 @@ class Governments(Population):
             self.absorbed_total[region] += absorbed
 
     def deliver_instruments(self) -> None:
-        """Money whose delay has passed takes effect through each instrument's mechanism."""
+        """Money whose delay has passed takes effect through each instrument's mechanism.
+
+        No mechanism reads the network, so the links they form are inserted in one batch.
+        """
         model = self.model
         slot = model.steps % self.pipeline.shape[2]
-        for region in range(self.size):
-            for index, name in enumerate(INSTRUMENTS):
-                amount = self.pipeline[region, index, slot]
-                if amount <= 0:
-                    continue
-                self.pipeline[region, index, slot] = 0.0
-                units = amount / model.instrument_params[index].unit_cost
-                INSTRUMENT_MECHANISMS[name].deliver(
-                    model, region, units, model.instrument_params[index]
-                )
+        with model.network.batch():
+            for region in range(self.size):
+                for index, name in enumerate(INSTRUMENTS):
+                    amount = self.pipeline[region, index, slot]
+                    if amount <= 0:
+                        continue
+                    self.pipeline[region, index, slot] = 0.0
+                    units = amount / model.instrument_params[index].unit_cost
+                    INSTRUMENT_MECHANISMS[name].deliver(
+                        model, region, units, model.instrument_params[index]
+                    )

@@ -100,24 +100,23 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
 
     degree = model.node_degree()
     # All per-firm sums in one pass: a (firms x quantities) table summed by region.
-    quantities = np.column_stack(
-        [
-            np.ones(n),
-            firms.employees[:n],
-            firms.revenue[:n],
-            firms.rd_spend[:n],
-            (model.steps - firms.last_innovation[:n]) < 4,
-            degree[firms.uid[:n]] > 0,
-            firms.absorptive[:n],
-            firms.innovated[:n],
-        ]
-    )
-    sums = firms.per_region_rows(quantities)
+    quantities = firms.scratch("quantities", dtype=np.float64, width=8)
+    quantities[:, 0] = 1.0
+    quantities[:, 1] = firms.employees[:n]
+    quantities[:, 2] = firms.revenue[:n]
+    quantities[:, 3] = firms.rd_spend[:n]
+    np.less(model.steps - firms.last_innovation[:n], 4, out=quantities[:, 4])
+    np.greater(degree[firms.uid[:n]], 0, out=quantities[:, 5])
+    quantities[:, 6] = firms.absorptive[:n]
+    quantities[:, 7] = firms.innovated[:n]
+    knowledge = firms.knowledge[:n]
+    held = np.multiply(knowledge, firms.portfolio[:n], out=firms.scratch("work"))
+    sums, stocks, knowledge_sums = firms.per_region_rows(quantities, held, knowledge)
     firm_count, employment, revenue, rd, recent, partnered, absorptive, innovated = sums.T
     safe_count = np.maximum(firm_count, 1.0)
-
-    held = np.multiply(firms.knowledge[:n], firms.portfolio[:n], out=firms.scratch("work"))
-    stocks = firms.per_region_rows(held).astype(np.float64)
+    stocks = stocks.astype(np.float64)
+    # The next step starts from these sums (agent state does not change in between).
+    regions.remember_collected(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
     rca = revealed_comparative_advantage(stocks, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = getattr(model, "_previous_specialised", specialised)
@@ -127,7 +126,7 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     size = nodes.capacity
     alive_nodes = nodes.alive
     node_region = nodes.region
-    clustering = model.network.local_clustering(size)
+    clustering = model.network.local_clustering(size, degree)
     region_nodes = np.bincount(node_region[alive_nodes], minlength=count).astype(np.float64)
     region_clustering = np.bincount(
         node_region[alive_nodes], clustering[alive_nodes], minlength=count
@@ -166,50 +165,58 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     index = innovation_index(values)
     names = model.knowledge.names
 
-    rows = []
-    for r in range(count):
-        row: dict[str, Any] = {
-            "step": model.steps,
+    # Whole columns first, converted to Python numbers once (not element by element).
+    columns: dict[str, list] = {
+        "firms": firm_count.astype(np.int64).tolist(),
+        "entries": regions.entries.tolist(),
+        "exits": regions.exits.tolist(),
+        "spinoffs": regions.spinoffs.tolist(),
+        "employment": employment.tolist(),
+        "rd_intensity": values["rd_intensity"].tolist(),
+        "innovations": innovated.astype(np.int64).tolist(),
+        "innovating_share": values["innovating_share"].tolist(),
+        "knowledge_per_firm": values["knowledge_per_firm"].tolist(),
+        "partnership_share": values["partnership_share"].tolist(),
+        "network_density": density.tolist(),
+        "network_clustering": region_clustering.tolist(),
+        "links": links.tolist(),
+        "specialisations": specialised.sum(axis=1).tolist(),
+        "specialisation_entries": (specialised & ~previous).sum(axis=1).tolist(),
+        "specialisation_exits": (~specialised & previous).sum(axis=1).tolist(),
+        "domain_entries": regions.domain_entries.tolist(),
+        "human_capital": regions.human_capital.tolist(),
+        "absorptive_capacity": (absorptive / safe_count).tolist(),
+        "institutional_quality": governments.quality[:count].tolist(),
+        "social_innovations": regions.social_innovations.tolist(),
+        "social_innovations_total": regions.social_innovations_total.tolist(),
+        "citizen_participation": participation.tolist(),
+        "citizen_trust": trust.tolist(),
+        "budget_committed": committed.sum(axis=1).tolist(),
+        "budget_absorbed": absorbed.sum(axis=1).tolist(),
+        "absorption_rate": np.divide(
+            absorbed_total, committed_total, out=np.zeros(count), where=committed_total > 0
+        ).tolist(),
+        "priorities": [
+            ";".join(names[d] for d in np.flatnonzero(governments.priorities[r]))
+            for r in range(count)
+        ],
+        "innovation_index": index.tolist(),
+    }
+    for i, name in enumerate(INSTRUMENTS):
+        columns[f"committed_{name}"] = committed[:, i].tolist()
+        columns[f"absorbed_{name}"] = absorbed[:, i].tolist()
+    for output in OUTPUT_INDICATORS.values():
+        columns[output] = regions.outputs[output].tolist()
+
+    step = model.steps
+    return [
+        {
+            "step": step,
             "region": regions.names[r],
-            "firms": int(firm_count[r]),
-            "entries": int(regions.entries[r]),
-            "exits": int(regions.exits[r]),
-            "spinoffs": int(regions.spinoffs[r]),
-            "employment": float(employment[r]),
-            "rd_intensity": float(values["rd_intensity"][r]),
-            "innovations": int(innovated[r]),
-            "innovating_share": float(values["innovating_share"][r]),
-            "knowledge_per_firm": float(values["knowledge_per_firm"][r]),
-            "partnership_share": float(values["partnership_share"][r]),
-            "network_density": float(density[r]),
-            "network_clustering": float(region_clustering[r]),
-            "links": int(links[r]),
-            "specialisations": int(specialised[r].sum()),
-            "specialisation_entries": int((specialised[r] & ~previous[r]).sum()),
-            "specialisation_exits": int((~specialised[r] & previous[r]).sum()),
-            "domain_entries": int(regions.domain_entries[r]),
-            "human_capital": float(regions.human_capital[r]),
-            "absorptive_capacity": float(absorptive[r] / safe_count[r]),
-            "institutional_quality": float(governments.quality[r]),
-            "social_innovations": int(regions.social_innovations[r]),
-            "social_innovations_total": int(regions.social_innovations_total[r]),
-            "citizen_participation": float(participation[r]),
-            "citizen_trust": float(trust[r]),
-            "budget_committed": float(committed[r].sum()),
-            "budget_absorbed": float(absorbed[r].sum()),
-            "absorption_rate": float(absorbed_total[r] / committed_total[r])
-            if committed_total[r] > 0
-            else 0.0,
-            "priorities": ";".join(names[d] for d in np.flatnonzero(governments.priorities[r])),
-            "innovation_index": float(index[r]),
+            **{column: column_values[r] for column, column_values in columns.items()},
         }
-        for i, name in enumerate(INSTRUMENTS):
-            row[f"committed_{name}"] = float(committed[r, i])
-            row[f"absorbed_{name}"] = float(absorbed[r, i])
-        for output in OUTPUT_INDICATORS.values():
-            row[output] = float(regions.outputs[output][r])
-        rows.append(row)
-    return rows
+        for r in range(count)
+    ]
 
 
 def _total(column: str):
@@ -222,9 +229,11 @@ def _total(column: str):
 
 def _employment_weighted(column: str):
     def reporter(model: EcosystemModel) -> float:
-        weights = np.array([row["employment"] for row in model.latest])
-        values = np.array([row[column] for row in model.latest])
-        return float(np.average(values, weights=weights)) if weights.sum() > 0 else 0.0
+        # Plain Python: a handful of regions, where NumPy's per-call overhead dominates.
+        total = sum(row["employment"] for row in model.latest)
+        if total <= 0:
+            return 0.0
+        return sum(row["employment"] * row[column] for row in model.latest) / total
 
     reporter.__name__ = f"weighted_{column}"
     return reporter

@@ -9,6 +9,7 @@ different regions. Outputs (firms supported, vouchers used, ...) are counted per
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -53,8 +54,18 @@ def _pick(model: EcosystemModel, pool: np.ndarray, count: int, weights=None) -> 
         return np.empty(0, dtype=np.int64)
     if weights is None:
         return pool[model.rng.integers(0, len(pool), count)]
-    weights = np.asarray(weights, dtype=np.float64) + 1e-12
-    return model.rng.choice(pool, size=count, p=weights / weights.sum())
+    # Draws with replacement, probability proportional to weight: Generator.choice's own
+    # inverse-CDF algorithm without its validation overhead.
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64) + 1e-12)
+    draws = model.rng.random(count) * cumulative[-1]
+    position = np.searchsorted(cumulative, draws, side="right")
+    return pool[np.minimum(position, len(pool) - 1)]
+
+
+@functools.cache
+def _pairs(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) among ``count`` members (``np.triu_indices`` is slow to rebuild)."""
+    return np.triu_indices(count, 1)
 
 
 def _record(model: EcosystemModel, name: str, region: int, count: float) -> None:
@@ -85,7 +96,7 @@ class RDGrants:
         quality = model.governments.quality[region]
         leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
         firms = model.firms
-        merit = firms.knowledge[targeted].sum(axis=1) * firms.absorptive[targeted]
+        merit = firms.knowledge_total()[targeted] * firms.absorptive[targeted]
         chosen = np.concatenate(
             [_pick(model, targeted, count - leaked, merit), _pick(model, anyone, leaked)]
         )
@@ -129,20 +140,27 @@ class CollaborativeRD:
             return
         pool = _targeted_firms(model, region, params)
         universities = model.regions.universities_in(region)
+        active_in: dict[int, np.ndarray] = {}
+        left, right = [], []
         funded = 0
-        for domain in rng.choice(priorities, size=projects):
-            active = pool[firms.portfolio[pool, domain]]
+        for domain in rng.choice(priorities, size=projects).tolist():
+            if domain not in active_in:
+                active_in[domain] = pool[firms.portfolio[pool, domain]]
+            active = active_in[domain]
             members = _pick(model, active if len(active) >= 3 else pool, 3)
             if len(members) == 0:
                 continue
-            ids = list(firms.uid[members])
+            ids = firms.uid[members]
             if len(universities):
-                ids.append(model.universities.uid[_pick(model, universities, 1)[0]])
-            ids = np.array(ids)
-            left, right = np.triu_indices(len(ids), 1)
-            model.network.add(ids[left], ids[right])
+                ids = np.append(ids, model.universities.uid[_pick(model, universities, 1)])
+            # Every pair of members; all projects' links are added in one batch below.
+            first, second = _pairs(len(ids))
+            left.append(ids[first])
+            right.append(ids[second])
             firms.knowledge[members, domain] += 0.15 * params.effect * firms.absorptive[members]
             funded += 1
+        if funded:
+            model.network.add(np.concatenate(left), np.concatenate(right))
         _record(model, "collaborative_rd", region, funded)
 
 
@@ -248,11 +266,18 @@ class LivingLabs:
             needs = needs * (0.2 + model.governments.priorities[region])
         domains = np.argmax(needs, axis=1)
         pool = model.regions.eligible_firms(region, priority_only=False)
+        active_in: dict[int, np.ndarray] = {}
+        groups_linked, partners = [], []
         for group, domain in zip(chosen.tolist(), domains.tolist(), strict=True):
-            active = pool[firms.portfolio[pool, domain]]
+            if domain not in active_in:
+                active_in[domain] = pool[firms.portfolio[pool, domain]]
+            active = active_in[domain]
             partner = _pick(model, active if len(active) else pool, 1)
             if len(partner):
-                model.network.add(citizens.uid[[group]], firms.uid[partner])
+                groups_linked.append(group)
+                partners.append(partner[0])
+        if partners:
+            model.network.add(citizens.uid[groups_linked], firms.uid[partners])
         universities = model.regions.universities_in(region)
         if len(universities):
             model.network.add(

@@ -20,7 +20,7 @@ from .network import CollaborationNetwork
 from .population import NodeRegistry
 from .region import RegionState
 from .university import UNIVERSITY, Universities, University
-from .vector import gumbel_argmax, sum_runs
+from .vector import choose_per_row, sum_runs
 
 __all__ = ["EcosystemModel"]
 
@@ -79,6 +79,8 @@ class EcosystemModel(mesa.Model):
         self.regions = RegionState(self)
 
         self._degree_cache: tuple[tuple[int, int], np.ndarray] | None = None
+        self._links_cache: tuple[tuple[int, int, int], dict[str, np.ndarray]] | None = None
+        self._buffers: dict[str, np.ndarray] = {}
         self._create_agents()
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
@@ -139,7 +141,7 @@ class EcosystemModel(mesa.Model):
         self.firms.age[: self.firms.size] = 0
 
     def _related_domains(self, cores: np.ndarray) -> np.ndarray:
-        return gumbel_argmax(self.rng, self.knowledge.off_diagonal[cores] ** 2)
+        return choose_per_row(self.rng, self.knowledge.off_diagonal[cores] ** 2)
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
@@ -177,31 +179,79 @@ class EcosystemModel(mesa.Model):
         firms = self.firms
         return self.node_degree()[firms.uid[: firms.size]] * firms.alive[: firms.size]
 
-    def knowledge_from_links(
-        self, knowledge: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Summed knowledge gaps of firms towards their firm partners and partner universities.
+    def firm_links(self) -> dict[str, np.ndarray]:
+        """The links of firms as slot pairs, cached until the network or any slot changes.
 
-        Returns ``(rows, gains)`` for each source: the firm slots with such links and their
-        summed gaps (one row per slot), so that no (firms x domains) array of zeros is built.
+        ``partner_source`` / ``partner_target``: firm-firm links in both directions, sorted by
+        source slot, with ``partner_count`` (firm partners per firm slot) and ``partner_start``
+        (position of each slot's first partner); ``university_firm`` / ``university``: the
+        firm and university slots of firm-university links.
         """
-        source, target = self.network.directed()
-        kind, slot = self.nodes.kind, self.nodes.slot
-        from_firm = kind[source] == FIRM
-        firm_pairs = from_firm & (kind[target] == FIRM)
-        university_pairs = from_firm & (kind[target] == UNIVERSITY)
-        me = slot[source[firm_pairs]]
-        partner_gap = knowledge[slot[target[firm_pairs]]] - knowledge[me]
-        np.maximum(partner_gap, 0.0, out=partner_gap)
-        partner_rows, partner_gain = sum_runs(me, partner_gap)
-        me = slot[source[university_pairs]]
-        university = slot[target[university_pairs]]
-        strength = self.universities.strength[university].astype(np.float32)
-        university_gap = strength - knowledge[me]
-        np.maximum(university_gap, 0.0, out=university_gap)
-        university_gap *= self.universities.transfer[university].astype(np.float32)[:, None]
-        university_rows, university_gain = sum_runs(me, university_gap)
-        return partner_rows, partner_gain, university_rows, university_gain
+        key = (self.network.version, self.nodes.epoch, self.firms.size)
+        if self._links_cache is None or self._links_cache[0] != key:
+            source, target = self.network.directed()
+            kind, slot = self.nodes.kind, self.nodes.slot
+            from_firm = kind[source] == FIRM
+            target_kind = kind[target]
+            firm_pairs = from_firm & (target_kind == FIRM)
+            university_pairs = from_firm & (target_kind == UNIVERSITY)
+            partner_source = slot[source[firm_pairs]]
+            partner_target = slot[target[firm_pairs]]
+            if np.any(partner_source[1:] < partner_source[:-1]):
+                order = np.argsort(partner_source, kind="stable")
+                partner_source, partner_target = partner_source[order], partner_target[order]
+            partner_count = np.bincount(partner_source, minlength=self.firms.size)
+            links = {
+                "partner_source": partner_source,
+                "partner_target": partner_target,
+                "partner_count": partner_count,
+                "partner_start": np.cumsum(partner_count) - partner_count,
+                "university_firm": slot[source[university_pairs]],
+                "university": slot[target[university_pairs]],
+            }
+            self._links_cache = (key, links)
+        return self._links_cache[1]
+
+    def buffer(self, name: str, rows: int, width: int, dtype: type = np.float32) -> np.ndarray:
+        """A reusable (rows x width) work array for per-link passes (see ``Population.scratch``
+        for why); grows by doubling."""
+        buffer = self._buffers.get(name)
+        unfit = buffer is None or buffer.shape[1] != width or buffer.dtype != dtype
+        if unfit or len(buffer) < rows:
+            capacity = max(rows, 2 * len(buffer) if buffer is not None else 1024)
+            buffer = np.empty((capacity, width), dtype=dtype)
+            self._buffers[name] = buffer
+        return buffer[:rows]
+
+    def knowledge_from_links(
+        self, knowledge: np.ndarray, partner_weight: float, university_weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted knowledge gaps of firms towards their firm partners and partner universities.
+
+        gain[f] = partner_weight * sum_{firm partners p} max(k_p - k_f, 0)
+                  + university_weight * sum_{universities u} transfer_u * max(s_u - k_f, 0)
+
+        Returns ``(rows, gains)``: the firm slots with such links and their gains (one row per
+        slot), so that no (firms x domains) array of zeros is built. Both kinds of link go
+        through one gap buffer and one grouped sum.
+        """
+        links = self.firm_links()
+        me, partner = links["partner_source"], links["partner_target"]
+        my_university, university = links["university_firm"], links["university"]
+        firm_pairs, width = len(me), knowledge.shape[1]
+        gap = self.buffer("link_gap", firm_pairs + len(university), width)
+        partner_gap, university_gap = gap[:firm_pairs], gap[firm_pairs:]
+        # mode="clip" (indices are valid anyway): with the default mode NumPy buffers ``out``.
+        np.take(knowledge, partner, axis=0, out=partner_gap, mode="clip")
+        own = self.buffer("own", firm_pairs, width)
+        partner_gap -= np.take(knowledge, me, axis=0, out=own, mode="clip")
+        university_gap[:] = self.universities.strength[university]
+        university_gap -= knowledge[my_university]
+        np.maximum(gap, 0.0, out=gap)
+        partner_gap *= np.float32(partner_weight)
+        weight = university_weight * self.universities.transfer[university]
+        university_gap *= weight.astype(np.float32)[:, None]
+        return sum_runs(np.concatenate([me, my_university]), gap)
 
     def sample_firms(self, regions: np.ndarray, preferential: bool = False) -> np.ndarray:
         """One live firm per entry of ``regions`` (uniformly, or by degree + 1); -1 if none."""
@@ -218,7 +268,10 @@ class EcosystemModel(mesa.Model):
         before = np.concatenate([[0.0], cumulative])[starts]
         total = np.concatenate([[0.0], cumulative])[starts + counts] - before
         target = before[regions] + draws * total[regions]
-        position = np.searchsorted(cumulative, target, side="right")
+        # Binary searches for sorted targets walk the same path: much faster than random order.
+        by_target = np.argsort(target)
+        position = np.empty(len(target), dtype=np.int64)
+        position[by_target] = np.searchsorted(cumulative, target[by_target], side="right")
         position = np.minimum(position, np.maximum(starts[regions] + counts[regions] - 1, 0))
         result[has] = order[position[has]]
         return result
@@ -236,22 +289,16 @@ class EcosystemModel(mesa.Model):
             abroad = settings.openness * reach.sum(axis=1) / (self.n_regions - 1)
             going = rng.random(len(home)) < abroad[home]
             if going.any():
-                destination[going] = gumbel_argmax(rng, reach[home[going]])
+                destination[going] = choose_per_row(rng, reach[home[going]])
         kind = rng.random(len(home))
         candidates = np.empty(len(home), dtype=np.int64)
         uniform = kind < 0.5
         candidates[uniform] = self.sample_firms(destination[uniform], preferential=False)
         candidates[~uniform] = self.sample_firms(destination[~uniform], preferential=True)
         # Triadic closure: a random partner of a random firm partner.
-        source, target = self.network.directed()
-        both_firms = (self.nodes.kind[source] == FIRM) & (self.nodes.kind[target] == FIRM)
-        src = self.nodes.slot[source[both_firms]]
-        dst = self.nodes.slot[target[both_firms]]
-        order = np.argsort(src, kind="stable")
-        src, dst = src[order], dst[order]
-        n = firms.size
-        firm_links = np.bincount(src, minlength=n)
-        start = np.concatenate([[0], np.cumsum(firm_links)[:-1]])
+        links = self.firm_links()
+        dst = links["partner_target"]
+        firm_links, start = links["partner_count"], links["partner_start"]
         seeker_rows = np.repeat(seekers, per_seeker)
         closing = (kind >= 1.0 - params.triadic_share) & (firm_links[seeker_rows] > 0)
         if closing.any():

@@ -26,6 +26,7 @@ class NodeRegistry:
         self.slot = np.full(capacity, -1, dtype=np.int64)
         self.region = np.full(capacity, -1, dtype=np.int32)
         self.alive = np.zeros(capacity, dtype=bool)
+        self.epoch = 0  # bumped when slots move (compaction), so slot-based caches refresh
 
     @property
     def capacity(self) -> int:
@@ -73,14 +74,20 @@ class Population:
         for name, (shape, dtype) in self.fields.items():
             setattr(self, name, np.zeros((capacity, *self._shape(shape)), dtype=dtype))
 
-    def scratch(self, name: str, dtype: type = np.float32) -> np.ndarray:
-        """A reusable (size x K) work array. Per-step passes write into these with ``out=``
-        instead of allocating: fresh multi-megabyte temporaries cost page faults that
-        dominate the arithmetic itself."""
+    def scratch(self, name: str, dtype: type = np.float32, width: int | None = None) -> np.ndarray:
+        """A reusable (size x width) work array, width K by default. Per-step passes write
+        into these with ``out=`` instead of allocating: fresh multi-megabyte temporaries cost
+        page faults that dominate the arithmetic itself."""
+        width = self.domains if width is None else width
         buffers = self.__dict__.setdefault("_scratch", {})
         buffer = buffers.get(name)
-        if buffer is None or len(buffer) < self.size or buffer.dtype != dtype:
-            buffer = np.empty((self.capacity, self.domains), dtype=dtype)
+        if (
+            buffer is None
+            or len(buffer) < self.size
+            or buffer.dtype != dtype
+            or buffer.shape[1] != width
+        ):
+            buffer = np.empty((self.capacity, width), dtype=dtype)
             buffers[name] = buffer
         return buffer[: self.size]
 
@@ -154,6 +161,7 @@ class Population:
         self.agents[new_size : self.size] = [None] * (self.size - new_size)
         self.size = new_size
         self.model.nodes.slot[self.uid[:new_size]] = np.arange(new_size)
+        self.model.nodes.epoch += 1
         self.on_compact(keep)
 
     def on_compact(self, kept_slots: np.ndarray) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .instruments import OUTPUT_INDICATORS
-from .vector import gumbel_argmax
+from .vector import choose_per_row
 
 if TYPE_CHECKING:
     from .firm import Firms
@@ -46,6 +46,7 @@ class RegionState:
             self.positions[:, None, :] - self.positions[None, :, :], axis=2
         )
         self._cache: dict = {}
+        self._collected: tuple | None = None
         self.reset_counters()
 
     # ---------------------------------------------------------------- lifecycle
@@ -59,18 +60,38 @@ class RegionState:
         self.outputs = {name: np.zeros(count) for name in OUTPUT_INDICATORS.values()}
 
     def begin_step(self) -> None:
-        """Refresh the regional aggregates the verbs read during the step."""
+        """Refresh the regional aggregates the verbs read during the step.
+
+        The firm counts, employment and knowledge sums are those the indicators took at the end
+        of the previous step (see :meth:`remember_collected`): no agent state changes between
+        collecting data and the next step, so they are reused instead of recomputed.
+        """
         self.reset_counters()
         self.invalidate()
         firms = self.model.firms
-        self.firm_count = firms.per_region(np.ones(firms.size))
-        self.employment = firms.per_region(firms.employees[: firms.size])
-        knowledge = firms.knowledge[: firms.size]
-        held = np.multiply(knowledge, firms.portfolio[: firms.size], out=firms.scratch("work"))
-        self.firm_knowledge = firms.per_region_rows(held)
-        self.mean_knowledge = (
-            firms.per_region_rows(knowledge) / np.maximum(self.firm_count, 1)[:, None]
-        )
+        collected, self._collected = self._collected, None
+        if collected is not None and collected[0] == (self.model.steps - 1, firms.size):
+            self.firm_count, self.employment, self.firm_knowledge, knowledge_sums = collected[1:]
+        else:
+            self.firm_count = firms.per_region(np.ones(firms.size))
+            self.employment = firms.per_region(firms.employees[: firms.size])
+            knowledge = firms.knowledge[: firms.size]
+            held = np.multiply(knowledge, firms.portfolio[: firms.size], out=firms.scratch("work"))
+            self.firm_knowledge, knowledge_sums = firms.per_region_rows(held, knowledge)
+        self.mean_knowledge = knowledge_sums / np.maximum(self.firm_count, 1)[:, None]
+
+    def remember_collected(
+        self,
+        firm_count: np.ndarray,
+        employment: np.ndarray,
+        firm_knowledge: np.ndarray,
+        knowledge_sums: np.ndarray,
+    ) -> None:
+        """Keep the per-region sums over live firms taken by the indicators at this step's end
+        (count, employment, knowledge in held domains, all knowledge) for the next
+        :meth:`begin_step`."""
+        key = (self.model.steps, self.model.firms.size)
+        self._collected = (key, firm_count, employment, firm_knowledge, knowledge_sums)
 
     def end_step(self) -> None:
         """Boosts decay; skilled workers retire or leave; the pool cannot exceed employment."""
@@ -114,7 +135,10 @@ class RegionState:
         if "firm_index" not in self._cache:
             firms = self.model.firms
             live = np.flatnonzero(firms.alive[: firms.size])
-            order = live[np.argsort(firms.region[live], kind="stable")]
+            if len(self.names) == 1:
+                order = live
+            else:
+                order = live[np.argsort(firms.region[live], kind="stable")]
             counts = np.bincount(firms.region[order], minlength=len(self.names))
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
             self._cache["firm_index"] = (order, starts, counts)
@@ -139,9 +163,15 @@ class RegionState:
         cached = self._cache.get("priority_member")
         if cached is None or len(cached) != firms.size:
             n = firms.size
-            priorities = self.model.governments.priorities.astype(np.float32)
-            overlap = firms.portfolio[:n].astype(np.float32) @ priorities.T
-            member = overlap[np.arange(n), firms.region[:n]] > 0
+            priorities = self.model.governments.priorities[: len(self.names)]
+            portfolio, region = firms.portfolio[:n], firms.region[:n]
+            member = np.zeros(n, dtype=bool)
+            # A loop over the few priority domains (columns), not over firms.
+            for domain in np.flatnonzero(priorities.any(axis=0)).tolist():
+                if len(self.names) == 1:
+                    member |= portfolio[:, domain]
+                else:
+                    member |= portfolio[:, domain] & priorities[region, domain]
             self._cache["priority_member"] = member
         return self._cache["priority_member"]
 
@@ -212,7 +242,7 @@ class RegionState:
             cores = firms.core[local[rng.integers(0, len(local), count)]].copy()
             wander = rng.random(count) < 0.3
             if wander.any():
-                cores[wander] = gumbel_argmax(rng, model.knowledge.off_diagonal[cores[wander]])
+                cores[wander] = choose_per_row(rng, model.knowledge.off_diagonal[cores[wander]])
         if count <= 0 or cores is None or len(cores) == 0:
             return np.empty(0, dtype=np.int64)
         level = mean_knowledge[cores] * rng.uniform(0.3, 1.0, count) + 0.05

@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from .population import Population
-from .vector import gumbel_argmax
+from .vector import choose_per_row
 
 if TYPE_CHECKING:
     from .model import EcosystemModel
@@ -126,7 +126,7 @@ class Universities(Population):
         parents = np.repeat(live, counts)
         if len(parents) == 0:
             return
-        cores = gumbel_argmax(rng, self.strength[parents] ** 2)
+        cores = choose_per_row(rng, self.strength[parents] ** 2)
         for region in np.unique(self.region[parents]):
             mine = self.region[parents] == region
             model.regions.new_firms(

@@ -5,20 +5,50 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-__all__ = ["gumbel_argmax", "sum_rows", "sum_runs"]
+__all__ = ["FEW_GROUPS", "choose_per_row", "serial_matmul", "sum_rows", "sum_runs"]
 
-_FEW_GROUPS = 64
+FEW_GROUPS = 64
 
 
-def gumbel_argmax(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+def choose_per_row(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """One draw per row, with probability proportional to the row's non-negative weights.
 
-    The Gumbel-max trick: argmax(log w + G) with G ~ Gumbel(0, 1) samples index j with
-    probability w_j / sum(w), for all rows at once.
+    Inverse-CDF sampling: with C the running sum along a row and u uniform on [0, C_last),
+    the draw is the first j with C_j > u, i.e. the number of C_j <= u. Zero weights are never
+    drawn (their C_j equals the previous one); a row of zeros gives 0. One uniform per row is
+    far cheaper than a Gumbel variate (two logarithms) per entry.
     """
-    with np.errstate(divide="ignore"):
-        logs = np.log(weights)
-    return np.argmax(logs + rng.gumbel(size=weights.shape), axis=1)
+    if weights.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[:, -1]
+    threshold = rng.random(len(total)) * total
+    chosen = np.count_nonzero(cumulative <= threshold[:, None], axis=1)
+    # u * total can round up to total itself; the draw is then the last positive weight.
+    overflow = np.flatnonzero(chosen >= weights.shape[1])
+    if len(overflow):
+        positive = weights[overflow] > 0
+        last = weights.shape[1] - 1 - np.argmax(positive[:, ::-1], axis=1)
+        chosen[overflow] = np.where(positive.any(axis=1), last, 0)
+    return chosen
+
+
+#: Multiply-adds per BLAS call in :func:`serial_matmul`. OpenBLAS hands a product to its worker
+#: threads above about 2^18 to 2^20 of them; the workers then spin between calls, keep a second
+#: core busy for the whole step and, when that core is contended (2-core machines, shared
+#: hosts), slow every step several-fold. Our products are thin (agents x domains x domains)
+#: and gain little from threads.
+SERIAL_WORK = 1 << 18
+
+
+def serial_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (2-D) computed in row blocks small enough that BLAS stays single-threaded."""
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    block = max(1, SERIAL_WORK // max(1, b.shape[0] * b.shape[1]))
+    for start in range(0, a.shape[0], block):
+        np.matmul(a[start : start + block], b, out=out[start : start + block])
+    return out
 
 
 def sum_rows(index: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
@@ -31,7 +61,7 @@ def sum_rows(index: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     out = np.zeros((groups, values.shape[1]), dtype=values.dtype)
     if len(index) == 0:
         return out
-    if groups <= _FEW_GROUPS:
+    if groups <= FEW_GROUPS:
         onehot = (index[None, :] == np.arange(groups)[:, None]).astype(values.dtype)
         return onehot @ values
     if np.any(index[1:] < index[:-1]):
@@ -47,18 +77,20 @@ def sum_runs(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
 
     The grouping is a CSR matrix with one row per distinct index (built directly from the
     run boundaries, no conversion), multiplied by ``values``: far faster than
-    ``np.add.reduceat`` along axis 0.
+    ``np.add.reduceat`` along axis 0. Unsorted indices are handled by the matrix's column
+    order, so ``values`` itself is never permuted (copied).
     """
     index = np.asarray(index, dtype=np.int64)
     if len(index) == 0:
         return index, values[:0]
+    columns = np.arange(len(index))
     if np.any(index[1:] < index[:-1]):
-        order = np.argsort(index, kind="stable")
-        index, values = index[order], values[order]
+        columns = np.argsort(index, kind="stable")
+        index = index[columns]
     starts = np.flatnonzero(np.concatenate([[True], index[1:] != index[:-1]]))
     indptr = np.append(starts, len(index))
     grouping = sparse.csr_array(
-        (np.ones(len(index), dtype=values.dtype), np.arange(len(index)), indptr),
+        (np.ones(len(index), dtype=values.dtype), columns, indptr),
         shape=(len(starts), len(index)),
     )
     return index[starts], grouping @ values
