@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+
 from smartspec.scenarios.schema import Governance
 
 from .population import Population

@@ -123,9 +123,9 @@ class Firms(Population):
         )
         portfolio = np.zeros((count, self.domains), dtype=bool)
         portfolio[np.arange(count), core] = True
+        mean = min(max(spec.absorptive_capacity, 0.02), 0.98)
         absorptive = np.clip(
-            rng.beta(4.0, 4.0 * (1 - spec.absorptive_capacity) / spec.absorptive_capacity, count)
-            + model.regions.capacity_bonus[region],
+            rng.beta(4.0, 4.0 * (1.0 - mean) / mean, count) + model.regions.capacity_bonus[region],
             0.01,
             0.99,
         )
@@ -190,7 +190,8 @@ class Firms(Population):
         self.age[:n] += 1
 
     def invest_in_rd(self) -> None:
-        """R&D spending = own intensity x base revenue + grant money, used with additionality.
+        """R&D spending = own intensity x base revenue (halved after a loss) + grant money,
+        used with additionality.
 
         Grants add knowledge-producing effort only in proportion to absorptive capacity: a firm
         that cannot absorb the grant substitutes it for its own spending (regional innovation
@@ -198,7 +199,8 @@ class Firms(Population):
         """
         n = self.size
         base = self.employees[:n] * self.of_region(self.model.regions.productivity)
-        own = self.rd_intensity[:n] * base
+        # R&D is discretionary: a firm that made a loss last quarter halves it.
+        own = self.rd_intensity[:n] * base * np.where(self.loss_streak[:n] > 0, 0.5, 1.0)
         self.rd_spend[:n] = own + self.grant[:n]
         self.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(
             self.of_region(self.model.regions.productivity), 1e-12
@@ -247,6 +249,8 @@ class Firms(Population):
     def seek_partners(self) -> None:
         """Some firms screen a few candidates and link with the best fitting one.
 
+        A firm searches with probability rate x (0.5 + a_f) x (1 + cluster boost): absorptive
+        capacity is also the capacity to find and judge partners (Cohen & Levinthal 1990).
         Candidates come from the firm's own region or, with a probability that decays with
         distance, another region; drawn uniformly, by degree (preferential attachment) or among
         partners' partners (triadic closure). Conservative firms prefer similar knowledge
@@ -255,11 +259,14 @@ class Firms(Population):
         """
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
         degree = model.firm_degree()
-        boost = self.of_region(model.regions.cluster_boost) * model.regions.priority_member(self)
+        boost = model.regions.targeted_boost(model.regions.cluster_boost, self)
         wants = (
             self.live_mask
             & (degree < params.max_partners)
-            & (rng.random(n) < params.partner_search_rate * (1.0 + boost))
+            & (
+                rng.random(n)
+                < params.partner_search_rate * (0.5 + self.absorptive[:n]) * (1.0 + boost)
+            )
         )
         seekers = np.flatnonzero(wants)
         if len(seekers) == 0:
@@ -291,15 +298,15 @@ class Firms(Population):
         chosen = safe[np.arange(len(seekers)), best]
         model.network.add(self.uid[seekers[accept]], self.uid[chosen[accept]])
 
-    def innovate(self) -> None:
-        """Innovation hazard rises with knowledge, partners, related variety and capacity.
+    def innovation_hazard(self, stock: np.ndarray) -> np.ndarray:
+        """Innovation hazard per quarter of every firm (rows ``[:size]``, after ``prepare``),
+        given each firm's knowledge stock S_f in its own domains.
 
-        lambda_f = rate * K_f^0.7 * (1 + pe*ln(1+partners)) * (1 + ve*RV_f) * (0.5 + a_f)
-                   * (1 + procurement pull); P(innovation) = 1 - exp(-lambda_f).
+        lambda_f = rate * S_f^0.7 * (1 + pe*ln(1+partners)) * (1 + ve*RV_f) * (0.5 + a_f)
+                   * (1 + procurement pull), with RV_f the mean proximity between the firm's
+        domains (related variety).
         """
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
-        portfolio = self.portfolio[:n]
-        stock = self.stock
+        model, params, n = self.model, self.model.scenario.firm, self.size
         partners = model.firm_degree()
         size = self.portfolio_size
         pair_relatedness = np.zeros(n)
@@ -311,8 +318,9 @@ class Firms(Population):
         related_variety = np.divide(
             pair_relatedness, size * (size - 1.0), out=np.zeros(n), where=size > 1
         )
-        pull = self.of_region(model.regions.procurement_pull) * model.regions.priority_member(self)
-        hazard = (
+        pull = model.regions.targeted_boost(model.regions.procurement_pull, self)
+        self.related_variety = related_variety
+        return (
             params.innovation_rate
             * stock**0.7
             * (1.0 + params.partner_effect * np.log1p(partners))
@@ -320,9 +328,16 @@ class Firms(Population):
             * (0.5 + self.absorptive[:n])
             * (1.0 + pull)
         )
+
+    def innovate(self) -> None:
+        """Each firm innovates with probability 1 - exp(-lambda_f) (see
+        :meth:`innovation_hazard`); the innovation lands in one of its domains, drawn in
+        proportion to its knowledge there, and raises its markup and that knowledge."""
+        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        portfolio = self.portfolio[:n]
+        hazard = self.innovation_hazard(self.stock)
         success = self.live_mask & (rng.random(n) < -np.expm1(-hazard))
         winners = np.flatnonzero(success)
-        self.related_variety = related_variety
         if len(winners) == 0:
             return
         weights = np.where(portfolio[winners], self.knowledge[winners] + 1e-9, 0.0)
@@ -333,6 +348,16 @@ class Firms(Population):
         self.last_innovation[winners] = model.steps
         self.markup[winners] += params.markup_per_innovation
         self.knowledge[winners, domains] *= 1.05
+
+    def seed_innovation_history(self) -> None:
+        """Give the initial firms a past: a firm innovated in the year before the start with
+        probability 1 - exp(-4 lambda_f), so innovation indicators do not start at zero."""
+        n = self.size
+        hazard = self.innovation_hazard(np.einsum("ij,ij->i", self.knowledge[:n], self.held))
+        rng = self.model.rng
+        innovated = self.alive[:n] & (rng.random(n) < -np.expm1(-4.0 * hazard))
+        when = -rng.integers(0, 4, n)
+        self.last_innovation[:n] = np.where(innovated, when, NEVER)
 
     def diversify(self) -> None:
         """Enter a new domain with a probability that rises with relatedness density; drop
@@ -393,18 +418,26 @@ class Firms(Population):
         efficiency = self.efficiency[:n]
         efficiency *= params.efficiency_persistence
         efficiency += rng.normal(0.0, params.efficiency_noise, n)
-        stock = self.stock
+        # Knowledge pays relative to the region's firms: competitors share the same market.
+        log_stock = np.log1p(self.stock)
+        counts = np.maximum(np.bincount(regions[live], minlength=model.n_regions), 1)
+        mean_log_stock = np.bincount(regions[live], log_stock[live], model.n_regions) / counts
         shock = rng.normal(-0.5 * params.revenue_noise**2, params.revenue_noise, n)
         revenue = (
             base
             * np.exp(efficiency + shock)
             * (1.0 + self.markup[:n])
-            * (1.0 + params.knowledge_premium * np.log1p(stock))
+            * (1.0 + params.knowledge_premium * (log_stock - self.of_region(mean_log_stock)))
         )
         profit = revenue - params.wage_share * base - self.own_rd
         self.revenue[:n] = np.where(live, revenue, 0.0)
         self.profit[:n] = np.where(live, profit, 0.0)
-        self.capital[:n] += self.profit[:n]
+        capital = self.capital[:n]
+        capital += self.profit[:n]
+        # Owners take out what exceeds a buffer of a few quarters' revenue, so that capital is
+        # a reserve that sustained losses can exhaust, not an ever-growing hoard.
+        excess = capital - params.capital_buffer * self.revenue[:n]
+        capital -= params.payout_rate * np.maximum(excess, 0.0)
         self.loss_streak[:n] = np.where(profit < 0, self.loss_streak[:n] + 1, 0)
 
         # Growth follows the operating margin before R&D: R&D is an investment, and charging it
@@ -438,19 +471,22 @@ class Firms(Population):
         self.absorptive[:n] += params.absorptive_adjustment * (target - self.absorptive[:n])
 
     def spawn_startups(self) -> None:
-        """Innovating firms spawn start-ups; independent entrants appear in every region."""
+        """Innovating firms spin out start-ups and independent entrants appear in every
+        region; both become rarer as the number of firms rises above its starting level
+        (density-dependent entry, exponent ``firm.entry_crowding``)."""
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
-        parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < params.startup_rate))
+        regions = model.regions
+        crowding = (regions.initial_firms / np.maximum(regions.firm_count, 1.0)) ** (
+            params.entry_crowding
+        )
+        chance = params.startup_rate * crowding[self.region[:n]]
+        parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < chance))
+        entrants = rng.poisson(params.entry_rate * regions.firm_count * crowding)
         for region in range(model.n_regions):
             local_parents = parents[self.region[parents] == region]
-            count_region = model.regions.firm_count[region]
-            entrants = rng.poisson(params.entry_rate * count_region)
-            model.regions.new_firms(
-                region,
-                entrants,
-                cores=None,
-                parents=local_parents,
-            )
+            if len(local_parents):
+                regions.new_firms(region, len(local_parents), parents=local_parents)
+            regions.new_firms(region, int(entrants[region]))
 
     def exit_failed(self) -> None:
         """Firms with exhausted capital or sustained losses leave the model."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+
 from smartspec.scenarios.schema import INSTRUMENTS, Governance
 
 from .instruments import INSTRUMENT_MECHANISMS

@@ -13,6 +13,7 @@ import functools
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
 from smartspec.scenarios.schema import InstrumentParams
 
 if TYPE_CHECKING:
@@ -72,6 +73,11 @@ def _record(model: EcosystemModel, name: str, region: int, count: float) -> None
     model.regions.outputs[OUTPUT_INDICATORS[name]][region] += count
 
 
+def _priority(model: EcosystemModel, name: str) -> bool:
+    """Whether instrument ``name`` is aimed at the priority domains in this scenario."""
+    return model.scenario.instruments[name].targeting == "priority"
+
+
 def _targeted_firms(model: EcosystemModel, region: int, params: InstrumentParams) -> np.ndarray:
     return model.regions.eligible_firms(region, priority_only=params.targeting == "priority")
 
@@ -79,36 +85,48 @@ def _targeted_firms(model: EcosystemModel, region: int, params: InstrumentParams
 class RDGrants:
     """Grants added to a firm's R&D budget; competitive (weighted by knowledge x capacity).
 
-    Poor administrations mis-target: a share 0.5 (1 - q) of grants goes to firms outside the
-    priorities. The grant's knowledge effect is scaled by the recipient's absorptive capacity
-    in :meth:`Firms.invest_in_rd`.
+    Only firms with absorptive capacity above 0.15 can write a fundable proposal. With
+    priority targeting, poor administrations mis-target: a share 0.5 (1 - q) of grants goes to
+    eligible firms outside the priorities. The grant's knowledge effect is scaled by the
+    recipient's absorptive capacity in :meth:`Firms.invest_in_rd`. Output: distinct firms
+    supported.
     """
 
+    def _applicants(self, model: EcosystemModel, region: int, priority_only: bool) -> np.ndarray:
+        pool = model.regions.eligible_firms(region, priority_only=priority_only)
+        return pool[model.firms.absorptive[pool] > 0.15]
+
     def capacity(self, model: EcosystemModel, region: int) -> float:
-        firms = model.regions.eligible_firms(region, priority_only=False)
-        return 0.25 * int((model.firms.absorptive[firms] > 0.15).sum())
+        targeted = self._applicants(model, region, _priority(model, "rd_grants"))
+        return 0.25 * len(targeted)
 
     def deliver(self, model, region, units, params) -> None:
-        count = _whole(model, units)
-        targeted = _targeted_firms(model, region, params)
-        targeted = targeted[model.firms.absorptive[targeted] > 0.15]
-        anyone = model.regions.eligible_firms(region, priority_only=False)
-        quality = model.governments.quality[region]
-        leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
         firms = model.firms
+        count = _whole(model, units)
+        targeted = self._applicants(model, region, params.targeting == "priority")
+        leaked = 0
+        outside = np.empty(0, dtype=np.int64)
+        if params.targeting == "priority":
+            everyone = self._applicants(model, region, False)
+            outside = np.setdiff1d(everyone, targeted, assume_unique=True)
+            if len(outside):
+                quality = model.governments.quality[region]
+                leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
         merit = firms.knowledge_total()[targeted] * firms.absorptive[targeted]
         chosen = np.concatenate(
-            [_pick(model, targeted, count - leaked, merit), _pick(model, anyone, leaked)]
+            [_pick(model, targeted, count - leaked, merit), _pick(model, outside, leaked)]
         )
         np.add.at(firms.grant, chosen, params.unit_cost * params.effect)
-        _record(model, "rd_grants", region, len(chosen))
+        _record(model, "rd_grants", region, len(np.unique(chosen)))
 
 
 class InnovationVouchers:
     """Small firms buy knowledge services from a university: a link and a knowledge boost."""
 
     def capacity(self, model, region) -> float:
-        firms = model.regions.eligible_firms(region, priority_only=False)
+        firms = model.regions.eligible_firms(
+            region, priority_only=_priority(model, "innovation_vouchers")
+        )
         return 0.05 * int((model.firms.employees[firms] < 50).sum())
 
     def deliver(self, model, region, units, params) -> None:
@@ -126,30 +144,35 @@ class InnovationVouchers:
 
 
 class CollaborativeRD:
-    """Projects of three firms active in one priority domain plus a university: all members
-    are linked, and each firm gains knowledge in the project's domain."""
+    """Projects of three distinct firms active in one domain (a priority domain, or with
+    horizontal targeting the core domain of a random firm) plus a university: all members are
+    linked, and each firm gains knowledge in the project's domain. Where fewer than three
+    firms are active in the domain, members come from the whole eligible pool."""
 
     def capacity(self, model, region) -> float:
-        return len(model.regions.eligible_firms(region, priority_only=True)) / 3.0
+        priority_only = _priority(model, "collaborative_rd")
+        return len(model.regions.eligible_firms(region, priority_only=priority_only)) / 3.0
 
     def deliver(self, model, region, units, params) -> None:
         firms, rng = model.firms, model.rng
         projects = _whole(model, units)
-        priorities = np.flatnonzero(model.governments.priorities[region])
-        if projects == 0 or len(priorities) == 0:
-            return
         pool = _targeted_firms(model, region, params)
+        if params.targeting == "priority":
+            domains = np.flatnonzero(model.governments.priorities[region])
+        else:
+            domains = np.unique(firms.core[pool])
+        if projects == 0 or len(domains) == 0 or len(pool) == 0:
+            return
         universities = model.regions.universities_in(region)
         active_in: dict[int, np.ndarray] = {}
         left, right = [], []
         funded = 0
-        for domain in rng.choice(priorities, size=projects).tolist():
+        for domain in rng.choice(domains, size=projects).tolist():
             if domain not in active_in:
                 active_in[domain] = pool[firms.portfolio[pool, domain]]
             active = active_in[domain]
-            members = _pick(model, active if len(active) >= 3 else pool, 3)
-            if len(members) == 0:
-                continue
+            candidates = active if len(active) >= 3 else pool
+            members = rng.choice(candidates, size=min(3, len(candidates)), replace=False)
             ids = firms.uid[members]
             if len(universities):
                 ids = np.append(ids, model.universities.uid[_pick(model, universities, 1)])
@@ -165,20 +188,25 @@ class CollaborativeRD:
 
 
 class ClusterSupport:
-    """Cluster management and matchmaking: firms in the priority domains search for partners
-    more often (the boost decays by 15 % a quarter)."""
+    """Cluster management and matchmaking: the targeted firms (priority domains, or all) search
+    for partners more often; the boost decays by 15 % a quarter."""
 
     def capacity(self, model, region) -> float:
-        return max(1.0, 0.05 * len(model.regions.eligible_firms(region, priority_only=True)))
+        pool = model.regions.eligible_firms(region, _priority(model, "cluster_support"))
+        return max(1.0, 0.05 * len(pool))
 
     def deliver(self, model, region, units, params) -> None:
-        eligible = max(1, len(model.regions.eligible_firms(region, priority_only=True)))
-        model.regions.cluster_boost[region] += params.effect * 10.0 * units / eligible
+        pool = _targeted_firms(model, region, params)
+        column = 0 if params.targeting == "priority" else 1
+        model.regions.cluster_boost[region, column] += (
+            params.effect * 10.0 * units / max(1, len(pool))
+        )
         _record(model, "cluster_support", region, units)
 
 
 class Training:
-    """Training places: each trainee joins the region's skilled workforce."""
+    """Training places: each trainee joins the region's skilled workforce (region-wide:
+    ``targeting`` has no effect)."""
 
     def capacity(self, model, region) -> float:
         return 0.005 * model.regions.employment[region]
@@ -235,15 +263,19 @@ class StartupSupport:
 
 
 class PublicProcurement:
-    """Innovation procurement: demand pull that raises the innovation hazard of firms active in
-    the priority domains (decays by 15 % a quarter)."""
+    """Innovation procurement: demand pull that raises the innovation hazard of the targeted
+    firms (active in the priority domains, or all); decays by 15 % a quarter."""
 
     def capacity(self, model, region) -> float:
-        return max(1.0, 0.1 * len(model.regions.eligible_firms(region, priority_only=True)))
+        pool = model.regions.eligible_firms(region, _priority(model, "public_procurement"))
+        return max(1.0, 0.1 * len(pool))
 
     def deliver(self, model, region, units, params) -> None:
-        eligible = max(1, len(model.regions.eligible_firms(region, priority_only=True)))
-        model.regions.procurement_pull[region] += params.effect * 5.0 * units / eligible
+        pool = _targeted_firms(model, region, params)
+        column = 0 if params.targeting == "priority" else 1
+        model.regions.procurement_pull[region, column] += (
+            params.effect * 5.0 * units / max(1, len(pool))
+        )
         _record(model, "public_procurement", region, units)
 
 
@@ -255,7 +287,7 @@ class LivingLabs:
         return 0.5 * len(model.regions.citizens_in(region))
 
     def deliver(self, model, region, units, params) -> None:
-        citizens, firms, rng = model.citizens, model.firms, model.rng
+        citizens, firms = model.citizens, model.firms
         groups = model.regions.citizens_in(region)
         labs = _whole(model, units)
         if labs == 0 or len(groups) == 0:
@@ -286,13 +318,13 @@ class LivingLabs:
             )
         np.add.at(citizens.lab_boost, chosen, 0.5 * params.effect)
         citizens.trust[chosen] = np.minimum(1.0, citizens.trust[chosen] + 0.01 * params.effect)
-        del rng
         _record(model, "living_labs", region, labs)
 
 
 class CapacityBuilding:
     """Administrative capacity and business advisory: institutional quality rises with
-    diminishing returns, and firms' absorptive capacity gets a regional bonus."""
+    diminishing returns, and firms' absorptive capacity gets a regional bonus (region-wide:
+    ``targeting`` has no effect)."""
 
     def capacity(self, model, region) -> float:
         return 40.0

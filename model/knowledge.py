@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from smartspec.scenarios import read_proximity_csv
 from smartspec.scenarios.schema import KnowledgeSpace as KnowledgeSpec
 from smartspec.scenarios.schema import synthetic_domain_names

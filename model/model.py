@@ -8,6 +8,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+
 from smartspec.scenarios import Scenario, load_scenario
 from smartspec.scenarios.schema import INSTRUMENTS
 
@@ -49,6 +50,9 @@ class EcosystemModel(mesa.Model):
     model-level reporters and a ``"regions"`` table with one row per region and step; the
     same rows are returned by :meth:`indicators`.
     """
+
+    #: Rounds of network formation before the first quarter (see ``_create_agents``).
+    WARMUP_ROUNDS = 40
 
     def __init__(
         self,
@@ -132,12 +136,16 @@ class EcosystemModel(mesa.Model):
             self.regions.initial_employment[index] = employees.sum()
         self.governments.found_all()
         self.regions.begin_step()
-        # A few rounds of partner search and university outreach give the network its
-        # starting structure before the first quarter.
-        for _ in range(4):
+        # Warm-up: partner search, university outreach and link dissolution run (nothing
+        # else does) until the network is close to its steady state, so that indicators do
+        # not open with a build-up of links that no policy caused.
+        for _ in range(self.WARMUP_ROUNDS):
             self.firms.prepare()
             self.firms.seek_partners()
             self.universities.transfer_knowledge()
+            self.network.dissolve(self.rng, self.spec.firm.link_decay)
+        self.firms.prepare()
+        self.firms.seed_innovation_history()
         self.firms.age[: self.firms.size] = 0
 
     def _related_domains(self, cores: np.ndarray) -> np.ndarray:
@@ -145,7 +153,11 @@ class EcosystemModel(mesa.Model):
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
-        """One quarter: policy, research, firms, citizens, then network turnover and data."""
+        """One quarter: policy, research, firms, citizens, then network turnover and data.
+
+        ``running`` turns False at the scenario's horizon (``steps``), so that Mesa's
+        ``batch_run`` and visualisation stop there; ``step`` and ``run_for`` still advance.
+        """
         self.regions.begin_step()
         self.governments.step()
         self.universities.step()
@@ -155,6 +167,7 @@ class EcosystemModel(mesa.Model):
         self.network.dissolve(self.rng, self.spec.firm.link_decay)
         self.network.drop_dead(self.nodes.alive)
         self._collect()
+        self.running = self.steps < self.spec.steps
 
     def _collect(self) -> None:
         self.latest = region_indicators(self)

@@ -35,9 +35,12 @@ class RegionState:
         self.skilled = np.zeros(count)
         self.employment = np.zeros(count)
         self.initial_employment = np.ones(count)
+        self.initial_firms = np.array([spec.firms for spec in specs], dtype=np.float64)
         self.capacity_bonus = np.zeros(count)
-        self.cluster_boost = np.zeros(count)
-        self.procurement_pull = np.zeros(count)
+        # Boosts per region: column 0 acts on firms in the priority domains, column 1 on all
+        # firms (an instrument's ``targeting`` decides which one it raises).
+        self.cluster_boost = np.zeros((count, 2))
+        self.procurement_pull = np.zeros((count, 2))
         self.firm_count = np.zeros(count, dtype=np.int64)
         self.firm_knowledge = np.zeros((count, domains))
         self.innovations_by_domain = np.zeros((count, domains))
@@ -153,6 +156,12 @@ class RegionState:
             self._cache["attachment"] = np.cumsum(weights)
         return self._cache["attachment"]
 
+    def targeted_boost(self, boost: np.ndarray, firms: Firms) -> np.ndarray:
+        """Per-firm value of a (regions x 2) boost: the priority column for firms active in a
+        priority domain, plus the all-firms column."""
+        member = self.priority_member(firms)
+        return firms.of_region(boost[:, 0]) * member + firms.of_region(boost[:, 1])
+
     def firms_in(self, region: int) -> np.ndarray:
         order, starts, counts = self._firm_index()
         return order[starts[region] : starts[region] + counts[region]]
@@ -245,7 +254,8 @@ class RegionState:
                 cores[wander] = choose_per_row(rng, model.knowledge.off_diagonal[cores[wander]])
         if count <= 0 or cores is None or len(cores) == 0:
             return np.empty(0, dtype=np.int64)
-        level = mean_knowledge[cores] * rng.uniform(0.3, 1.0, count) + 0.05
+        # Entrants know on average what the region's incumbents know in their domain.
+        level = mean_knowledge[cores] * rng.uniform(0.5, 1.5, count) + 0.05
         if inherited is not None:
             level = np.maximum(level, inherited[np.arange(count), cores])
         employees = 1.0 + rng.integers(0, 3, count)

@@ -119,7 +119,8 @@ class InstrumentParams(_Strict):
     )
     delay: int = Field(ge=0, le=40, description="Quarters between absorption and effect (steps).")
     targeting: Literal["priority", "horizontal"] = Field(
-        description="'priority': aimed at the S3 priority domains; 'horizontal': open to all."
+        description="'priority': aimed at the S3 priority domains; 'horizontal': open to all "
+        "(training and capacity_building act region-wide either way)."
     )
     effect: float = Field(ge=0.0, le=10.0, description="Strength multiplier of the effect (x).")
 
@@ -240,7 +241,9 @@ class Region(_Strict):
         5, ge=1, le=500, description="Domains the region starts concentrated in (count)."
     )
     specialised_domains: list[str] | None = Field(
-        None, description="Names of those domains (optional; default: drawn from one family)."
+        None,
+        description="Names of those domains (optional; default: a random domain and its most "
+        "related ones).",
     )
     concentration: Share = Field(
         0.6, description="Share of firms whose core domain is one of the region's specialisations."
@@ -260,7 +263,13 @@ class Region(_Strict):
 class FirmBehaviour(_Strict):
     """Rates of the firm verbs (shared by every region)."""
 
-    learning_own: float = Field(0.05, ge=0.0, le=5.0, description="Knowledge per unit R&D effort.")
+    learning_own: float = Field(
+        0.05,
+        ge=0.0,
+        le=5.0,
+        description="Knowledge per quarter per square root of R&D effort, split over the "
+        "firm's domains.",
+    )
     learning_partner: float = Field(
         0.02, ge=0.0, le=1.0, description="Share of a partner's knowledge gap learnt per quarter."
     )
@@ -286,7 +295,7 @@ class FirmBehaviour(_Strict):
         0.035, ge=0.0, le=5.0, description="Base innovation hazard per quarter (events/quarter)."
     )
     partner_effect: float = Field(
-        0.25, ge=0.0, le=5.0, description="Innovation hazard gain per partner (x)."
+        0.25, ge=0.0, le=5.0, description="Innovation hazard gain per ln(1 + partners) (x)."
     )
     variety_effect: float = Field(
         0.5, ge=0.0, le=5.0, description="Innovation hazard gain from related variety (x)."
@@ -305,9 +314,17 @@ class FirmBehaviour(_Strict):
         0.5, description="Share of firms seeking complementary (not similar) partners (0-1)."
     )
     triadic_share: Share = Field(
-        0.3, description="Share of candidates drawn among partners' partners (0-1)."
+        0.3,
+        description="Share of candidates drawn among partners' partners, for firms that have "
+        "partners (0-1).",
     )
-    max_partners: int = Field(12, ge=1, le=1000, description="Most partners a firm keeps (count).")
+    max_partners: int = Field(
+        12,
+        ge=1,
+        le=1000,
+        description="Links above which a firm stops searching for partners (count; links made "
+        "by instruments and universities can exceed it).",
+    )
     link_decay: Share = Field(0.04, description="Probability a link dissolves per quarter (0-1).")
     markup_per_innovation: float = Field(
         0.08, ge=0.0, le=5.0, description="Revenue premium from one innovation (share)."
@@ -320,7 +337,7 @@ class FirmBehaviour(_Strict):
         1.0, ge=0.0, le=20.0, description="Employment growth per unit profit margin (x)."
     )
     labour_market_tightness: float = Field(
-        0.05,
+        0.15,
         ge=0.0,
         le=5.0,
         description="Pull of regional employment back to its initial level (per log unit).",
@@ -340,14 +357,29 @@ class FirmBehaviour(_Strict):
     revenue_noise: float = Field(
         0.08, ge=0.0, le=1.0, description="Std. dev. of quarterly log-revenue shocks."
     )
+    capital_buffer: float = Field(
+        2.0,
+        ge=0.0,
+        le=100.0,
+        description="Reserve of capital a firm keeps; the excess is paid out (quarters of revenue).",
+    )
+    payout_rate: Share = Field(
+        0.25, description="Share of capital above the buffer paid out per quarter (0-1)."
+    )
     exit_losses: int = Field(
-        8, ge=1, le=400, description="Consecutive loss quarters that make a firm exit (quarters)."
+        5, ge=1, le=400, description="Consecutive loss quarters that make a firm exit (quarters)."
     )
     startup_rate: Share = Field(
         0.1, description="Probability that an innovation spins out a start-up (0-1)."
     )
     entry_rate: float = Field(
-        0.008, ge=0.0, le=1.0, description="Independent entrants per incumbent per quarter (rate)."
+        0.02, ge=0.0, le=1.0, description="Independent entrants per incumbent per quarter (rate)."
+    )
+    entry_crowding: float = Field(
+        2.0,
+        ge=0.0,
+        le=10.0,
+        description="Entry falls as (initial firms / current firms) to this power (exponent).",
     )
     absorptive_adjustment: Share = Field(
         0.03, description="Speed at which absorptive capacity moves to its target (per quarter)."
@@ -357,10 +389,9 @@ class FirmBehaviour(_Strict):
 class UniversityBehaviour(_Strict):
     """Rates of the university verbs."""
 
-    research_rate: float = Field(
-        0.02, ge=0.0, le=5.0, description="Strength growth per quarter at full funding (share)."
+    research_rate: Share = Field(
+        0.02, description="Share of the gap to the funded strength target closed per quarter."
     )
-    research_decay: Share = Field(0.01, description="Strength lost per quarter (share).")
     graduates_per_strength: float = Field(
         5.5,
         ge=0.0,
@@ -371,10 +402,16 @@ class UniversityBehaviour(_Strict):
         0.02, description="Share of skilled workers retiring or leaving per quarter (0-1)."
     )
     links_per_quarter: float = Field(
-        3.0, ge=0.0, le=1000.0, description="Industry links formed per quarter at full transfer."
+        3.0,
+        ge=0.0,
+        le=1000.0,
+        description="Industry link attempts per quarter at full transfer capacity (count).",
     )
     spinoff_rate: float = Field(
-        0.05, ge=0.0, le=10.0, description="Spin-offs per quarter at full transfer (rate)."
+        0.05,
+        ge=0.0,
+        le=10.0,
+        description="Spin-offs per quarter per unit of transfer capacity x mean strength (rate).",
     )
 
 
@@ -460,7 +497,8 @@ class Scenario(_Strict):
                 problems.append(
                     (
                         f"regions[{index}].government.n_priorities",
-                        f"n_priorities ({region.government.n_priorities}) exceeds the number of domains "
+                        f"n_priorities ({region.government.n_priorities}) exceeds "
+                        f"the number of domains "
                         f"({self.knowledge.domains})",
                     )
                 )

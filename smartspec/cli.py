@@ -46,7 +46,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
     scenario = load_scenario(args.scenario, mix=args.mix, overrides=overrides)
-    out_dir = Path(args.out) if args.out else _default_out(scenario.name, scenario.mix.name, args.seed)
+    out_dir = (
+        Path(args.out) if args.out else _default_out(scenario.name, scenario.mix.name, args.seed)
+    )
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
             if not folder.is_dir():
@@ -111,10 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate one scenario and write indicators.parquet, indicators.csv, "
         "key_indicators.png and run.json into the output folder.",
     )
-    run.add_argument("scenario", help="bundled scenario name (see 'smartspec scenarios') or a TOML path")
+    run.add_argument(
+        "scenario", help="bundled scenario name (see 'smartspec scenarios') or a TOML path"
+    )
     run.add_argument("--mix", help="bundled policy mix applied to every region")
     run.add_argument("--seed", type=_nonnegative_int, default=1, help="random seed (default 1)")
-    run.add_argument("--steps", type=_positive_int, help="quarters to simulate (default: scenario's)")
+    run.add_argument(
+        "--steps", type=_positive_int, help="quarters to simulate (default: scenario's)"
+    )
     run.add_argument(
         "--set",
         action="append",

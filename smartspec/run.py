@@ -58,7 +58,9 @@ class RunResult:
         for region in last.index:
             for label, table in (("start", first), ("end", last)):
                 row = {"region": region, "at": label}
-                row.update({name: table.loc[region, column] for column, name in SUMMARY_COLUMNS.items()})
+                row.update(
+                    {name: table.loc[region, column] for column, name in SUMMARY_COLUMNS.items()}
+                )
                 rows.append(row)
         return pd.DataFrame(rows)
 

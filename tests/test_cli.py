@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from smartspec.scenarios import bundled_mixes, bundled_scenarios, load_scenario
 
 import smartspec.run
 from smartspec.cli import main
+from smartspec.scenarios import bundled_mixes, bundled_scenarios, load_scenario
 
 OUTPUT_FILES = ["indicators.csv", "indicators.parquet", "key_indicators.png", "run.json"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

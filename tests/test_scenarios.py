@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from smartspec.cli import main
 from smartspec.scenarios import (
     INSTRUMENTS,
     Governance,
@@ -26,8 +28,6 @@ from smartspec.scenarios import (
     parse_override,
 )
 from smartspec.scenarios.loader import BUNDLED_DIR, MIX_DIR
-
-from smartspec.cli import main
 
 SCENARIO_NAMES = ["emerging", "moderate", "strong", "leader", "europe"]
 SINGLE_REGION = ["emerging", "moderate", "strong", "leader"]

@@ -1,0 +1,41 @@
+"""Documentation stays true to the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from smartspec.model.indicators import REGION_COLUMNS
+from smartspec.scenarios import reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scenario_reference_is_generated_from_the_current_schema():
+    on_disk = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
+    assert on_disk == reference.render(), "run: python -m smartspec.scenarios.reference"
+
+
+def test_odd_has_the_seven_elements_in_order():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (\d)\.? ", text, flags=re.MULTILINE)
+    assert headings[:7] == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def test_odd_documents_every_indicator_column():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    missing = [
+        column
+        for column in REGION_COLUMNS
+        if column not in text and not column.startswith(("committed_", "absorbed_"))
+    ]
+    assert not missing, missing
+
+
+def test_readme_commands_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("demo", "test"):
+        assert f"make {target}" in readme
+        assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE)
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
