@@ -361,7 +361,7 @@ class FirmBehaviour(_Strict):
         2.0,
         ge=0.0,
         le=100.0,
-        description="Reserve of capital a firm keeps; the excess is paid out (quarters of revenue).",
+        description="Capital reserve a firm keeps; the excess is paid out (quarters of revenue).",
     )
     payout_rate: Share = Field(
         0.25, description="Share of capital above the buffer paid out per quarter (0-1)."
