@@ -307,7 +307,11 @@ class FirmBehaviour(_Strict):
         1.5, ge=0.0, le=10.0, description="How strongly new domains are chosen by relatedness."
     )
     partner_search_rate: float = Field(
-        0.08, ge=0.0, le=1.0, description="Probability a firm looks for a partner (per quarter)."
+        0.08,
+        ge=0.0,
+        le=1.0,
+        description="Base probability a firm looks for a partner per quarter, scaled by "
+        "(0.5 + absorptive capacity) x (1 + cluster support).",
     )
     candidates: int = Field(6, ge=1, le=50, description="Candidates screened per search (count).")
     progressive_share: Share = Field(
@@ -334,7 +338,10 @@ class FirmBehaviour(_Strict):
         0.97, ge=0.0, le=2.0, description="Operating costs as share of base revenue (0-2)."
     )
     growth_sensitivity: float = Field(
-        1.0, ge=0.0, le=20.0, description="Employment growth per unit profit margin (x)."
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="Employment growth per unit of operating margin above the regional mean (x).",
     )
     labour_market_tightness: float = Field(
         0.15,
@@ -346,7 +353,10 @@ class FirmBehaviour(_Strict):
         0.05, ge=0.0, le=1.0, description="Std. dev. of quarterly log-size shocks."
     )
     knowledge_premium: float = Field(
-        0.05, ge=0.0, le=5.0, description="Revenue gain per log unit of knowledge stock (share)."
+        0.05,
+        ge=0.0,
+        le=0.5,
+        description="Revenue gain per log unit of knowledge stock above the region's mean (share).",
     )
     efficiency_persistence: Share = Field(
         0.9, description="Autocorrelation of a firm's efficiency shock per quarter (0-1)."
@@ -370,16 +380,22 @@ class FirmBehaviour(_Strict):
         5, ge=1, le=400, description="Consecutive loss quarters that make a firm exit (quarters)."
     )
     startup_rate: Share = Field(
-        0.1, description="Probability that an innovation spins out a start-up (0-1)."
+        0.1,
+        description="Probability that an innovation spins out a start-up, times the crowding "
+        "factor (0-1).",
     )
     entry_rate: float = Field(
-        0.02, ge=0.0, le=1.0, description="Independent entrants per incumbent per quarter (rate)."
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="Independent entrants per firm per quarter, times the crowding factor (rate).",
     )
     entry_crowding: float = Field(
         2.0,
         ge=0.0,
-        le=10.0,
-        description="Entry falls as (initial firms / current firms) to this power (exponent).",
+        le=4.0,
+        description="Crowding factor: entry scales with (initial firms / current firms) to this "
+        "power (exponent).",
     )
     absorptive_adjustment: Share = Field(
         0.03, description="Speed at which absorptive capacity moves to its target (per quarter)."
