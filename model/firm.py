@@ -102,35 +102,33 @@ class Firms(Population):
     # ----------------------------------------------------------------- creation
     def found(
         self,
-        region: int,
+        region: int | np.ndarray,
         count: int,
         core: np.ndarray,
         knowledge_in_core: np.ndarray,
         employees: np.ndarray,
         inherited: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Create ``count`` firms in one region with given core domains and knowledge."""
+        """Create ``count`` firms with given regions (one, or one per firm), core domains and
+        knowledge: a whole step's new firms are created in one call."""
         if count <= 0:
             return np.empty(0, dtype=np.int64)
         model = self.model
         rng = model.rng
-        spec = model.scenario.regions[region]
-        knowledge = np.zeros((count, self.domains))
+        regions = model.regions
+        region = np.broadcast_to(np.asarray(region, dtype=np.int64), (count,))
+        rows = np.arange(count)
+        knowledge = np.zeros((count, self.domains), dtype=np.float32)
         if inherited is not None:
             knowledge += inherited
-        knowledge[np.arange(count), core] = np.maximum(
-            knowledge[np.arange(count), core], knowledge_in_core
-        )
+        knowledge[rows, core] = np.maximum(knowledge[rows, core], knowledge_in_core)
         portfolio = np.zeros((count, self.domains), dtype=bool)
-        portfolio[np.arange(count), core] = True
-        mean = min(max(spec.absorptive_capacity, 0.02), 0.98)
-        absorptive = np.clip(
-            rng.beta(4.0, 4.0 * (1.0 - mean) / mean, count) + model.regions.capacity_bonus[region],
-            0.01,
-            0.99,
-        )
-        productivity = model.regions.productivity[region]
-        rd_intensity = spec.rd_intensity * rng.lognormal(-0.125, 0.5, count)
+        portfolio[rows, core] = True
+        mean = np.clip(regions.absorptive_capacity[region], 0.02, 0.98)
+        bonus = regions.capacity_bonus[region]
+        absorptive = np.clip(rng.beta(4.0, 4.0 * (1.0 - mean) / mean, count) + bonus, 0.01, 0.99)
+        productivity = regions.productivity[region]
+        rd_intensity = regions.rd_intensity[region] * rng.lognormal(-0.125, 0.5, count)
         return self.append(
             Firm,
             count,
@@ -139,7 +137,7 @@ class Firms(Population):
             portfolio=portfolio,
             core=core,
             absorptive=absorptive,
-            absorptive_base=absorptive - model.regions.capacity_bonus[region],
+            absorptive_base=absorptive - bonus,
             employees=employees,
             capital=employees * productivity * rng.uniform(1.0, 3.0, count),
             efficiency=0.0,
@@ -171,23 +169,46 @@ class Firms(Population):
         self.exit_failed()
 
     def prepare(self) -> None:
-        """Per-step quantities shared by several verbs (computed once, not per verb):
-        the relatedness density of every domain to each firm's portfolio (one matrix
-        product), and the weights ``related`` used by learning."""
-        n = self.size
-        space = self.model.knowledge
+        """Per-step quantities shared by several verbs (computed once, not per verb).
+
+        The portfolio as a list of (firm, domain) entries (``entries``: flat indices into the
+        (firms x domains) arrays, sorted by firm; ``entry_firm``, ``entry_domain``): firms hold
+        few domains, so per-entry work is far cheaper than a pass over every domain. Then each
+        firm's portfolio size and the relatedness density of every domain to its portfolio:
+        the density operator's row of its first domain, plus the rows of any further ones
+        (the matrix product portfolio @ operator, without multiplying zeros).
+        """
+        n, domains = self.size, self.domains
         self.n_live = n
         self.live_mask = self.alive[:n]
-        held = self.scratch("held")
-        np.copyto(held, self.portfolio[:n])
-        self.held = held
-        self.density = serial_matmul(held, space.density_operator32, out=self.scratch("density"))
-        # 1 in held domains, the density (which is at most 1) elsewhere: one maximum pass.
-        self.related = np.maximum(self.density, held, out=self.scratch("related"))
-        self.portfolio_size = np.einsum("ij->i", held)
+        entries = np.flatnonzero(self.portfolio[:n])
+        entry_firm = entries // domains
+        entry_domain = entries - entry_firm * domains
+        self.entries, self.entry_firm, self.entry_domain = entries, entry_firm, entry_domain
+        self.portfolio_size = np.bincount(entry_firm, minlength=n)
+        # rank = position of an entry among its firm's entries (0 for the first domain).
+        first_entry = np.cumsum(self.portfolio_size) - self.portfolio_size
+        rank = np.arange(len(entries)) - first_entry[entry_firm]
+        first = rank == 0
+        first_domain = np.full(n, domains, dtype=np.int64)  # row K of density_rows32 is zero
+        first_domain[entry_firm[first]] = entry_domain[first]
+        rows = self.model.knowledge.density_rows32
+        density = np.take(rows, first_domain, axis=0, out=self.scratch("density"), mode="clip")
+        # Further domains rank by rank: within a rank every firm appears once, so a plain
+        # indexed add is exact (no np.add.at); there are only as many ranks as domains held.
+        further = np.flatnonzero(~first)
+        for level in range(1, int(rank.max(initial=0)) + 1):
+            at = further[rank[further] == level]
+            density[entry_firm[at]] += rows[entry_domain[at]]
+        self.density = density
         self.innovated[:n] = False
         self.innovation_domain[:n] = -1
         self.age[:n] += 1
+
+    def held_stock(self) -> np.ndarray:
+        """Each firm's knowledge summed over its own domains (the portfolio of ``prepare``)."""
+        held = self.knowledge[: self.size].reshape(-1)[self.entries]
+        return np.bincount(self.entry_firm, held, minlength=self.size)
 
     def invest_in_rd(self) -> None:
         """R&D spending = own intensity x base revenue (halved after a loss) + grant money,
@@ -217,34 +238,41 @@ class Firms(Population):
         """
         model, params, n = self.model, self.model.scenario.firm, self.size
         knowledge = self.knowledge[:n]
-        regional_mean = model.regions.mean_knowledge.astype(np.float32)
+        flat_knowledge = knowledge.reshape(-1)  # a view: rows [:n] are contiguous
+        entries, entry_firm = self.entries, self.entry_firm
+        # Computed as (a_f * ls) * rel * (regional_gap + (own + partner and university terms)
+        # / ls): the dense gap needs no scaling of its own, and the per-firm factor and rel
+        # multiply it in one pass as one weight array.
+        spillover = params.learning_spillover
+        scale = spillover if spillover > 0 else 1.0
         gain = self.scratch("gain")
-        if model.n_regions == 1:
-            np.subtract(regional_mean[0], knowledge, out=gain)
+        if spillover <= 0:
+            gain.fill(0.0)
+        elif model.n_regions == 1:
+            np.subtract(model.regions.mean_knowledge.astype(np.float32)[0], knowledge, out=gain)
         else:
+            regional_mean = model.regions.mean_knowledge.astype(np.float32)
             np.take(regional_mean, self.region[:n], axis=0, out=gain, mode="clip")
             gain -= knowledge
         np.maximum(gain, 0.0, out=gain)
-        gain *= np.float32(params.learning_spillover)
 
         rows, link_gain = model.knowledge_from_links(
-            knowledge, params.learning_partner, params.learning_university
+            knowledge, params.learning_partner / scale, params.learning_university / scale
         )
         gain[rows] += link_gain
+        own = params.learning_own * np.sqrt(self.effort) / np.maximum(self.portfolio_size, 1)
+        gain.reshape(-1)[entries] += (own / scale).astype(np.float32)[entry_firm]
 
-        own = params.learning_own * np.sqrt(self.effort) / np.maximum(self.portfolio_size, 1.0)
-        work = self.scratch("work")
-        np.multiply(self.held, own.astype(np.float32)[:, None], out=work)
-        gain += work
-        gain *= self.related
-        gain *= (self.absorptive[:n] * self.live_mask).astype(np.float32)[:, None]
+        factor = (self.absorptive[:n] * scale * self.live_mask).astype(np.float32)
+        weights = np.einsum("fd,f->fd", self.density, factor, out=self.scratch("weights"))
+        weights.reshape(-1)[entries] = factor[entry_firm]  # rel = 1 in the firm's domains
+        gain *= weights
 
-        in_use, out_of_use = 1.0 - params.obsolescence, 1.0 - params.expertise_decay
-        np.multiply(self.held, np.float32(in_use - out_of_use), out=work)
-        work += np.float32(out_of_use)
-        knowledge *= work
+        in_use = flat_knowledge[entries] * np.float32(1.0 - params.obsolescence)
+        knowledge *= np.float32(1.0 - params.expertise_decay)
+        flat_knowledge[entries] = in_use
         knowledge += gain
-        self.stock = np.einsum("ij,ij->i", knowledge, self.held)
+        self.stock = self.held_stock()
 
     def seek_partners(self) -> None:
         """Some firms screen a few candidates and link with the best fitting one.
@@ -311,7 +339,7 @@ class Firms(Population):
         size = self.portfolio_size
         pair_relatedness = np.zeros(n)
         multi = np.flatnonzero(size > 1)
-        held = self.held[multi]
+        held = self.portfolio[multi].astype(np.float32)
         pair_relatedness[multi] = np.einsum(
             "ij,ij->i", serial_matmul(held, model.knowledge.off_diagonal32), held
         )
@@ -353,7 +381,7 @@ class Firms(Population):
         """Give the initial firms a past: a firm innovated in the year before the start with
         probability 1 - exp(-4 lambda_f), so innovation indicators do not start at zero."""
         n = self.size
-        hazard = self.innovation_hazard(np.einsum("ij,ij->i", self.knowledge[:n], self.held))
+        hazard = self.innovation_hazard(self.held_stock())
         rng = self.model.rng
         innovated = self.alive[:n] & (rng.random(n) < -np.expm1(-4.0 * hazard))
         when = -rng.integers(0, 4, n)
@@ -399,7 +427,7 @@ class Firms(Population):
             self.live_mask & (self.portfolio_size > 1) & (rng.random(n) < 0.25)
         )
         if len(reviewing):
-            others = self.held[reviewing].copy()
+            others = self.portfolio[reviewing].astype(np.float64)
             others[np.arange(len(reviewing)), self.core[reviewing]] = 0.0
             domains = choose_per_row(rng, others)
             stock = self.knowledge[reviewing, domains]
@@ -413,15 +441,13 @@ class Firms(Population):
         regional average (a Gibrat process with selection); markups erode."""
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
         live = self.live_mask
-        regions = self.region[:n]
         base = self.employees[:n] * self.of_region(model.regions.productivity)
         efficiency = self.efficiency[:n]
         efficiency *= params.efficiency_persistence
         efficiency += rng.normal(0.0, params.efficiency_noise, n)
         # Knowledge pays relative to the region's firms: competitors share the same market.
         log_stock = np.log1p(self.stock)
-        counts = np.maximum(np.bincount(regions[live], minlength=model.n_regions), 1)
-        mean_log_stock = np.bincount(regions[live], log_stock[live], model.n_regions) / counts
+        mean_log_stock = self.per_region(log_stock) / np.maximum(self.per_region(), 1)
         shock = rng.normal(-0.5 * params.revenue_noise**2, params.revenue_noise, n)
         revenue = (
             base
@@ -443,9 +469,8 @@ class Firms(Population):
         # Growth follows the operating margin before R&D: R&D is an investment, and charging it
         # here would make selection work against research-intensive firms.
         margin = (profit + self.own_rd) / np.maximum(revenue, 1e-12)
-        size = np.where(live, self.employees[:n], 0.0)
-        employment = np.maximum(np.bincount(regions, size, minlength=model.n_regions), 1e-12)
-        mean_margin = np.bincount(regions, size * margin, minlength=model.n_regions) / employment
+        employment = np.maximum(self.per_region(self.employees[:n]), 1e-12)
+        mean_margin = self.per_region(self.employees[:n] * margin) / employment
         tightness = np.log(employment / model.regions.initial_employment)
         growth = (
             params.growth_sensitivity * (margin - self.of_region(mean_margin))
@@ -482,11 +507,18 @@ class Firms(Population):
         chance = params.startup_rate * crowding[self.region[:n]]
         parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < chance))
         entrants = rng.poisson(params.entry_rate * regions.firm_count * crowding)
-        for region in range(model.n_regions):
-            local_parents = parents[self.region[parents] == region]
-            if len(local_parents):
-                regions.new_firms(region, len(local_parents), parents=local_parents)
-            regions.new_firms(region, int(entrants[region]))
+        spun_regions, spun_cores, inherited = regions.spinout_firms(parents)
+        entrant_regions, entrant_cores = regions.entrant_cores(
+            np.repeat(np.arange(model.n_regions), entrants)
+        )
+        # Spin-outs and entrants of every region are founded together (one Mesa creation).
+        count = len(entrant_cores)
+        regions.new_firms(
+            np.concatenate([spun_regions, entrant_regions]),
+            np.concatenate([spun_cores, entrant_cores]),
+            inherited=np.concatenate([inherited, np.zeros((count, self.domains), np.float32)]),
+            spinoff=np.arange(len(parents) + count) < len(parents),
+        )
 
     def exit_failed(self) -> None:
         """Firms with exhausted capital or sustained losses leave the model."""
@@ -514,11 +546,17 @@ class Firms(Population):
         """Each firm's knowledge summed over all domains."""
         return np.einsum("ij->i", self.knowledge[: self.size])
 
-    def per_region(self, values: np.ndarray) -> np.ndarray:
-        """Sum a per-firm quantity over the live firms of each region."""
+    def per_region(self, values: np.ndarray | None = None) -> np.ndarray:
+        """Sum a per-firm quantity (default: 1, i.e. count) over the live firms of each
+        region."""
         n = self.size
         live = self.alive[:n]
-        return np.bincount(self.region[:n][live], values[live], minlength=self.model.n_regions)
+        if self.model.n_regions == 1:  # no grouping needed: a masked sum
+            total = np.count_nonzero(live) if values is None else np.sum(values, where=live)
+            return np.array([total], dtype=np.float64)
+        if values is not None:
+            values = values[live]
+        return np.bincount(self.region[:n][live], values, minlength=self.model.n_regions)
 
     def per_region_rows(self, *values: np.ndarray) -> list[np.ndarray]:
         """Sum per-firm vectors (n x m each) over the live firms of each region (R x m each)."""

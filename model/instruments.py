@@ -108,7 +108,8 @@ class RDGrants:
         outside = np.empty(0, dtype=np.int64)
         if params.targeting == "priority":
             everyone = self._applicants(model, region, False)
-            outside = np.setdiff1d(everyone, targeted, assume_unique=True)
+            # The applicants not in a priority domain (a mask, not a sorting set difference).
+            outside = everyone[~model.regions.priority_member(firms)[everyone]]
             if len(outside):
                 quality = model.governments.quality[region]
                 leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
@@ -256,9 +257,7 @@ class StartupSupport:
         else:
             domains = np.arange(model.knowledge.size)
         cores = model.rng.choice(domains, size=count)
-        model.regions.new_firms(
-            region, count, cores=cores, extra_capital=params.unit_cost * params.effect
-        )
+        model.regions.new_firms(region, cores, extra_capital=params.unit_cost * params.effect)
         _record(model, "startup_support", region, count)
 
 

@@ -47,7 +47,13 @@ class KnowledgeSpace:
         totals[totals == 0] = 1.0
         object.__setattr__(self, "off_diagonal32", phi.astype(np.float32))
         # portfolio @ density_operator = relatedness density (phi is symmetric).
-        object.__setattr__(self, "density_operator32", (phi / totals[None, :]).astype(np.float32))
+        operator = (phi / totals[None, :]).astype(np.float32)
+        object.__setattr__(self, "density_operator32", operator)
+        # Its rows plus a row of zeros (index K, for holders of no domain): the density of a
+        # one-domain portfolio is a row lookup, no matrix product needed.
+        object.__setattr__(
+            self, "density_rows32", np.vstack([operator, np.zeros((1, len(phi)), np.float32)])
+        )
 
     @classmethod
     def from_spec(cls, spec: KnowledgeSpec) -> KnowledgeSpace:

@@ -128,11 +128,13 @@ class Population:
             getattr(self, name)[slots] = value
         self.alive[slots] = True
         self.size += count
-        agents = agent_class.create_agents(self.model, count)
+        # Plain construction registers each agent with the model (``Agent.__init__``), as
+        # ``create_agents`` does, without building an AgentSet of the new agents.
+        model = self.model
+        agents = [agent_class(model) for _ in range(count)]
         ids = np.fromiter((agent.unique_id for agent in agents), dtype=np.int64, count=count)
         self.uid[slots] = ids
-        for slot, agent in zip(slots.tolist(), agents, strict=True):
-            self.agents[slot] = agent
+        self.agents[self.size - count : self.size] = agents  # slots are contiguous
         regions = values.get("region", 0)
         self.model.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
         return slots
@@ -143,9 +145,10 @@ class Population:
             return
         self.alive[slots] = False
         self.model.nodes.alive[self.uid[slots]] = False
+        agents = self.agents
         for slot in slots.tolist():
-            self.agents[slot].remove()
-            self.agents[slot] = None
+            agents[slot].remove()
+            agents[slot] = None
         if self.size > 64 and self.count < 0.7 * self.size:
             self.compact()
 

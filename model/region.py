@@ -30,6 +30,9 @@ class RegionState:
         count, domains = len(specs), model.knowledge.size
         self.names = [spec.name for spec in specs]
         self.productivity = np.array([spec.productivity for spec in specs])
+        # Starting means of new firms' traits, per region (read when firms are founded).
+        self.absorptive_capacity = np.array([spec.absorptive_capacity for spec in specs])
+        self.rd_intensity = np.array([spec.rd_intensity for spec in specs])
         self.initial_human_capital = np.array([spec.human_capital for spec in specs])
         self.positions = np.array([spec.position for spec in specs], dtype=np.float64)
         self.skilled = np.zeros(count)
@@ -226,42 +229,53 @@ class RegionState:
 
     def new_firms(
         self,
-        region: int,
-        count: int,
-        cores: np.ndarray | None = None,
-        parents: np.ndarray | None = None,
+        regions: int | np.ndarray,
+        cores: np.ndarray,
         inherited: np.ndarray | None = None,
-        origin: str = "entry",
+        spinoff: bool | np.ndarray = False,
         extra_capital: float = 0.0,
     ) -> np.ndarray:
-        """Create firms in a region: spin-outs of ``parents`` (core = the parent's innovation),
-        firms in given ``cores``, or independent entrants copying a local firm's domain."""
+        """Create firms, any number of regions at once (one Mesa creation per call): firm i
+        in ``regions[i]`` (or all in one region) with core domain ``cores[i]``, inheriting
+        ``inherited[i]`` (spin-outs; rows of zeros for other firms). ``spinoff`` marks which
+        count as spin-offs. Returns the new slots."""
         model, rng = self.model, self.model.rng
-        firms = model.firms
-        mean_knowledge = self.mean_knowledge[region]
-        if parents is not None and len(parents):
-            cores = firms.innovation_domain[parents].copy()
-            inherited = 0.3 * firms.knowledge[parents]
-            count = len(parents)
-            origin = "spinoff"
-        elif cores is None:
-            local = self.firms_in(region)
-            if count <= 0 or len(local) == 0:
-                return np.empty(0, dtype=np.int64)
-            cores = firms.core[local[rng.integers(0, len(local), count)]].copy()
-            wander = rng.random(count) < 0.3
-            if wander.any():
-                cores[wander] = choose_per_row(rng, model.knowledge.off_diagonal[cores[wander]])
-        if count <= 0 or cores is None or len(cores) == 0:
+        count = len(cores)
+        if count == 0:
             return np.empty(0, dtype=np.int64)
+        regions = np.broadcast_to(np.asarray(regions, dtype=np.int64), (count,))
         # Entrants know on average what the region's incumbents know in their domain.
-        level = mean_knowledge[cores] * rng.uniform(0.5, 1.5, count) + 0.05
+        level = self.mean_knowledge[regions, cores] * rng.uniform(0.5, 1.5, count) + 0.05
         if inherited is not None:
             level = np.maximum(level, inherited[np.arange(count), cores])
         employees = 1.0 + rng.integers(0, 3, count)
-        slots = firms.found(region, count, cores, level, employees, inherited)
+        firms = model.firms
+        slots = firms.found(regions, count, cores, level, employees, inherited)
         firms.capital[slots] += extra_capital
-        self.entries[region] += count
-        if origin == "spinoff":
-            self.spinoffs[region] += count
+        self.entries += np.bincount(regions, minlength=len(self.names))
+        spinoff = np.broadcast_to(spinoff, (count,))
+        self.spinoffs += np.bincount(regions[spinoff], minlength=len(self.names))
         return slots
+
+    def spinout_firms(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(regions, cores, inherited knowledge) of start-ups spun out of innovating firms:
+        core = the parent's latest innovation, 30 % of the parent's knowledge."""
+        firms = self.model.firms
+        return (
+            firms.region[parents].astype(np.int64),
+            firms.innovation_domain[parents].astype(np.int64),
+            0.3 * firms.knowledge[parents],
+        )
+
+    def entrant_cores(self, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(regions, cores) of independent entrants, one per entry of ``regions``: each copies
+        the core domain of a random local firm, 30 % of them moving to a related domain.
+        Entrants to regions without firms are dropped."""
+        model, rng = self.model, self.model.rng
+        local = model.sample_firms(regions)
+        regions = np.asarray(regions, dtype=np.int64)[local >= 0]
+        cores = model.firms.core[local[local >= 0]].astype(np.int64)
+        wander = rng.random(len(cores)) < 0.3
+        if wander.any():
+            cores[wander] = choose_per_row(rng, model.knowledge.off_diagonal[cores[wander]])
+        return regions, cores

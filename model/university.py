@@ -127,12 +127,9 @@ class Universities(Population):
         if len(parents) == 0:
             return
         cores = choose_per_row(rng, self.strength[parents] ** 2)
-        for region in np.unique(self.region[parents]):
-            mine = self.region[parents] == region
-            model.regions.new_firms(
-                int(region),
-                int(mine.sum()),
-                cores=cores[mine],
-                inherited=0.3 * self.strength[parents[mine]],
-                origin="spinoff",
-            )
+        model.regions.new_firms(
+            self.region[parents],
+            cores,
+            inherited=0.3 * self.strength[parents],
+            spinoff=True,
+        )
