@@ -256,23 +256,58 @@ class Firms(Population):
             gain -= knowledge
         np.maximum(gain, 0.0, out=gain)
 
-        rows, link_gain = model.knowledge_from_links(
+        partner_rows, partner_gain, university_rows, university_gain = model.knowledge_from_links(
             knowledge, params.learning_partner / scale, params.learning_university / scale
         )
-        gain[rows] += link_gain
+        gain[partner_rows] += partner_gain
+        gain[university_rows] += university_gain
         own = params.learning_own * np.sqrt(self.effort) / np.maximum(self.portfolio_size, 1)
-        gain.reshape(-1)[entries] += (own / scale).astype(np.float32)[entry_firm]
+        own_entries = (own / scale).astype(np.float32)[entry_firm]
+        gain.reshape(-1)[entries] += own_entries
 
         factor = (self.absorptive[:n] * scale * self.live_mask).astype(np.float32)
         weights = np.einsum("fd,f->fd", self.density, factor, out=self.scratch("weights"))
         weights.reshape(-1)[entries] = factor[entry_firm]  # rel = 1 in the firm's domains
         gain *= weights
+        self._record_flows(
+            gain,
+            weights,
+            own_entries,
+            (partner_rows, partner_gain),
+            (university_rows, university_gain),
+        )
 
         in_use = flat_knowledge[entries] * np.float32(1.0 - params.obsolescence)
         knowledge *= np.float32(1.0 - params.expertise_decay)
         flat_knowledge[entries] = in_use
         knowledge += gain
         self.stock = self.held_stock()
+
+    def _record_flows(self, gain, weights, own_entries, partners, universities) -> None:
+        """Knowledge learnt this step per region, by source: firm partners, universities,
+        own R&D and regional spill-overs (the rest of the total gain)."""
+        regions = self.model.regions
+        n = self.size
+        entry_weights = weights.reshape(-1)[self.entries]
+        by_source = {
+            "firm": partners,
+            "university": universities,
+        }
+        flows = {}
+        for source, (rows, values) in by_source.items():
+            per_firm = np.einsum("fd,fd->f", values, weights[rows])
+            flows[source] = np.bincount(self.region[rows], per_firm, minlength=self.model.n_regions)
+        flows["own"] = np.bincount(
+            self.region[self.entry_firm], own_entries * entry_weights, self.model.n_regions
+        )
+        if self.model.n_regions == 1:
+            total = np.array([float(gain.sum(dtype=np.float64))])
+        else:
+            total = np.bincount(self.region[:n], gain.sum(axis=1), self.model.n_regions)
+        flows["spillover"] = np.maximum(
+            total - flows["firm"] - flows["university"] - flows["own"], 0.0
+        )
+        regions.knowledge_flows = flows
 
     def seek_partners(self) -> None:
         """Some firms screen a few candidates and link with the best fitting one.

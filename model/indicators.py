@@ -12,7 +12,11 @@ import numpy as np
 
 from smartspec.scenarios.schema import INSTRUMENTS
 
+from . import metrics
+from .citizen import CITIZEN
+from .firm import FIRM
 from .instruments import OUTPUT_INDICATORS
+from .university import UNIVERSITY
 
 if TYPE_CHECKING:
     from .model import EcosystemModel
@@ -23,7 +27,8 @@ __all__ = [
     "REGION_COLUMNS",
     "innovation_index",
     "region_indicators",
-    "revealed_comparative_advantage",
+    "INDICATOR_GROUPS",
+    "DOMAIN_COLUMNS",
 ]
 
 #: Components of the composite innovation index and their reference values (the level that
@@ -55,10 +60,23 @@ REGION_COLUMNS = [
     "network_density",
     "network_clustering",
     "links",
+    "mean_degree",
+    "largest_component_share",
+    "university_industry_link_share",
+    "citizen_link_share",
+    "knowledge_flow_firm_firm",
+    "knowledge_flow_university_firm",
+    "knowledge_flow_own_rd",
+    "knowledge_flow_spillover",
     "specialisations",
     "specialisation_entries",
     "specialisation_exits",
     "domain_entries",
+    "density_specialisations",
+    "density_priorities",
+    "eci",
+    "related_variety",
+    "unrelated_variety",
     "human_capital",
     "absorptive_capacity",
     "institutional_quality",
@@ -77,16 +95,74 @@ REGION_COLUMNS = [
 ]
 
 
-def revealed_comparative_advantage(stocks: np.ndarray, reference_share: np.ndarray) -> np.ndarray:
-    """RCA[r, d] = (x_rd / sum_d x_rd) / reference_share_d.
+#: S3 monitoring logic (Gianelle & Kleibrink 2015): context indicators describe the region as a
+#: whole, output indicators what the instruments deliver, result indicators the change sought.
+INDICATOR_GROUPS: dict[str, list[str]] = {
+    "context": [
+        "firms",
+        "entries",
+        "exits",
+        "spinoffs",
+        "employment",
+        "human_capital",
+        "absorptive_capacity",
+        "institutional_quality",
+        "links",
+        "mean_degree",
+        "network_density",
+        "network_clustering",
+        "largest_component_share",
+        "eci",
+        "related_variety",
+        "unrelated_variety",
+        "citizen_participation",
+        "citizen_trust",
+    ],
+    "output": [
+        "budget_committed",
+        "budget_absorbed",
+        "absorption_rate",
+        *[f"committed_{name}" for name in INSTRUMENTS],
+        *[f"absorbed_{name}" for name in INSTRUMENTS],
+        *OUTPUT_INDICATORS.values(),
+    ],
+    "result": [
+        "innovation_index",
+        "rd_intensity",
+        "innovations",
+        "innovating_share",
+        "knowledge_per_firm",
+        "partnership_share",
+        "university_industry_link_share",
+        "citizen_link_share",
+        "knowledge_flow_firm_firm",
+        "knowledge_flow_university_firm",
+        "knowledge_flow_own_rd",
+        "knowledge_flow_spillover",
+        "specialisations",
+        "specialisation_entries",
+        "specialisation_exits",
+        "domain_entries",
+        "density_specialisations",
+        "density_priorities",
+        "social_innovations",
+        "social_innovations_total",
+    ],
+}
 
-    With several regions the usual reference is the pooled share sum_r x_rd / sum_rd x_rd;
-    SmartSpec uses a fixed world portfolio (``KnowledgeSpace.world_share``) so that RCA is
-    defined for one region and comparable across runs.
-    """
-    totals = stocks.sum(axis=1, keepdims=True)
-    shares = np.divide(stocks, totals, out=np.zeros_like(stocks), where=totals > 0)
-    return shares / reference_share
+#: Columns of the region x domain table (``EcosystemModel.domains()``).
+DOMAIN_COLUMNS = [
+    "step",
+    "region",
+    "domain",
+    "knowledge",
+    "employment",
+    "rca",
+    "specialised",
+    "density",
+    "priority",
+    "complexity",
+]
 
 
 def innovation_index(values: dict[str, np.ndarray]) -> np.ndarray:
@@ -120,10 +196,42 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     stocks = stocks.astype(np.float64)
     # The next step starts from these sums (agent state does not change in between).
     regions.remember_collected(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
-    rca = revealed_comparative_advantage(stocks, model.knowledge.world_share)
+    # RCA against the fixed world portfolio, so that it is defined for a single region too.
+    rca = metrics.rca(stocks, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = getattr(model, "_previous_specialised", specialised)
     model._previous_specialised = specialised
+
+    # Relatedness, complexity and variety of the regions' portfolios (model/metrics.py).
+    governments = model.governments
+    priorities = governments.priorities[:count]
+    held_matrix = specialised.astype(np.float64)
+    region_density = metrics.relatedness_density(held_matrix, model.knowledge.proximity)
+    density_specialised = _masked_mean(region_density, specialised)
+    density_priorities = _masked_mean(region_density, priorities)
+    if count >= 2:
+        eci, pci = metrics.economic_complexity(held_matrix)
+    else:
+        eci, pci = np.full(count, np.nan), np.full(model.knowledge.size, np.nan)
+    live = firms.alive[:n]
+    domains = model.knowledge.size
+    core_employment = np.bincount(
+        firms.region[:n][live] * domains + firms.core[:n][live],
+        firms.employees[:n][live],
+        minlength=count * domains,
+    ).reshape(count, domains)
+    related_variety, unrelated_variety = metrics.entropy_variety(
+        core_employment, model.knowledge.family
+    )
+    model.regions.domain_snapshot = {
+        "knowledge": stocks,
+        "rca": rca,
+        "specialised": specialised,
+        "density": region_density,
+        "priority": priorities.copy(),
+        "employment": core_employment,
+        "complexity": pci,
+    }
 
     # Network: nodes are all live agents; a link counts for a region when both ends are in it.
     size = nodes.capacity
@@ -142,6 +250,23 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     links = np.bincount(node_region[u], minlength=count) + np.bincount(
         node_region[v][~internal], minlength=count
     )
+    safe_links = np.maximum(links, 1)
+    kind = nodes.kind
+    kind_u, kind_v = kind[u], kind[v]
+
+    def touching(mask: np.ndarray) -> np.ndarray:
+        """Links with the property, counted for each region an end is in."""
+        return np.bincount(node_region[u][mask], minlength=count) + np.bincount(
+            node_region[v][mask & ~internal], minlength=count
+        )
+
+    university_industry = touching(
+        ((kind_u == FIRM) & (kind_v == UNIVERSITY)) | ((kind_u == UNIVERSITY) & (kind_v == FIRM))
+    )
+    citizen_links = touching((kind_u == CITIZEN) | (kind_v == CITIZEN))
+    giant_share = _largest_component_share(model, node_region, alive_nodes, region_nodes)
+    region_degree_sum = np.bincount(node_region[alive_nodes], degree[alive_nodes], count)
+    mean_degree = region_degree_sum / np.maximum(region_nodes, 1)
 
     citizens = model.citizens
     c_live = citizens.alive[: citizens.size]
@@ -152,7 +277,6 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     )
     trust = np.bincount(c_region, citizens.trust[: citizens.size][c_live], count) / c_count
 
-    governments = model.governments
     committed = governments.committed[:count]
     absorbed = governments.absorbed[:count]
     committed_total = governments.committed_total[:count].sum(axis=1)
@@ -183,10 +307,23 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
         "network_density": density.tolist(),
         "network_clustering": region_clustering.tolist(),
         "links": links.tolist(),
+        "mean_degree": mean_degree.tolist(),
+        "largest_component_share": giant_share.tolist(),
+        "university_industry_link_share": (university_industry / safe_links).tolist(),
+        "citizen_link_share": (citizen_links / safe_links).tolist(),
+        "knowledge_flow_firm_firm": regions.knowledge_flows["firm"].tolist(),
+        "knowledge_flow_university_firm": regions.knowledge_flows["university"].tolist(),
+        "knowledge_flow_own_rd": regions.knowledge_flows["own"].tolist(),
+        "knowledge_flow_spillover": regions.knowledge_flows["spillover"].tolist(),
         "specialisations": specialised.sum(axis=1).tolist(),
         "specialisation_entries": (specialised & ~previous).sum(axis=1).tolist(),
         "specialisation_exits": (~specialised & previous).sum(axis=1).tolist(),
         "domain_entries": regions.domain_entries.tolist(),
+        "density_specialisations": density_specialised.tolist(),
+        "density_priorities": density_priorities.tolist(),
+        "eci": eci.tolist(),
+        "related_variety": related_variety.tolist(),
+        "unrelated_variety": unrelated_variety.tolist(),
         "human_capital": regions.human_capital.tolist(),
         "absorptive_capacity": (absorptive / safe_count).tolist(),
         "institutional_quality": governments.quality[:count].tolist(),
@@ -220,6 +357,23 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
         }
         for r in range(count)
     ]
+
+
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row means of ``values`` over the True entries of ``mask`` (NaN for an empty row)."""
+    counts = mask.sum(axis=1)
+    sums = np.where(mask, values, 0.0).sum(axis=1)
+    return np.divide(sums, counts, out=np.full(len(counts), np.nan), where=counts > 0)
+
+
+def _largest_component_share(
+    model: EcosystemModel, node_region: np.ndarray, alive: np.ndarray, region_nodes: np.ndarray
+) -> np.ndarray:
+    """Share of each region's agents in the largest connected component of the whole network."""
+    labels = model.network.components(len(alive))
+    giant = np.argmax(np.bincount(labels[alive]))
+    in_giant = np.bincount(node_region[alive & (labels == giant)], minlength=len(region_nodes))
+    return in_giant / np.maximum(region_nodes, 1.0)
 
 
 def _total(column: str):

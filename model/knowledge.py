@@ -66,7 +66,7 @@ class KnowledgeSpace:
         data_rng = np.random.default_rng(spec.seed)
         if spec.matrix_csv is not None:
             names, proximity = read_proximity_csv(Path(spec.matrix_csv), spec.matrix_csv)
-            family = np.full(len(names), -1, dtype=np.int32)
+            family = cluster_families(np.asarray(proximity, dtype=np.float64))
         else:
             count = spec.domains
             names = synthetic_domain_names(count)
@@ -97,3 +97,15 @@ class KnowledgeSpace:
         """The seed domain and its ``count - 1`` most related domains."""
         order = np.argsort(-self.proximity[seed_domain], kind="stable")
         return order[:count]
+
+
+def cluster_families(proximity: np.ndarray, cut: float = 0.7) -> np.ndarray:
+    """Families of related domains for a matrix without them: average-linkage clusters of the
+    distance 1 - phi, cut at ``cut`` (used for related/unrelated variety)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = 1.0 - proximity
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
+    return (fcluster(tree, t=cut, criterion="distance") - 1).astype(np.int32)

@@ -107,7 +107,9 @@ def economic_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     region_vector = by_region @ domain_vector
     if np.std(region_vector) == 0 or np.std(domain_vector) == 0:
         return eci, pci
-    sign = np.sign(np.corrcoef(diversity[rows], region_vector)[0, 1]) or 1.0
+    sign = 1.0
+    if np.std(diversity[rows]) > 0:
+        sign = np.sign(np.corrcoef(diversity[rows], region_vector)[0, 1]) or 1.0
     eci[rows] = _standardise(sign * region_vector)
     pci[cols] = _standardise(sign * domain_vector)
     return eci, pci

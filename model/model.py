@@ -15,7 +15,7 @@ from smartspec.scenarios.schema import INSTRUMENTS
 from .citizen import CitizenGroup, CitizenGroups
 from .firm import FIRM, Firm, Firms
 from .government import Government, Governments
-from .indicators import MODEL_REPORTERS, REGION_COLUMNS, region_indicators
+from .indicators import DOMAIN_COLUMNS, MODEL_REPORTERS, REGION_COLUMNS, region_indicators
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry
@@ -90,6 +90,7 @@ class EcosystemModel(mesa.Model):
             model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
         )
         self.latest: list[dict[str, Any]] = []
+        self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
         self._collect()
 
     # Mesa's Model owns ``self.scenario`` (its own Scenario object); ours is ``self.spec``.
@@ -174,11 +175,35 @@ class EcosystemModel(mesa.Model):
         for row in self.latest:
             self.datacollector.add_table_row("regions", row)
         self.datacollector.collect(self)
+        self._domain_history.append((self.steps, self.regions.domain_snapshot))
 
     # ------------------------------------------------------------------ results
     def indicators(self) -> pd.DataFrame:
         """Tidy indicator table: one row per region and step (step 0 = initial state)."""
         return self.datacollector.get_table_dataframe("regions")
+
+    def domains(self) -> pd.DataFrame:
+        """Tidy region x domain table: one row per region, domain and step, with the
+        knowledge stock, employment (firms' core domains), RCA, specialisation (RCA >= 1),
+        relatedness density, priority flag and domain complexity (PCI, several regions only).
+        Kept as arrays during the run and built here, not row by row."""
+        names = np.array(self.knowledge.names)
+        regions = np.array(self.regions.names)
+        count, domains = self.n_regions, self.knowledge.size
+        frames = []
+        for step, snapshot in self._domain_history:
+            frame = {
+                "step": np.full(count * domains, step),
+                "region": np.repeat(regions, domains),
+                "domain": np.tile(names, count),
+            }
+            for column in DOMAIN_COLUMNS[3:]:
+                values = np.asarray(snapshot[column])
+                if values.ndim == 1:
+                    values = np.tile(values, count)
+                frame[column] = values.reshape(-1)
+            frames.append(pd.DataFrame(frame))
+        return pd.concat(frames, ignore_index=True)
 
     # --------------------------------------------------------- network helpers
     def node_degree(self) -> np.ndarray:
@@ -238,15 +263,15 @@ class EcosystemModel(mesa.Model):
 
     def knowledge_from_links(
         self, knowledge: np.ndarray, partner_weight: float, university_weight: float
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weighted knowledge gaps of firms towards their firm partners and partner universities.
 
         gain[f] = partner_weight * sum_{firm partners p} max(k_p - k_f, 0)
                   + university_weight * sum_{universities u} transfer_u * max(s_u - k_f, 0)
 
-        Returns ``(rows, gains)``: the firm slots with such links and their gains (one row per
-        slot), so that no (firms x domains) array of zeros is built. Both kinds of link go
-        through one gap buffer and one grouped sum.
+        Returns ``(partner_rows, partner_gains, university_rows, university_gains)``: the firm
+        slots with such links and their gains (one row per slot), so that no (firms x domains)
+        array of zeros is built. Both kinds of link go through one gap buffer.
         """
         links = self.firm_links()
         me, partner = links["partner_source"], links["partner_target"]
@@ -264,7 +289,7 @@ class EcosystemModel(mesa.Model):
         partner_gap *= np.float32(partner_weight)
         weight = university_weight * self.universities.transfer[university]
         university_gap *= weight.astype(np.float32)[:, None]
-        return sum_runs(np.concatenate([me, my_university]), gap)
+        return (*sum_runs(me, partner_gap), *sum_runs(my_university, university_gap))
 
     def sample_firms(self, regions: np.ndarray, preferential: bool = False) -> np.ndarray:
         """One live firm per entry of ``regions`` (uniformly, or by degree + 1); -1 if none."""

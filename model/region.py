@@ -64,6 +64,9 @@ class RegionState:
         self.domain_entries = np.zeros(count, dtype=np.int64)
         self.social_innovations = np.zeros(count, dtype=np.int64)
         self.outputs = {name: np.zeros(count) for name in OUTPUT_INDICATORS.values()}
+        self.knowledge_flows = {
+            source: np.zeros(count) for source in ("firm", "university", "own", "spillover")
+        }
 
     def begin_step(self) -> None:
         """Refresh the regional aggregates the verbs read during the step.

@@ -13,6 +13,9 @@ from smartspec.model import REGION_COLUMNS, CitizenGroup, Firm, Government, Univ
 
 SMALL = {"regions.*.firms": 300, "steps": 12}
 
+# Documented as NaN when undefined: ECI with one region, mean density over an empty set.
+MAY_BE_NAN = ["eci", "density_specialisations", "density_priorities"]
+
 
 def run(name: str = "emerging", seed: int = 1, steps: int = 12, **overrides) -> EcosystemModel:
     model = EcosystemModel(name, rng=seed, **{**SMALL, **overrides})
@@ -125,7 +128,7 @@ def test_clustering_and_density_match_networkx():
 
 def test_indicators_are_finite_and_in_range():
     table = run("europe", steps=12).indicators()
-    numeric = table.drop(columns=["region", "priorities"])
+    numeric = table.drop(columns=["region", "priorities", *MAY_BE_NAN])
     assert np.isfinite(numeric.to_numpy(dtype=float)).all()
     for column in ("innovating_share", "partnership_share", "human_capital", "citizen_trust"):
         assert table[column].between(0, 1).all(), column
