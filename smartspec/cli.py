@@ -110,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="simulate one scenario and write its indicators",
-        description="Simulate one scenario and write indicators.parquet, indicators.csv, "
-        "key_indicators.png and run.json into the output folder.",
+        description="Simulate one scenario and write indicators.parquet and indicators.csv "
+        "(one row per region and quarter), domains.parquet (one row per region, domain and "
+        "quarter), key_indicators.png and run.json into the output folder.",
     )
     run.add_argument(
         "scenario", help="bundled scenario name (see 'smartspec scenarios') or a TOML path"

@@ -42,6 +42,7 @@ class RunResult:
     """The indicator table of one run and how it was produced."""
 
     indicators: pd.DataFrame
+    domains: pd.DataFrame
     scenario: Scenario
     seed: int
     steps: int
@@ -82,6 +83,7 @@ def run_scenario(
             progress(1)
     return RunResult(
         indicators=model.indicators(),
+        domains=model.domains(),
         scenario=scenario,
         seed=seed,
         steps=horizon,
@@ -97,8 +99,8 @@ def write_run(
     mix: str | None,
     command_line: list[str] | None = None,
 ) -> list[Path]:
-    """Write indicators (Parquet, CSV), the key-indicator figure and ``run.json`` into
-    ``out_dir``. Files are written to a temporary folder first and moved into place only when
+    """Write indicators (Parquet, CSV; per region and per region x domain), the key-indicator
+    figure and ``run.json`` into ``out_dir``. Files are written to a temporary folder first and moved into place only when
     all of them exist, so an interrupted run never leaves half-written files."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,7 @@ def write_run(
     try:
         result.indicators.to_parquet(staging / "indicators.parquet", index=False)
         result.indicators.to_csv(staging / "indicators.csv", index=False)
+        result.domains.to_parquet(staging / "domains.parquet", index=False)
         title = f"{result.scenario.name} - mix {result.scenario.mix.name} - seed {result.seed}"
         plot_key_indicators(result.indicators, staging / "key_indicators.png", title)
         record = provenance(

@@ -24,7 +24,13 @@ import smartspec.run
 from smartspec.cli import main
 from smartspec.scenarios import bundled_mixes, bundled_scenarios, load_scenario
 
-OUTPUT_FILES = ["indicators.csv", "indicators.parquet", "key_indicators.png", "run.json"]
+OUTPUT_FILES = [
+    "domains.parquet",
+    "indicators.csv",
+    "indicators.parquet",
+    "key_indicators.png",
+    "run.json",
+]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EUROPE_NAMES = ["North", "Centre", "East", "South-East"]
 
@@ -115,7 +121,7 @@ def test_help_exits_0(capsys, argv, expected):
 # --------------------------------------------------------------------------- what a run writes
 
 
-def test_run_writes_exactly_the_four_files(emerging_run):
+def test_run_writes_exactly_the_output_files(emerging_run):
     assert sorted(path.name for path in emerging_run.iterdir()) == OUTPUT_FILES
     # Files are staged in a hidden folder next to the output and moved into place: none is left.
     assert [path.name for path in emerging_run.parent.iterdir()] == ["out"]
