@@ -223,9 +223,11 @@ class Firms(Population):
         # R&D is discretionary: a firm that made a loss last quarter halves it.
         own = self.rd_intensity[:n] * base * np.where(self.loss_streak[:n] > 0, 0.5, 1.0)
         self.rd_spend[:n] = own + self.grant[:n]
-        self.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(
-            self.of_region(self.model.regions.productivity), 1e-12
-        )
+        # Effort is R&D relative to the firm's base revenue (an intensity): knowledge is the
+        # quality of a firm's capabilities, not a quantity that grows with its size. Scaling
+        # it with size would let large firms out-learn, out-earn and out-grow everyone else,
+        # breaking Gibrat's law of size-independent growth.
+        self.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(base, 1e-12)
         self.own_rd = own
         self.grant[:n] = 0.0
 
@@ -365,9 +367,10 @@ class Firms(Population):
         """Innovation hazard per quarter of every firm (rows ``[:size]``, after ``prepare``),
         given each firm's knowledge stock S_f in its own domains.
 
-        lambda_f = rate * S_f^0.7 * (1 + pe*ln(1+partners)) * (1 + ve*RV_f) * (0.5 + a_f)
-                   * (1 + procurement pull), with RV_f the mean proximity between the firm's
-        domains (related variety).
+        lambda_f = rate * (S_f / |P_f|)^ke * (1 + pe*ln(1+partners)) * (1 + ve*RV_f)
+                   * (0.5 + a_f) * (1 + procurement pull), with S_f / |P_f| the firm's mean
+        knowledge in its own domains (capability quality, independent of how many domains a
+        large firm holds) and RV_f the mean proximity between its domains (related variety).
         """
         model, params, n = self.model, self.model.scenario.firm, self.size
         partners = model.firm_degree()
@@ -385,7 +388,7 @@ class Firms(Population):
         self.related_variety = related_variety
         return (
             params.innovation_rate
-            * stock**0.7
+            * (stock / np.maximum(size, 1.0)) ** params.knowledge_elasticity
             * (1.0 + params.partner_effect * np.log1p(partners))
             * (1.0 + params.variety_effect * related_variety)
             * (0.5 + self.absorptive[:n])
@@ -410,7 +413,8 @@ class Firms(Population):
         self.innovations[winners] += 1
         self.last_innovation[winners] = model.steps
         self.markup[winners] += params.markup_per_innovation
-        self.knowledge[winners, domains] *= 1.05
+        # Learning by doing: expertise grows with use, by a fixed amount (not compounding).
+        self.knowledge[winners, domains] += np.float32(params.learning_by_doing)
 
     def seed_innovation_history(self) -> None:
         """Give the initial firms a past: a firm innovated in the year before the start with
@@ -481,11 +485,18 @@ class Firms(Population):
         efficiency *= params.efficiency_persistence
         efficiency += rng.normal(0.0, params.efficiency_noise, n)
         # Knowledge pays relative to the region's firms: competitors share the same market.
-        log_stock = np.log1p(self.stock)
+        log_stock = np.log1p(self.stock / np.maximum(self.portfolio_size, 1.0))
         mean_log_stock = self.per_region(log_stock) / np.maximum(self.per_region(), 1)
         shock = rng.normal(-0.5 * params.revenue_noise**2, params.revenue_noise, n)
+        # More firms share the same regional market: prices fall as the firm count rises
+        # above its starting level, which raises exits when the region is crowded.
+        regions = model.regions
+        competition = (regions.initial_firms / np.maximum(regions.firm_count, 1.0)) ** (
+            params.competition
+        )
         revenue = (
             base
+            * self.of_region(competition)
             * np.exp(efficiency + shock)
             * (1.0 + self.markup[:n])
             * (1.0 + params.knowledge_premium * (log_stock - self.of_region(mean_log_stock)))
@@ -505,7 +516,9 @@ class Firms(Population):
         # here would make selection work against research-intensive firms.
         margin = (profit + self.own_rd) / np.maximum(revenue, 1e-12)
         employment = np.maximum(self.per_region(self.employees[:n]), 1e-12)
-        mean_margin = self.per_region(self.employees[:n] * margin) / employment
+        # The benchmark is the typical firm (unweighted mean): weighting by employment would
+        # let a few large firms set the bar and shrink everyone else to the size floor.
+        mean_margin = self.per_region(margin) / np.maximum(self.per_region(np.ones(n)), 1.0)
         tightness = np.log(employment / model.regions.initial_employment)
         growth = (
             params.growth_sensitivity * (margin - self.of_region(mean_margin))

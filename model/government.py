@@ -178,7 +178,7 @@ class Governments(Population):
                     continue
                 units = committed[index] / params[index].unit_cost
                 capacity = INSTRUMENT_MECHANISMS[name].capacity(model, region)
-                uptake = min(1.0, capacity / units) if units > 0 else 0.0
+                uptake = min(1.0, capacity / units) if units > 1e-12 else 0.0
                 absorbed[index] = committed[index] * efficiency * uptake
                 due = (step + params[index].delay) % horizon
                 self.pipeline[region, index, due] += absorbed[index]

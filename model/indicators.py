@@ -36,13 +36,14 @@ __all__ = [
 #: EU average lies between the RIS "moderate" and "strong" groups, so each reference is the mean
 #: of the bundled moderate and strong archetypes after one simulated year (seeds 1-2).
 INDEX_COMPONENTS: dict[str, float] = {
-    "rd_intensity": 0.015,
-    "innovating_share": 0.126,
-    "human_capital": 0.277,
-    "partnership_share": 0.41,
-    "knowledge_per_firm": 1.10,
+    "rd_intensity": 0.0143,
+    "innovating_share": 0.304,
+    "human_capital": 0.281,
+    "partnership_share": 0.423,
+    "knowledge_per_firm": 0.391,
 }
 INDEX_CAP = 2.5
+INDEX_POWER = 0.8
 
 REGION_COLUMNS = [
     "step",
@@ -166,8 +167,15 @@ DOMAIN_COLUMNS = [
 
 
 def innovation_index(values: dict[str, np.ndarray]) -> np.ndarray:
-    """RIS-style composite: 100 x mean over components of min(value / reference, cap)."""
-    ratios = [np.minimum(values[name] / ref, INDEX_CAP) for name, ref in INDEX_COMPONENTS.items()]
+    """RIS-style composite: 100 x mean over components of min((value / reference)^p, cap).
+
+    The power p = INDEX_POWER < 1 damps extreme ratios, as the RIS transforms skewed
+    indicators before averaging; a component at its reference still scores 100.
+    """
+    ratios = [
+        np.minimum((np.maximum(values[name], 0.0) / ref) ** INDEX_POWER, INDEX_CAP)
+        for name, ref in INDEX_COMPONENTS.items()
+    ]
     return 100.0 * np.mean(ratios, axis=0)
 
 

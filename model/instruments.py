@@ -236,9 +236,10 @@ class ResearchInfrastructure:
         else:
             domains = np.arange(model.knowledge.size)
             gain = 0.02
-        factor = 1.0 + params.effect * gain * units / len(universities)
+        # Additive in money (each unit adds the same to the target): no compounding.
         rows = np.ix_(universities, domains)
-        model.universities.target[rows] *= factor
+        base = model.universities.base[rows]
+        model.universities.target[rows] += params.effect * gain * units / len(universities) * base
         _record(model, "research_infrastructure", region, units)
 
 

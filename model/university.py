@@ -46,6 +46,7 @@ class Universities(Population):
         "region": ((), np.int32),
         "strength": (("K",), np.float64),
         "target": (("K",), np.float64),
+        "base": (("K",), np.float64),
         "transfer": ((), np.float64),
     }
 
@@ -65,6 +66,7 @@ class Universities(Population):
             region=region,
             strength=strength,
             target=strength,
+            base=strength,
             transfer=np.clip(spec.tech_transfer * rng.lognormal(0.0, 0.2, count), 0.0, 1.0),
         )
 
@@ -78,9 +80,12 @@ class Universities(Population):
         self.spin_off()
 
     def research(self) -> None:
-        """Strength moves towards its funded target (raised by research infrastructure)."""
-        n, rate = self.size, self.model.scenario.university.research_rate
-        self.strength[:n] += rate * (self.target[:n] - self.strength[:n])
+        """Strength moves towards its funded target; the target (raised by research
+        infrastructure) depreciates towards the university's base strength, so that
+        infrastructure must be maintained."""
+        n, params = self.size, self.model.scenario.university
+        self.target[:n] += params.infrastructure_depreciation * (self.base[:n] - self.target[:n])
+        self.strength[:n] += params.research_rate * (self.target[:n] - self.strength[:n])
 
     def graduate(self) -> None:
         """Graduates join the region's pool of skilled workers; the flow scales with the

@@ -325,7 +325,7 @@ def load_scenario(
     elif "mix" not in raw:
         raw["mix"] = _mix_table("baseline", source, "mix")
 
-    instruments = raw.get("instruments")
+    instruments = raw.get("instruments", {})
     if isinstance(instruments, dict):
         unknown = sorted(set(instruments) - set(INSTRUMENTS))
         if unknown:

@@ -139,7 +139,7 @@ def default_instruments() -> dict[str, InstrumentParams]:
         "innovation_vouchers": p(unit_cost=0.01, delay=1, targeting="horizontal", effect=1.0),
         "collaborative_rd": p(unit_cost=0.6, delay=4, targeting="priority", effect=1.0),
         "cluster_support": p(unit_cost=0.1, delay=2, targeting="priority", effect=1.0),
-        "training": p(unit_cost=0.005, delay=4, targeting="horizontal", effect=1.0),
+        "training": p(unit_cost=0.02, delay=4, targeting="horizontal", effect=1.0),
         "research_infrastructure": p(unit_cost=1.0, delay=8, targeting="priority", effect=1.0),
         "startup_support": p(unit_cost=0.15, delay=2, targeting="priority", effect=1.0),
         "public_procurement": p(unit_cost=0.3, delay=3, targeting="priority", effect=1.0),
@@ -264,11 +264,11 @@ class FirmBehaviour(_Strict):
     """Rates of the firm verbs (shared by every region)."""
 
     learning_own: float = Field(
-        0.05,
+        0.15,
         ge=0.0,
         le=5.0,
-        description="Knowledge per quarter per square root of R&D effort, split over the "
-        "firm's domains.",
+        description="Knowledge per quarter per square root of R&D intensity (R&D / base "
+        "revenue), split over the firm's domains.",
     )
     learning_partner: float = Field(
         0.02, ge=0.0, le=1.0, description="Share of a partner's knowledge gap learnt per quarter."
@@ -282,17 +282,26 @@ class FirmBehaviour(_Strict):
     learning_spillover: float = Field(
         0.005, ge=0.0, le=1.0, description="Share of the regional knowledge gap learnt per quarter."
     )
+    learning_by_doing: float = Field(
+        0.02, ge=0.0, le=1.0, description="Knowledge gained in a domain by innovating in it."
+    )
     obsolescence: float = Field(
-        0.005, ge=0.0, le=1.0, description="Knowledge lost per quarter in domains in use (share)."
+        0.025, ge=0.0, le=1.0, description="Knowledge lost per quarter in domains in use (share)."
     )
     expertise_decay: float = Field(
-        0.02,
+        0.05,
         ge=0.0,
         le=1.0,
         description="Knowledge lost per quarter in domains not in use (share).",
     )
     innovation_rate: float = Field(
-        0.035, ge=0.0, le=5.0, description="Base innovation hazard per quarter (events/quarter)."
+        0.15, ge=0.0, le=5.0, description="Base innovation hazard per quarter (events/quarter)."
+    )
+    knowledge_elasticity: float = Field(
+        0.4,
+        ge=0.0,
+        le=3.0,
+        description="Elasticity of the innovation hazard to mean knowledge in own domains (ke).",
     )
     partner_effect: float = Field(
         0.25, ge=0.0, le=5.0, description="Innovation hazard gain per ln(1 + partners) (x)."
@@ -338,7 +347,7 @@ class FirmBehaviour(_Strict):
         0.97, ge=0.0, le=2.0, description="Operating costs as share of base revenue (0-2)."
     )
     growth_sensitivity: float = Field(
-        1.0,
+        0.25,
         ge=0.0,
         le=20.0,
         description="Employment growth per unit of operating margin above the regional mean (x).",
@@ -380,7 +389,7 @@ class FirmBehaviour(_Strict):
         5, ge=1, le=400, description="Consecutive loss quarters that make a firm exit (quarters)."
     )
     startup_rate: Share = Field(
-        0.1,
+        0.02,
         description="Probability that an innovation spins out a start-up, times the crowding "
         "factor (0-1).",
     )
@@ -390,8 +399,14 @@ class FirmBehaviour(_Strict):
         le=1.0,
         description="Independent entrants per firm per quarter, times the crowding factor (rate).",
     )
+    competition: float = Field(
+        0.2,
+        ge=0.0,
+        le=2.0,
+        description="Revenue scales with (initial firms / current firms) to this power (exponent).",
+    )
     entry_crowding: float = Field(
-        2.0,
+        3.0,
         ge=0.0,
         le=4.0,
         description="Crowding factor: entry scales with (initial firms / current firms) to this "
@@ -405,6 +420,10 @@ class FirmBehaviour(_Strict):
 class UniversityBehaviour(_Strict):
     """Rates of the university verbs."""
 
+    infrastructure_depreciation: Share = Field(
+        0.02,
+        description="Share of the infrastructure gain in strength target lost per quarter.",
+    )
     research_rate: Share = Field(
         0.02, description="Share of the gap to the funded strength target closed per quarter."
     )

@@ -100,8 +100,9 @@ def write_run(
     command_line: list[str] | None = None,
 ) -> list[Path]:
     """Write indicators (Parquet, CSV; per region and per region x domain), the key-indicator
-    figure and ``run.json`` into ``out_dir``. Files are written to a temporary folder first and moved into place only when
-    all of them exist, so an interrupted run never leaves half-written files."""
+    figure and ``run.json`` into ``out_dir``. Files are written to a temporary folder first
+    and moved into place only when all of them exist, so an interrupted run never leaves
+    half-written files."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".smartspec-", dir=out_dir.parent))
