@@ -246,7 +246,7 @@ def _tasks(reps: int, firms: int | None, steps: int, seed: int) -> list[dict[str
     return tasks
 
 
-PARADOX_BUDGET = 20.0  # M€ per year of R&D grants, the same in every region
+PARADOX_BUDGET = 60.0  # M€ per year of R&D grants, the same in every region
 
 
 def run_validation(

@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from .population import Population
+from .region import INNOVATION_MEMORY
 from .vector import FEW_GROUPS, choose_per_row, serial_matmul, sum_rows
 
 if TYPE_CHECKING:
@@ -418,13 +419,23 @@ class Firms(Population):
 
     def seed_innovation_history(self) -> None:
         """Give the initial firms a past: a firm innovated in the year before the start with
-        probability 1 - exp(-4 lambda_f), so innovation indicators do not start at zero."""
+        probability 1 - exp(-4 lambda_f), and the regions' running innovation counts start at
+        their expected level, so innovation indicators and RCA do not start at zero."""
         n = self.size
         hazard = self.innovation_hazard(self.held_stock())
         rng = self.model.rng
         innovated = self.alive[:n] & (rng.random(n) < -np.expm1(-4.0 * hazard))
         when = -rng.integers(0, 4, n)
         self.last_innovation[:n] = np.where(innovated, when, NEVER)
+        # The regions' running innovation counts start at their expected steady state: each
+        # firm's hazard spread over its domains by its knowledge there.
+        held = self.knowledge[:n].reshape(-1)[self.entries]
+        stock = np.bincount(self.entry_firm, held, minlength=n)
+        share = held / np.maximum(stock[self.entry_firm], 1e-12)
+        expected = (hazard * self.alive[:n])[self.entry_firm] * share / (1.0 - INNOVATION_MEMORY)
+        counts = self.model.regions.innovations_by_domain
+        flat = self.region[:n][self.entry_firm] * self.domains + (self.entries % self.domains)
+        counts += np.bincount(flat, expected, minlength=counts.size).reshape(counts.shape)
 
     def diversify(self) -> None:
         """Enter a new domain with a probability that rises with relatedness density; drop

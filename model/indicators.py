@@ -157,6 +157,7 @@ DOMAIN_COLUMNS = [
     "region",
     "domain",
     "knowledge",
+    "innovations",
     "employment",
     "rca",
     "specialised",
@@ -204,8 +205,11 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     stocks = stocks.astype(np.float64)
     # The next step starts from these sums (agent state does not change in between).
     regions.remember_collected(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
-    # RCA against the fixed world portfolio, so that it is defined for a single region too.
-    rca = metrics.rca(stocks, model.knowledge.world_share)
+    # Technological specialisation: RCA of the region's recent innovations (running count,
+    # ~5-year memory) against the fixed world portfolio, so that it is defined for a single
+    # region too.
+    innovation_counts = regions.innovations_by_domain.copy()
+    rca = metrics.rca(innovation_counts, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = getattr(model, "_previous_specialised", specialised)
     model._previous_specialised = specialised
@@ -233,6 +237,7 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     )
     model.regions.domain_snapshot = {
         "knowledge": stocks,
+        "innovations": innovation_counts,
         "rca": rca,
         "specialised": specialised,
         "density": region_density,

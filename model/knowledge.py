@@ -71,8 +71,15 @@ class KnowledgeSpace:
             count = spec.domains
             names = synthetic_domain_names(count)
             family = (np.arange(count) * spec.families // count).astype(np.int32)
-            same = family[:, None] == family[None, :]
-            base = np.where(same, spec.relatedness_within, spec.relatedness_between)
+            # Families sit on a ring: neighbouring families are more related than distant
+            # ones, so relatedness is graded rather than all-or-nothing.
+            gap = np.abs(family[:, None] - family[None, :])
+            ring = np.minimum(gap, spec.families - gap)
+            base = np.select(
+                [ring == 0, ring == 1],
+                [spec.relatedness_within, spec.relatedness_neighbour],
+                spec.relatedness_between,
+            )
             noise = data_rng.uniform(-spec.noise, spec.noise, size=(count, count))
             proximity = np.clip(base + np.triu(noise, 1) + np.triu(noise, 1).T, 0.0, 1.0)
         proximity = np.asarray(proximity, dtype=np.float64)

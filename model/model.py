@@ -113,11 +113,14 @@ class EcosystemModel(mesa.Model):
             else:
                 seed_domain = int(rng.integers(self.knowledge.size))
                 specialised = self.knowledge.related_cluster(seed_domain, spec.specialisations)
+            # The other firms spread over all domains, more often near the specialisations:
+            # a regional economy is coherent, not a random draw of activities.
+            nearness = self.knowledge.proximity[specialised].mean(axis=0) + 0.1
             concentrated = rng.random(spec.firms) < spec.concentration
             cores = np.where(
                 concentrated,
                 rng.choice(specialised, size=spec.firms),
-                rng.integers(0, self.knowledge.size, spec.firms),
+                rng.choice(self.knowledge.size, size=spec.firms, p=nearness / nearness.sum()),
             )
             # Pareto (Zipf-like) sizes with the scenario's mean (Axtell 2001).
             alpha = 1.3

@@ -13,7 +13,12 @@ if TYPE_CHECKING:
     from .firm import Firms
     from .model import EcosystemModel
 
-__all__ = ["RegionState"]
+__all__ = ["INNOVATION_MEMORY", "RegionState"]
+
+#: Weight kept per quarter by the running count of innovations per region and domain (a mean
+#: lag of about 2.5 years, like the multi-year patent windows of technological-specialisation
+#: studies); RCA and the firms' signal in the EDP are based on it.
+INNOVATION_MEMORY = 0.9
 
 
 class RegionState:
@@ -111,7 +116,7 @@ class RegionState:
         self.skilled *= 1.0 - self.model.scenario.university.human_capital_attrition
         self.skilled = np.minimum(self.skilled, self.employment)
         self.social_innovations_total += self.social_innovations
-        self.innovations_by_domain *= 0.9
+        self.innovations_by_domain *= INNOVATION_MEMORY
         live = np.flatnonzero(firms.innovated[: firms.size] & firms.alive[: firms.size])
         np.add.at(
             self.innovations_by_domain,

@@ -86,8 +86,18 @@ class KnowledgeSpace(_Strict):
     relatedness_within: float = Field(
         0.55, ge=0.0, le=1.0, description="Synthetic matrix: mean proximity inside a family (0-1)."
     )
+    relatedness_neighbour: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Synthetic matrix: mean proximity between neighbouring families on the ring "
+        "of families (0-1).",
+    )
     relatedness_between: float = Field(
-        0.08, ge=0.0, le=1.0, description="Synthetic matrix: mean proximity across families (0-1)."
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Synthetic matrix: mean proximity between other families (0-1).",
     )
     noise: float = Field(
         0.05, ge=0.0, le=0.5, description="Synthetic matrix: uniform noise half-width (0-1)."
