@@ -138,9 +138,10 @@ def test_indicators_are_finite_and_in_range():
 
 def test_specialisations_follow_rca_definition():
     model = run(steps=4)
-    firms = model.firms
-    n = firms.size
-    live = firms.alive[:n]
-    stocks = (firms.knowledge[:n][live] * firms.portfolio[:n][live]).sum(axis=0)
-    rca = (stocks / stocks.sum()) / model.knowledge.world_share
+    counts = model.regions.innovations_by_domain[0]
+    rca = (counts / counts.sum()) / model.knowledge.world_share
     assert model.latest[0]["specialisations"] == int((rca >= 1).sum())
+    table = model.domains()
+    last = table[table["step"] == model.steps]
+    np.testing.assert_allclose(last["rca"].to_numpy(), rca)
+    assert (last["specialised"].to_numpy() == (rca >= 1)).all()
