@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -43,6 +44,7 @@ __all__ = [
     "rank_size_slope",
     "relatedness_panel",
     "run_validation",
+    "task_count",
     "write_report",
 ]
 
@@ -249,6 +251,11 @@ def _tasks(reps: int, firms: int | None, steps: int, seed: int) -> list[dict[str
 PARADOX_BUDGET = 60.0  # M€ per year of R&D grants, the same in every region
 
 
+def task_count(reps: int) -> int:
+    """How many simulation runs :func:`run_validation` makes."""
+    return len(_tasks(reps, None, 1, 0))
+
+
 def run_validation(
     reps: int = 10,
     firms: int | None = None,
@@ -260,7 +267,8 @@ def run_validation(
     """Run every check over ``reps`` seeds and compare with the anchors."""
     tasks = _tasks(reps, firms, steps, seed)
     own_executor = executor is None
-    executor = executor or ProcessPoolExecutor()
+    # "spawn": forking a process that already runs threads (BLAS, progress bars) can deadlock.
+    executor = executor or ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))
     try:
         results = []
         for result in executor.map(_simulate, tasks, chunksize=1):

@@ -36,11 +36,11 @@ __all__ = [
 #: EU average lies between the RIS "moderate" and "strong" groups, so each reference is the mean
 #: of the bundled moderate and strong archetypes after one simulated year (seeds 1-2).
 INDEX_COMPONENTS: dict[str, float] = {
-    "rd_intensity": 0.0143,
-    "innovating_share": 0.304,
-    "human_capital": 0.281,
-    "partnership_share": 0.423,
-    "knowledge_per_firm": 0.391,
+    "rd_intensity": 0.0137,
+    "innovating_share": 0.310,
+    "human_capital": 0.271,
+    "partnership_share": 0.456,
+    "knowledge_per_firm": 0.360,
 }
 INDEX_CAP = 2.5
 INDEX_POWER = 0.8

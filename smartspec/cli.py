@@ -49,11 +49,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out_dir = (
         Path(args.out) if args.out else _default_out(scenario.name, scenario.mix.name, args.seed)
     )
-    for folder in (out_dir, *out_dir.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                raise ScenarioError("--out", str(out_dir), f"{folder} exists and is not a folder")
-            break
+    _check_out_dir(out_dir)
 
     label = f"{scenario.name} / {scenario.mix.name} / seed {args.seed}"
     with tqdm(
@@ -71,6 +67,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for path in written:
             print(f"  {path}")
     return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    from smartspec.analysis.validation import run_validation, task_count, write_report
+
+    out_dir = Path(args.out)
+    _check_out_dir(out_dir)
+    total = task_count(args.reps)
+    with (
+        ProcessPoolExecutor(
+            max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")
+        ) as executor,
+        tqdm(total=total, desc="validation runs", unit="run", file=sys.stderr) as bar,
+    ):
+        result = run_validation(
+            reps=args.reps,
+            firms=args.firms,
+            steps=args.steps,
+            seed=args.seed,
+            executor=executor,
+            progress=bar.update,
+        )
+    written = write_report(result, out_dir)
+    table = result.table()[["pattern", "simulated", "interval_low", "interval_high", "anchor"]]
+    table.insert(1, "holds", ["yes" if holds else "NO" for holds in result.table()["holds"]])
+    print(table.to_string(index=False, float_format=lambda value: f"{value:.3g}"))
+    print("\nWrote:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ScenarioError("--out", str(out_dir), f"{folder} exists and is not a folder")
+            break
 
 
 def _default_out(scenario: str, mix: str, seed: int) -> Path:
@@ -132,6 +171,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default results/run-SCENARIO-MIX-seedN)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     run.set_defaults(handler=_cmd_run)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check the model against stylised facts and write a report",
+        description="Run the pattern-oriented validation (principle of relatedness, Zipf firm "
+        "sizes, clustered heavy-tailed collaboration network, regional innovation paradox) "
+        "over many seeds and write validation.csv, figures, report.md and report.html.",
+    )
+    validate.add_argument(
+        "--reps", type=_positive_int, default=10, help="seeds per setting (default 10)"
+    )
+    validate.add_argument("--out", default="results/validation", help="output folder")
+    validate.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+    )
+    validate.add_argument(
+        "--firms", type=_positive_int, default=None, help="firms per region (default: scenario's)"
+    )
+    validate.add_argument(
+        "--steps", type=_positive_int, default=56, help="quarters per run (default 56)"
+    )
+    validate.add_argument("--seed", type=_nonnegative_int, default=2015, help="master seed")
+    validate.set_defaults(handler=_cmd_validate)
     return parser
 
 

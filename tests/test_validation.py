@@ -1,0 +1,118 @@
+"""Validation statistics and the stylised facts the model must reproduce (several seeds)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartspec.analysis import validation
+from smartspec.cli import main
+
+
+def test_logistic_fit_recovers_known_coefficients():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, 20_000)
+    y = rng.random(len(x)) < 1 / (1 + np.exp(-(-1.0 + 1.5 * x)))
+    a, b = validation.logistic_fit(x, y)
+    assert a == pytest.approx(-1.0, abs=0.08)
+    assert b == pytest.approx(1.5, abs=0.08)
+
+
+@pytest.mark.parametrize("alpha", [0.8, 1.0, 1.5])
+def test_power_law_tail_and_rank_size_recover_the_exponent(alpha):
+    rng = np.random.default_rng(int(alpha * 10))
+    sizes = (1 - rng.random(50_000)) ** (-1 / alpha)
+    assert validation.power_law_tail(sizes) == pytest.approx(alpha, rel=0.08)
+    assert validation.rank_size_slope(sizes) == pytest.approx(-alpha, rel=0.15)
+
+
+def test_relatedness_panel_finds_entries_and_exits():
+    rows = []
+    for step, states in ((0, (False, True)), (4, (True, False)), (8, (True, False))):
+        for domain, state in zip(("a", "b"), states, strict=True):
+            rows.append(
+                {
+                    "run": 0,
+                    "region": "R",
+                    "domain": domain,
+                    "step": step,
+                    "specialised": state,
+                    "density": 0.5,
+                }
+            )
+    panel = validation.relatedness_panel(pd.DataFrame(rows))
+    at_zero = panel[panel["step"] == 0].set_index("domain")
+    assert at_zero.loc["a", "entry"] and not at_zero.loc["a", "exit"]
+    assert at_zero.loc["b", "exit"] and not at_zero.loc["b", "entry"]
+    assert not panel[panel["step"] == 4][["entry", "exit"]].to_numpy().any()
+    assert set(panel["step"]) == {0, 4}  # step 8 has no later year
+
+
+@pytest.fixture(scope="module")
+def result():
+    # Five seeds drawn from a master seed that nothing was tuned to.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as executor:
+        return validation.run_validation(reps=5, seed=777, executor=executor)
+
+
+def measured(result, pattern: str) -> float:
+    return next(check.simulated for check in result.checks if check.pattern == pattern)
+
+
+def test_principle_of_relatedness(result):
+    assert measured(result, "relatedness: entry") > 0  # entry rises with density
+    assert measured(result, "relatedness: exit") < 0  # exit falls with density
+
+
+def test_heavy_tailed_firm_sizes(result):
+    assert -1.6 < measured(result, "firm sizes: rank-size") < -0.7
+    assert 0.7 < measured(result, "firm sizes: tail exponent") < 1.6
+
+
+def test_clustered_heavy_tailed_network(result):
+    assert measured(result, "network: clustering") > 10
+    assert measured(result, "network: heavy-tailed degrees") > 1.5
+
+
+def test_regional_innovation_paradox(result):
+    assert measured(result, "innovation paradox: emerging vs strong") > 0
+    assert measured(result, "innovation paradox: capacity first") > 0
+
+
+def test_validate_command_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "validation"
+    code = main(
+        [
+            "validate",
+            "--reps",
+            "2",
+            "--firms",
+            "250",
+            "--steps",
+            "24",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    names = {path.name for path in out.iterdir()}
+    assert {
+        "validation.csv",
+        "report.md",
+        "report.html",
+        "relatedness.png",
+        "firm_sizes.png",
+        "paradox.png",
+    } <= names
+    table = pd.read_csv(out / "validation.csv")
+    assert len(table) == 8 and table["anchor"].notna().all()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 3
+    assert "relatedness: entry" in capsys.readouterr().out
