@@ -432,7 +432,8 @@ class Firms(Population):
         held = self.knowledge[:n].reshape(-1)[self.entries]
         stock = np.bincount(self.entry_firm, held, minlength=n)
         share = held / np.maximum(stock[self.entry_firm], 1e-12)
-        expected = (hazard * self.alive[:n])[self.entry_firm] * share / (1.0 - INNOVATION_MEMORY)
+        per_quarter = -np.expm1(-hazard) * self.alive[:n]  # P(innovation in a quarter)
+        expected = per_quarter[self.entry_firm] * share / (1.0 - INNOVATION_MEMORY)
         counts = self.model.regions.innovations_by_domain
         flat = self.region[:n][self.entry_firm] * self.domains + (self.entries % self.domains)
         counts += np.bincount(flat, expected, minlength=counts.size).reshape(counts.shape)
@@ -449,6 +450,7 @@ class Firms(Population):
         limit = 1 + np.floor(np.log2(1.0 + self.employees[:n]))
         attempt &= self.portfolio_size < limit
         movers = np.flatnonzero(attempt)
+        entered_now = np.zeros(n, dtype=bool)
         if len(movers):
             density = self.density[movers]
             outside = ~self.portfolio[movers]
@@ -470,11 +472,13 @@ class Firms(Population):
                 self.knowledge[firms, domains], 0.2 * core_stock
             )
             model.regions.record_entries(self.region[firms], domains)
+            entered_now[firms] = True
 
         # Once a year on average a diversified firm reviews one non-core domain and drops it
         # if its knowledge there is weak, or (more often the less related it is) at random.
+        # A firm that just entered a domain does not review its portfolio in the same quarter.
         reviewing = np.flatnonzero(
-            self.live_mask & (self.portfolio_size > 1) & (rng.random(n) < 0.25)
+            self.live_mask & (self.portfolio_size > 1) & ~entered_now & (rng.random(n) < 0.25)
         )
         if len(reviewing):
             others = self.portfolio[reviewing].astype(np.float64)
@@ -563,7 +567,7 @@ class Firms(Population):
         crowding = (regions.initial_firms / np.maximum(regions.firm_count, 1.0)) ** (
             params.entry_crowding
         )
-        chance = params.startup_rate * crowding[self.region[:n]]
+        chance = np.minimum(params.startup_rate * crowding[self.region[:n]], 1.0)
         parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < chance))
         entrants = rng.poisson(params.entry_rate * regions.firm_count * crowding)
         spun_regions, spun_cores, inherited = regions.spinout_firms(parents)

@@ -206,7 +206,7 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     # The next step starts from these sums (agent state does not change in between).
     regions.remember_collected(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
     # Technological specialisation: RCA of the region's recent innovations (running count,
-    # ~5-year memory) against the fixed world portfolio, so that it is defined for a single
+    # ~2.5-year memory) against the fixed world portfolio, so that it is defined for a single
     # region too.
     innovation_counts = regions.innovations_by_domain.copy()
     rca = metrics.rca(innovation_counts, model.knowledge.world_share)

@@ -317,7 +317,9 @@ class LivingLabs:
                 model.universities.uid[_pick(model, universities, len(chosen))],
             )
         np.add.at(citizens.lab_boost, chosen, 0.5 * params.effect)
-        citizens.trust[chosen] = np.minimum(1.0, citizens.trust[chosen] + 0.01 * params.effect)
+        # Per lab, like the boost: a group drawn for several labs gains trust from each.
+        np.add.at(citizens.trust, chosen, 0.01 * params.effect)
+        np.minimum(citizens.trust, 1.0, out=citizens.trust)
         _record(model, "living_labs", region, labs)
 
 
@@ -333,6 +335,7 @@ class CapacityBuilding:
         governments = model.governments
         step = params.effect * np.sqrt(units)
         governments.quality[region] += 0.004 * step * (1.0 - governments.quality[region])
+        governments.quality[region] = min(governments.quality[region], 1.0)
         bonus = model.regions.capacity_bonus
         bonus[region] = min(0.3, bonus[region] + 0.002 * step)
         _record(model, "capacity_building", region, units)

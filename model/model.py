@@ -187,8 +187,9 @@ class EcosystemModel(mesa.Model):
 
     def domains(self) -> pd.DataFrame:
         """Tidy region x domain table: one row per region, domain and step, with the
-        knowledge stock, employment (firms' core domains), RCA, specialisation (RCA >= 1),
-        relatedness density, priority flag and domain complexity (PCI, several regions only).
+        knowledge stock, running innovation count, employment (firms' core domains), RCA,
+        specialisation (RCA >= 1), relatedness density, priority flag and domain complexity
+        (PCI, several regions only).
         Kept as arrays during the run and built here, not row by row."""
         names = np.array(self.knowledge.names)
         regions = np.array(self.regions.names)

@@ -277,8 +277,8 @@ class FirmBehaviour(_Strict):
         0.15,
         ge=0.0,
         le=5.0,
-        description="Knowledge per quarter per square root of R&D intensity (R&D / base "
-        "revenue), split over the firm's domains.",
+        description="Knowledge per quarter per square root of R&D effort (own R&D + absorptive "
+        "capacity x grants, over base revenue), split over the firm's domains.",
     )
     learning_partner: float = Field(
         0.02, ge=0.0, le=1.0, description="Share of a partner's knowledge gap learnt per quarter."
@@ -375,7 +375,8 @@ class FirmBehaviour(_Strict):
         0.05,
         ge=0.0,
         le=0.5,
-        description="Revenue gain per log unit of knowledge stock above the region's mean (share).",
+        description="Revenue gain per unit of ln(1 + mean knowledge in own domains) above the "
+        "region's mean (share).",
     )
     efficiency_persistence: Share = Field(
         0.9, description="Autocorrelation of a firm's efficiency shock per quarter (0-1)."
