@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smartspec import __version__
+from smartspec.experiments.spec import ExperimentError
+from smartspec.experiments.store import StoreError
 from smartspec.scenarios import ScenarioError, bundled_mixes, bundled_scenarios, load_scenario
 
 __all__ = ["main"]
@@ -104,6 +106,170 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _executor_from_args(args: argparse.Namespace):
+    from smartspec.experiments import make_executor
+
+    return make_executor(
+        workers=args.workers,
+        dask_local=getattr(args, "dask_local", None),
+        scheduler=getattr(args, "scheduler", None),
+    )
+
+
+def _run_experiment_cli(spec, path_text: str, out_dir: Path, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from smartspec.experiments import ExperimentInterrupted, run_experiment
+
+    executor, capacity, close = _executor_from_args(args)
+    bar = tqdm(total=0, desc=spec.name, unit="run", file=sys.stderr, smoothing=0.05)
+
+    def started(done: int, planned: int) -> None:
+        bar.total = planned
+        bar.update(done)
+        if done:
+            bar.write(f"resuming: {done} of {planned} runs already done", file=sys.stderr)
+
+    try:
+        summary = run_experiment(
+            spec,
+            out_dir,
+            path_text,
+            executor=executor,
+            capacity=capacity,
+            resume=args.resume,
+            batch_size=args.batch_size,
+            progress=bar.update,
+            on_start=started,
+            command_line=args.command_line,
+        )
+    except ExperimentInterrupted as stop:
+        bar.close()
+        close()
+        resume = " ".join([*args.command_line, *([] if args.resume else ["--resume"])])
+        if "--out" not in args.command_line:
+            resume += f" --out {out_dir}"
+        print(
+            f"smartspec: interrupted: {stop.done} of {stop.planned} runs are saved in "
+            f"{out_dir}; continue with: {resume}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    finally:
+        bar.close()
+    close()
+    print(
+        f"{summary.done} of {summary.planned} runs done ({summary.failed} failed"
+        f"{', ' + str(summary.skipped) + ' from before' if summary.skipped else ''}) in "
+        f"{summary.seconds:.1f} s. Results: {out_dir}"
+    )
+    print(
+        "Load them with: from smartspec.experiments import load_results; "
+        f"load_results({str(out_dir)!r})"
+    )
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from smartspec.experiments import load_experiment
+
+    spec, path = load_experiment(args.experiment)
+    out_dir = Path(args.out) if args.out else Path("results") / spec.name
+    _check_out_dir(out_dir)
+    text = path.read_text(encoding="utf-8")
+    return _run_experiment_cli(spec, text, out_dir, args)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from smartspec.experiments import ExperimentSpec, load_results
+    from smartspec.experiments.spec import _check_against_scenarios
+
+    mixes = args.mix or []
+    if len(mixes) < 2:
+        raise ScenarioError("--mix", "", "give at least two mixes to compare")
+    model: dict = {"scenario": args.scenario, "set": dict(_overrides(args.set))}
+    if args.steps:
+        model["steps"] = args.steps
+    raw = {
+        "name": f"compare-{Path(args.scenario).stem}",
+        "description": f"{', '.join(mixes)} in {args.scenario}, {args.reps} paired replications",
+        "model": model,
+        "design": {
+            "kind": "comparison",
+            "mixes": mixes,
+            "replications": args.reps,
+            "seed": args.seed,
+        },
+        "outcomes": COMPARE_OUTCOMES,
+    }
+    spec = ExperimentSpec.model_validate(raw)
+    _check_against_scenarios(spec, "compare")
+    out_dir = Path(args.out) if args.out else Path("results") / spec.name
+    _check_out_dir(out_dir)
+    code = _run_experiment_cli(spec, _toml_text(raw), out_dir, args)
+    if code == 0:
+        results = load_results(out_dir, series=False)
+        columns = [
+            c for c in results.outcomes.columns if c.startswith(("final_", "mean_", "total_"))
+        ]
+        summary = results.outcomes.groupby("mix", sort=False)[columns].agg(["mean", "sem"])
+        table = pd_format(summary, columns)
+        print(table.to_string())
+    return code
+
+
+COMPARE_OUTCOMES = {
+    "final": ["innovation_index", "knowledge_per_firm", "human_capital", "citizen_trust"],
+    "mean": ["innovating_share", "rd_intensity", "partnership_share", "absorption_rate"],
+    "total": ["innovations", "social_innovations"],
+    "window": 8,
+    "series": [
+        "innovation_index",
+        "innovations",
+        "social_innovations_total",
+        "network_density",
+        "specialisations",
+        "absorption_rate",
+    ],
+}
+
+
+def pd_format(summary, columns: list[str]):
+    """mean ± 1.96 s.e. per mix, as text cells."""
+    import pandas as pd
+
+    cells = {
+        column: [
+            f"{mean:.3g} ± {1.96 * sem:.2g}"
+            for mean, sem in zip(summary[(column, "mean")], summary[(column, "sem")], strict=True)
+        ]
+        for column in columns
+    }
+    return pd.DataFrame(cells, index=summary.index).T
+
+
+def _overrides(items: list[str] | None) -> list[tuple[str, object]]:
+    from smartspec.scenarios import parse_override
+
+    return [parse_override(item) for item in items or []]
+
+
+def _toml_text(raw: dict) -> str:
+    """The in-memory experiment of ``compare`` as TOML, stored with its results."""
+    import json
+
+    lines = [f"name = {json.dumps(raw['name'])}", f"description = {json.dumps(raw['description'])}"]
+    for table in ("model", "design", "outcomes"):
+        lines.append(f"\n[{table}]")
+        for key, value in raw[table].items():
+            if isinstance(value, dict):
+                inline = ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items())
+                lines.append(f"{key} = {{ {inline} }}")
+            else:
+                lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
 def _check_out_dir(out_dir: Path) -> None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
@@ -194,6 +360,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--seed", type=_nonnegative_int, default=2015, help="master seed")
     validate.set_defaults(handler=_cmd_validate)
+
+    def execution_options(command: argparse.ArgumentParser) -> None:
+        where = command.add_mutually_exclusive_group()
+        where.add_argument(
+            "--workers",
+            type=_positive_int,
+            default=None,
+            help="local worker processes (default: all cores; 1 = in this process)",
+        )
+        where.add_argument(
+            "--dask-local",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="start a dask.distributed LocalCluster of N worker processes",
+        )
+        where.add_argument(
+            "--scheduler",
+            default=None,
+            metavar="ADDR",
+            help="use an existing dask scheduler, e.g. tcp://10.0.0.5:8786",
+        )
+        command.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue an interrupted experiment in --out (no run lost or repeated)",
+        )
+        command.add_argument(
+            "--batch-size", type=_positive_int, default=None, help="runs per task (default: auto)"
+        )
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run an experiment file (designs, replications, sensitivity samples)",
+        description="Run an experiment definition (TOML; a bundled name or a path) and stream "
+        "its results to a Parquet dataset in --out: design.parquet, runs/ and series/ batch "
+        "files, manifest.json and provenance.json. Safe to interrupt; continue with --resume.",
+    )
+    sweep.add_argument("experiment", help="experiment TOML path or bundled name")
+    sweep.add_argument("--out", help="output folder (default results/EXPERIMENT-NAME)")
+    execution_options(sweep)
+    sweep.set_defaults(handler=_cmd_sweep)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare policy mixes in one scenario over paired replications",
+        description="Run every --mix in SCENARIO with the same --reps seeds (common random "
+        "numbers) and print mean ± 95 % interval of key outcomes per mix; results are stored "
+        "like a sweep's.",
+    )
+    compare.add_argument("scenario", help="bundled scenario name or TOML path")
+    compare.add_argument("--mix", action="append", metavar="NAME", help="a bundled mix (repeat)")
+    compare.add_argument("--reps", type=_positive_int, default=10, help="replications (default 10)")
+    compare.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
+    compare.add_argument("--seed", type=_nonnegative_int, default=2026, help="master seed")
+    compare.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
+    )
+    compare.add_argument("--out", help="output folder (default results/compare-SCENARIO)")
+    execution_options(compare)
+    compare.set_defaults(handler=_cmd_compare)
     return parser
 
 
@@ -203,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.command_line = ["smartspec", *(sys.argv[1:] if argv is None else argv)]
     try:
         return args.handler(args)
-    except ScenarioError as error:
+    except (ScenarioError, ExperimentError, StoreError) as error:
         print(f"smartspec: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

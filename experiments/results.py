@@ -1,0 +1,81 @@
+"""Load an experiment's results back: one call, pandas DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .store import RUNS, SERIES, ResultStore
+
+__all__ = ["Results", "load_results"]
+
+
+@dataclass
+class Results:
+    """Inputs (one row per planned run), outcomes (one row per finished run, inputs joined),
+    time series (one row per run and step), failures, provenance and manifest."""
+
+    inputs: pd.DataFrame
+    outcomes: pd.DataFrame
+    series: pd.DataFrame
+    failures: pd.DataFrame
+    provenance: dict[str, Any]
+    manifest: dict[str, Any]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.outcomes) + len(self.failures) == len(self.inputs)
+
+
+def _read_all(files: list[Path]) -> pd.DataFrame:
+    frames = [pd.read_parquet(path) for path in files]
+    frames = [frame for frame in frames if len(frame)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def load_results(out_dir: str | Path, series: bool = True) -> Results:
+    """Read a (possibly unfinished) experiment folder; rows are sorted by run id, so the
+    tables do not depend on how runs were batched or on which executor ran them."""
+    store = ResultStore(Path(out_dir))
+    inputs = store.design()
+    runs = _read_all(store.batch_files(RUNS))
+    if len(runs):
+        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+        ok = runs[runs["status"] == "ok"].drop(columns=["status", "error"], errors="ignore")
+        ok = ok.drop(columns=["traceback"], errors="ignore")
+        failed = runs[runs["status"] != "ok"]
+        # Columns that only one kind of row fills (outcomes, error texts) are dropped from the
+        # other kind's table.
+        if len(ok):
+            ok = ok.dropna(axis=1, how="all")
+        if len(failed):
+            failed = failed.dropna(axis=1, how="all")
+        outcomes = inputs.merge(ok, on="run_id", how="inner")
+        failures = inputs.merge(
+            failed[
+                [
+                    c
+                    for c in failed.columns
+                    if c in ("run_id", "status", "error", "traceback", "seconds")
+                ]
+            ],
+            on="run_id",
+            how="inner",
+        )
+    else:
+        outcomes = inputs.iloc[0:0]
+        failures = inputs.iloc[0:0]
+    frame = _read_all(store.batch_files(SERIES)) if series else pd.DataFrame()
+    if len(frame):
+        frame = frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+    return Results(
+        inputs=inputs,
+        outcomes=outcomes.reset_index(drop=True),
+        series=frame,
+        failures=failures.reset_index(drop=True),
+        provenance=store.provenance(),
+        manifest=store.manifest(),
+    )

@@ -1,0 +1,255 @@
+"""Run an experiment on any executor, streaming results to a durable store.
+
+Runs are grouped in batches (so per-task overhead stays small for short runs), submitted to a
+``concurrent.futures.Executor`` — sequential, local processes, a Dask cluster, or any executor
+passed in — with a bounded number in flight (so memory does not grow with the number of
+runs), and each finished batch is committed to the :class:`~.store.ResultStore` at once.
+A run that raises is recorded as failed, with its exception and traceback, and the others go
+on. Ctrl-C stops cleanly: finished batches are kept and the message says how to resume.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from smartspec.provenance import provenance, utc_now
+
+from .designs import Design, RunTask, build_design
+from .spec import ExperimentSpec
+from .store import ResultStore
+from .targets import SmartSpecTarget, Target
+
+__all__ = [
+    "ExperimentInterrupted",
+    "RunSummary",
+    "SequentialExecutor",
+    "execute_batch",
+    "make_executor",
+    "run_experiment",
+]
+
+
+class ExperimentInterrupted(RuntimeError):
+    """Raised after a clean stop on Ctrl-C; finished batches are on disk."""
+
+    def __init__(self, done: int, planned: int, out_dir: Path) -> None:
+        self.done, self.planned, self.out_dir = done, planned, out_dir
+        super().__init__(f"interrupted after {done} of {planned} runs")
+
+
+@dataclass
+class RunSummary:
+    planned: int
+    done: int
+    failed: int
+    skipped: int
+    seconds: float
+    out_dir: Path
+
+
+class SequentialExecutor(Executor):
+    """Runs each task at submission, in this process (for debugging and small experiments)."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller via the future
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            future.set_exception(error)
+        return future
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def make_executor(
+    workers: int | None = None,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
+) -> tuple[Executor, int, Callable[[], None]]:
+    """An executor, how many tasks it runs at once, and how to close it.
+
+    ``scheduler``: an existing dask.distributed scheduler (``tcp://host:port``);
+    ``dask_local``: a LocalCluster of that many single-threaded worker processes;
+    ``workers=1``: in this process; otherwise a process pool (default: all cores).
+    """
+    if scheduler or dask_local:
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+            cluster = None
+        else:
+            cluster = LocalCluster(
+                n_workers=dask_local,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        capacity = max(1, sum(client.nthreads().values()))
+
+        def close() -> None:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+        # pure=False: identical argument tuples must still run (and never be deduplicated).
+        return client.get_executor(pure=False), capacity, close
+    count = workers or os.cpu_count() or 1
+    if count == 1:
+        executor = SequentialExecutor()
+        return executor, 1, executor.shutdown
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_ignore_sigint,
+    )
+    return pool, count, lambda: pool.shutdown(wait=True, cancel_futures=True)
+
+
+def execute_batch(target: Target, tasks: Sequence[RunTask]) -> tuple[list[dict], pd.DataFrame]:
+    """Run tasks one after another; a failure is recorded, not raised."""
+    rows: list[dict[str, Any]] = []
+    frames: list[pd.DataFrame] = []
+    for task in tasks:
+        start = time.perf_counter()
+        row: dict[str, Any] = {"run_id": task.run_id, "status": "ok", "error": None}
+        try:
+            outcomes, series = target(task)
+            row.update(outcomes)
+            if series is not None:
+                frames.append(series.assign(run_id=task.run_id))
+        except Exception as error:  # noqa: BLE001 - any model error becomes data
+            row.update(
+                status="failed",
+                error=f"{type(error).__name__}: {error}",
+                traceback=traceback.format_exc(),
+            )
+        row["seconds"] = time.perf_counter() - start
+        rows.append(row)
+    series_frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(series_frame):
+        columns = [
+            "run_id",
+            "step",
+            *(c for c in series_frame.columns if c not in ("run_id", "step")),
+        ]
+        series_frame = series_frame[columns]
+    return rows, series_frame
+
+
+def _batches(tasks: list[RunTask], size: int) -> Iterator[list[RunTask]]:
+    for start in range(0, len(tasks), size):
+        yield tasks[start : start + size]
+
+
+def auto_batch_size(remaining: int, capacity: int) -> int:
+    """About eight batches per worker, at most 50 runs each: overhead stays small for short
+    runs and the progress bar still moves."""
+    return max(1, min(50, math.ceil(remaining / (capacity * 8))))
+
+
+def run_experiment(
+    spec: ExperimentSpec,
+    out_dir: Path,
+    experiment_text: str,
+    *,
+    executor: Executor | None = None,
+    capacity: int = 1,
+    resume: bool = False,
+    batch_size: int | None = None,
+    target: Target | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    command_line: list[str] | None = None,
+    design: Design | None = None,
+) -> RunSummary:
+    """Run (or resume) an experiment into ``out_dir``.
+
+    ``executor`` runs the batches (default: in this process); ``capacity`` is how many tasks
+    it runs at once, which sets the batch size and how many batches are kept in flight.
+    ``on_start(done, planned)`` is called once the runs already committed are known.
+    """
+    started = time.perf_counter()
+    design = design or build_design(spec)
+    target = target or SmartSpecTarget.from_spec(spec)
+    out_dir = Path(out_dir)
+    if resume:
+        store = ResultStore.open_for_resume(out_dir, experiment_text)
+    else:
+        record = provenance(
+            experiment=spec.model_dump(mode="json"),
+            design=design.sampler,
+            salib_problem=design.problem,
+            started=utc_now(),
+            **({"command_line": command_line} if command_line else {}),
+        )
+        store = ResultStore.create(out_dir, experiment_text, design.inputs(), record)
+    done_ids, failed = store.done()
+    remaining = [task for task in design.tasks if task.run_id not in done_ids]
+    done = len(done_ids)
+    planned = len(design.tasks)
+    if on_start:
+        on_start(done, planned)
+    store.write_manifest(
+        planned=planned, done=done, failed=failed, state="running", updated=utc_now()
+    )
+    own_executor = executor is None
+    executor = executor or SequentialExecutor()
+    size = batch_size or auto_batch_size(len(remaining), capacity)
+    batches = _batches(remaining, size)
+    in_flight: set[Future] = set()
+    try:
+        for batch in batches:
+            in_flight.add(executor.submit(execute_batch, target, batch))
+            if len(in_flight) >= 2 * capacity:
+                break
+        while in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                rows, series = future.result()
+                store.write_batch(rows, series)
+                done += len(rows)
+                failed += sum(1 for row in rows if row["status"] != "ok")
+                store.write_manifest(done=done, failed=failed, updated=utc_now())
+                if progress:
+                    progress(len(rows))
+                next_batch = next(batches, None)
+                if next_batch is not None:
+                    in_flight.add(executor.submit(execute_batch, target, next_batch))
+    except KeyboardInterrupt:
+        for future in in_flight:
+            future.cancel()
+        store.write_manifest(done=done, failed=failed, state="interrupted", updated=utc_now())
+        raise ExperimentInterrupted(done, planned, out_dir) from None
+    finally:
+        if own_executor:
+            executor.shutdown()
+    store.write_manifest(
+        done=done, failed=failed, state="finished", finished=utc_now(), updated=utc_now()
+    )
+    return RunSummary(
+        planned=planned,
+        done=done,
+        failed=failed,
+        skipped=len(done_ids),
+        seconds=time.perf_counter() - started,
+        out_dir=out_dir,
+    )

@@ -1,0 +1,263 @@
+"""Experiment definition files (TOML): what to run, what varies, which design, what to record.
+
+An experiment file names a base scenario, the fields that vary (dotted scenario paths with
+ranges, distributions or levels), the design, the replications, the horizon, the outcomes and
+the master seed. It is validated like a scenario: every problem is one line naming the file,
+the field and the problem (:class:`ExperimentError`), before anything is run or written.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from smartspec.scenarios import ScenarioError, bundled_mixes, load_scenario
+from smartspec.scenarios.loader import _validation_message
+
+__all__ = [
+    "DesignSpec",
+    "ExperimentError",
+    "ExperimentSpec",
+    "ModelSpec",
+    "OutcomeSpec",
+    "ParameterSpec",
+    "bundled_experiments",
+    "load_experiment",
+]
+
+EXPERIMENT_DIR = Path(__file__).resolve().parent
+
+
+class ExperimentError(ValueError):
+    """An experiment file that cannot be used, with a one-line explanation."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source, self.field, self.problem = source, field, problem
+        super().__init__(f"{source}: {field}: {problem}" if field else f"{source}: {problem}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ModelSpec(_Strict):
+    """The simulation every run starts from."""
+
+    scenario: str = Field("emerging", description="Bundled scenario name or TOML path.")
+    steps: int | None = Field(None, ge=1, le=10_000, description="Horizon (quarters).")
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Fixed dotted overrides applied to every run."
+    )
+
+
+class ParameterSpec(_Strict):
+    """One varying scenario field."""
+
+    name: str = Field(min_length=1, description="Short name used in result tables.")
+    path: str = Field(min_length=1, description="Dotted scenario path, e.g. regions.0.firms.")
+    range: tuple[float, float] | None = Field(
+        None, description="[low, high] for uniform, or [mean, s.d.] for normal."
+    )
+    distribution: Literal["uniform", "normal", "triangular", "lognormal"] = Field(
+        "uniform", description="Sampling distribution for lhs, sobol and morris designs."
+    )
+    levels: list[Any] | None = Field(None, description="Values for a grid design.")
+    integer: bool = Field(False, description="Round sampled values to whole numbers.")
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> ParameterSpec:
+        if self.range is not None and self.distribution in ("uniform", "triangular"):
+            if not self.range[0] < self.range[1]:
+                raise ValueError(f"range low must be below high (got {list(self.range)})")
+        if self.range is not None and self.distribution in ("normal", "lognormal"):
+            if self.range[1] <= 0:
+                raise ValueError("the spread (second value of range) must be positive")
+        return self
+
+
+class DesignSpec(_Strict):
+    """How design points are chosen and replicated."""
+
+    kind: Literal["comparison", "grid", "lhs", "sobol", "morris"] = Field(
+        description="comparison: scenarios x mixes; grid: full factorial of levels; "
+        "lhs: Latin hypercube; sobol: Saltelli/Sobol sequence; morris: elementary effects."
+    )
+    replications: int = Field(1, ge=1, le=100_000, description="Seeds per design point.")
+    seed: int = Field(2026, ge=0, description="Master seed (numpy SeedSequence).")
+    scenarios: list[str] = Field(
+        default_factory=list, description="comparison: scenarios (default: the model's)."
+    )
+    mixes: list[str] = Field(default_factory=list, description="comparison: bundled mixes.")
+    samples: int = Field(
+        64, ge=1, le=1_000_000, description="lhs: points; sobol: N (power of 2); morris: r."
+    )
+    second_order: bool = Field(True, description="sobol: also sample second-order indices.")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels.")
+
+    @model_validator(mode="after")
+    def _design_consistent(self) -> DesignSpec:
+        if self.kind == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"sobol samples must be a power of 2 (got {self.samples})")
+        return self
+
+
+class OutcomeSpec(_Strict):
+    """What is recorded per run (scalars) and, optionally, over time (series)."""
+
+    region: str | None = Field(
+        None,
+        description="Region whose indicators are recorded (default: all regions "
+        "together, employment-weighted like the model reporters).",
+    )
+    final: list[str] = Field(default_factory=list, description="Value at the last step.")
+    mean: list[str] = Field(default_factory=list, description="Mean over the last window.")
+    total: list[str] = Field(default_factory=list, description="Sum over all steps.")
+    window: int = Field(8, ge=1, le=10_000, description="Steps in the mean window.")
+    series: list[str] = Field(default_factory=list, description="Recorded every step.")
+
+    @model_validator(mode="after")
+    def _something(self) -> OutcomeSpec:
+        if not (self.final or self.mean or self.total or self.series):
+            raise ValueError("name at least one outcome (final, mean, total or series)")
+        return self
+
+
+class ExperimentSpec(_Strict):
+    """A complete experiment definition."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    design: DesignSpec
+    parameters: list[ParameterSpec] = Field(default_factory=list)
+    outcomes: OutcomeSpec
+
+    @model_validator(mode="after")
+    def _parameters_fit_design(self) -> ExperimentSpec:
+        kind = self.design.kind
+        names = [parameter.name for parameter in self.parameters]
+        if len(set(names)) != len(names):
+            raise ValueError("parameter names must be unique")
+        if kind == "comparison":
+            if not self.design.mixes and not self.design.scenarios:
+                raise ValueError("a comparison needs design.mixes and/or design.scenarios")
+        elif not self.parameters:
+            raise ValueError(f"a {kind} design needs at least one [[parameters]] entry")
+        for index, parameter in enumerate(self.parameters):
+            if kind == "grid" and not parameter.levels:
+                raise ValueError(f"parameters[{index}] ({parameter.name}): grid needs levels")
+            if kind in ("lhs", "sobol", "morris") and parameter.range is None:
+                raise ValueError(f"parameters[{index}] ({parameter.name}): {kind} needs range")
+        return self
+
+
+def _read(path: Path, label: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ExperimentError(label, "", "file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ExperimentError(label, "", f"invalid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ExperimentError(label, "", "not UTF-8 text") from None
+    except OSError as error:
+        raise ExperimentError(label, "", f"cannot read file: {error.strerror}") from None
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1:
+        return candidate
+    bundled = EXPERIMENT_DIR / f"{name_or_path}.toml"
+    return bundled if bundled.is_file() else candidate
+
+
+def bundled_experiments() -> list[Path]:
+    return sorted(EXPERIMENT_DIR.glob("*.toml"))
+
+
+def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
+    """Read and validate an experiment file (bundled name or path).
+
+    Beyond the schema, every scenario path is checked against the scenario it applies to by
+    loading the base scenario with the parameter at a representative value, so that a typo in
+    ``regions.0.absorptive_capacity`` fails here and not after thousands of runs.
+    """
+    path = _resolve(name_or_path)
+    label = str(name_or_path)
+    raw = _read(path, label)
+    try:
+        spec = ExperimentSpec.model_validate(raw)
+    except ValidationError as error:
+        field, problem = _validation_message(error)
+        raise ExperimentError(label, field, problem) from None
+    scenario = spec.model.scenario
+    if scenario.endswith(".toml") and not Path(scenario).is_absolute():
+        spec.model.scenario = str((path.parent / scenario).resolve())
+    _check_against_scenarios(spec, label)
+    return spec, path
+
+
+def _representative(parameter: ParameterSpec) -> Any:
+    if parameter.levels:
+        return parameter.levels[0]
+    low, high = parameter.range  # type: ignore[misc]
+    if parameter.distribution in ("normal", "lognormal"):
+        value = low
+    else:
+        value = (low + high) / 2.0
+    return round(value) if parameter.integer else value
+
+
+def _check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
+    scenarios = spec.design.scenarios or [spec.model.scenario]
+    known_mixes = {entry.name for entry in bundled_mixes()}
+    for index, mix in enumerate(spec.design.mixes):
+        if mix not in known_mixes:
+            raise ExperimentError(
+                label,
+                f"design.mixes[{index}]",
+                f"unknown mix '{mix}' (bundled: {', '.join(sorted(known_mixes))})",
+            )
+    base_overrides = dict(spec.model.set)
+    if spec.model.steps is not None:
+        base_overrides["steps"] = spec.model.steps
+    for index, scenario in enumerate(scenarios):
+        field = f"design.scenarios[{index}]" if spec.design.scenarios else "model.scenario"
+        try:
+            loaded = load_scenario(scenario, overrides=base_overrides)
+        except ScenarioError as error:
+            problem = f"{error.field}: {error.problem}" if error.field else error.problem
+            raise ExperimentError(label, field, f"{scenario}: {problem}") from None
+        for position, parameter in enumerate(spec.parameters):
+            try:
+                load_scenario(
+                    scenario,
+                    overrides={**base_overrides, parameter.path: _representative(parameter)},
+                )
+            except ScenarioError as error:
+                raise ExperimentError(
+                    label, f"parameters[{position}].path", f"{parameter.path}: {error.problem}"
+                ) from None
+        if spec.outcomes.region is not None:
+            names = [region.name for region in loaded.regions]
+            if spec.outcomes.region not in names:
+                raise ExperimentError(
+                    label,
+                    "outcomes.region",
+                    f"no region '{spec.outcomes.region}' in {scenario} (regions: "
+                    f"{', '.join(names)})",
+                )
+    from smartspec.model import REGION_COLUMNS
+
+    numeric = set(REGION_COLUMNS) - {"step", "region", "priorities"}
+    for group in ("final", "mean", "total", "series"):
+        for index, column in enumerate(getattr(spec.outcomes, group)):
+            if column not in numeric:
+                raise ExperimentError(
+                    label, f"outcomes.{group}[{index}]", f"unknown indicator '{column}'"
+                )

@@ -1,0 +1,186 @@
+"""What one run executes: the SmartSpec model, any Mesa model class, or a plain callable.
+
+A target is a picklable object called with a :class:`RunTask`; it returns the run's scalar
+outcomes (a dict) and, optionally, its time series (a DataFrame with a ``step`` column). Every
+random draw comes from the task's seed, so a run gives the same result on any executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .designs import RunTask
+from .spec import ExperimentSpec, OutcomeSpec
+
+__all__ = ["CallableTarget", "MesaTarget", "SmartSpecTarget", "Target", "aggregate_regions"]
+
+#: Indicators that add up over regions; all others are averaged, weighted by employment.
+EXTENSIVE_PREFIXES = (
+    "firms",
+    "entries",
+    "exits",
+    "spinoffs",
+    "employment",
+    "innovations",
+    "links",
+    "domain_entries",
+    "specialisation_entries",
+    "specialisation_exits",
+    "social_innovations",
+    "budget_",
+    "committed_",
+    "absorbed_",
+    "knowledge_flow_",
+    "firms_supported",
+    "vouchers_used",
+    "projects_funded",
+    "cluster_actions",
+    "trainees",
+    "infrastructure_units",
+    "startups_supported",
+    "procurement_contracts",
+    "living_labs_run",
+    "capacity_actions",
+)
+
+
+class Target(Protocol):
+    def __call__(self, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]: ...
+
+
+def aggregate_regions(indicators: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """All regions together per step: sums for counts, employment-weighted means otherwise."""
+    if indicators["region"].nunique() == 1:
+        return indicators[["step", *columns]].reset_index(drop=True)
+    rows = {}
+    weights = indicators["employment"].to_numpy()
+    steps = indicators["step"].to_numpy()
+    order = np.unique(steps)
+    rows["step"] = order
+    for column in columns:
+        values = indicators[column].to_numpy(dtype=np.float64)
+        if column.startswith(EXTENSIVE_PREFIXES):
+            rows[column] = np.array([values[steps == s].sum() for s in order])
+        else:
+            rows[column] = np.array(
+                [
+                    np.average(values[steps == s], weights=weights[steps == s])
+                    if weights[steps == s].sum() > 0
+                    else np.nanmean(values[steps == s])
+                    for s in order
+                ]
+            )
+    return pd.DataFrame(rows)
+
+
+def summarise(series: pd.DataFrame, outcomes: OutcomeSpec) -> dict[str, float]:
+    """Scalar outcomes from a per-step table: final_X, mean_X (last window), total_X."""
+    result: dict[str, float] = {}
+    for column in outcomes.final:
+        result[f"final_{column}"] = float(series[column].iloc[-1])
+    for column in outcomes.mean:
+        result[f"mean_{column}"] = float(series[column].iloc[-outcomes.window :].mean())
+    for column in outcomes.total:
+        result[f"total_{column}"] = float(series[column].iloc[1:].sum())
+    return result
+
+
+@dataclass(frozen=True)
+class SmartSpecTarget:
+    """Runs :class:`~smartspec.model.EcosystemModel` with the task's scenario, mix, parameter
+    values (by dotted path) and seed."""
+
+    fixed: Mapping[str, Any]
+    paths: Mapping[str, str]
+    steps: int | None
+    outcomes: OutcomeSpec
+
+    @classmethod
+    def from_spec(cls, spec: ExperimentSpec) -> SmartSpecTarget:
+        return cls(
+            fixed=dict(spec.model.set),
+            paths={parameter.name: parameter.path for parameter in spec.parameters},
+            steps=spec.model.steps,
+            outcomes=spec.outcomes,
+        )
+
+    def __call__(self, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]:
+        from smartspec.model import EcosystemModel
+
+        overrides = dict(self.fixed)
+        if self.steps is not None:
+            overrides["steps"] = self.steps
+        for name, value in task.values.items():
+            overrides[self.paths[name]] = value
+        model = EcosystemModel(task.scenario, rng=task.seed, mix=task.mix, **overrides)
+        model.run_for(model.scenario.steps)
+        indicators = model.indicators()
+        outcomes = self.outcomes
+        columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
+        if outcomes.region is not None:
+            per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
+            per_step = per_step.reset_index(drop=True)
+        else:
+            per_step = aggregate_regions(indicators, columns)
+        series = per_step[["step", *outcomes.series]] if outcomes.series else None
+        return summarise(per_step, outcomes), series
+
+
+@dataclass(frozen=True)
+class CallableTarget:
+    """A plain function ``f(params: dict, rng: numpy.random.Generator) -> dict``.
+
+    Scalar values become outcomes; sequence values become time series (one row per index).
+    The function must be importable by name (a module-level function) to run in processes.
+    """
+
+    function: Callable[[dict[str, Any], np.random.Generator], Mapping[str, Any]]
+
+    def __call__(self, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]:
+        raw = self.function(dict(task.values), np.random.default_rng(task.seed))
+        scalars: dict[str, Any] = {}
+        sequences: dict[str, Any] = {}
+        for key, value in raw.items():
+            if np.ndim(value) == 0:
+                scalars[key] = value.item() if isinstance(value, np.generic) else value
+            else:
+                sequences[key] = np.asarray(value)
+        series = None
+        if sequences:
+            length = max(len(values) for values in sequences.values())
+            series = pd.DataFrame({"step": np.arange(length), **sequences})
+        return scalars, series
+
+
+@dataclass(frozen=True)
+class MesaTarget:
+    """Any Mesa model class: ``model_class(**fixed, **values, rng=seed)`` run for ``steps``;
+    outcomes are the final values of its DataCollector's model reporters (and their series)."""
+
+    model_class: type
+    steps: int
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    series: bool = True
+
+    def __call__(self, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]:
+        model = self.model_class(**self.fixed, **task.values, rng=task.seed)
+        for _ in range(self.steps):
+            if not getattr(model, "running", True):
+                break
+            model.step()
+        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        scalars = {
+            f"final_{column}": float(frame[column].iloc[-1])
+            for column in frame.columns
+            if np.issubdtype(frame[column].dtype, np.number)
+        }
+        series = None
+        if self.series:
+            numeric = frame.select_dtypes("number")
+            series = numeric.assign(step=np.arange(len(numeric)))
+        return scalars, series
