@@ -53,6 +53,10 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
             ok = ok.dropna(axis=1, how="all")
         if len(failed):
             failed = failed.dropna(axis=1, how="all")
+        # Text columns may be all-null in some batch files; one dtype whatever the batching.
+        for column in ("error", "traceback"):
+            if column in failed:
+                failed = failed.assign(**{column: failed[column].astype(object)})
         outcomes = inputs.merge(ok, on="run_id", how="inner")
         failures = inputs.merge(
             failed[

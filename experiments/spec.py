@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from smartspec.scenarios import ScenarioError, bundled_mixes, load_scenario
@@ -138,9 +139,6 @@ class ExperimentSpec(_Strict):
     @model_validator(mode="after")
     def _parameters_fit_design(self) -> ExperimentSpec:
         kind = self.design.kind
-        names = [parameter.name for parameter in self.parameters]
-        if len(set(names)) != len(names):
-            raise ValueError("parameter names must be unique")
         if kind == "comparison":
             if not self.design.mixes and not self.design.scenarios:
                 raise ValueError("a comparison needs design.mixes and/or design.scenarios")
@@ -202,18 +200,31 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     return spec, path
 
 
-def _representative(parameter: ParameterSpec) -> Any:
+def _values_to_check(parameter: ParameterSpec) -> list[Any]:
+    """Values the design can produce: every grid level; for a range its ends and an inner
+    point (fractional unless ``integer``, which catches whole-number fields)."""
     if parameter.levels:
-        return parameter.levels[0]
+        return list(parameter.levels)
     low, high = parameter.range  # type: ignore[misc]
-    if parameter.distribution in ("normal", "lognormal"):
-        value = low
+    if parameter.distribution == "normal":
+        values = [low, low - 2 * high, low + 2 * high]
+    elif parameter.distribution == "lognormal":
+        values = [float(np.exp(low)), float(np.exp(low + 2 * high))]
     else:
-        value = (low + high) / 2.0
-    return round(value) if parameter.integer else value
+        values = [low, high, low + 0.381966 * (high - low)]  # golden section: rarely whole
+    return [round(value) for value in values] if parameter.integer else values
 
 
 def _check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
+    seen: dict[str, int] = {}
+    for position, parameter in enumerate(spec.parameters):
+        if parameter.name in seen:
+            raise ExperimentError(
+                label,
+                f"parameters[{position}].name",
+                f"duplicate name '{parameter.name}' (also parameters[{seen[parameter.name]}])",
+            )
+        seen[parameter.name] = position
     scenarios = spec.design.scenarios or [spec.model.scenario]
     known_mixes = {entry.name for entry in bundled_mixes()}
     for index, mix in enumerate(spec.design.mixes):
@@ -234,15 +245,21 @@ def _check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
             problem = f"{error.field}: {error.problem}" if error.field else error.problem
             raise ExperimentError(label, field, f"{scenario}: {problem}") from None
         for position, parameter in enumerate(spec.parameters):
-            try:
-                load_scenario(
-                    scenario,
-                    overrides={**base_overrides, parameter.path: _representative(parameter)},
-                )
-            except ScenarioError as error:
-                raise ExperimentError(
-                    label, f"parameters[{position}].path", f"{parameter.path}: {error.problem}"
-                ) from None
+            for value in _values_to_check(parameter):
+                try:
+                    load_scenario(scenario, overrides={**base_overrides, parameter.path: value})
+                except ScenarioError as error:
+                    field = "path" if value == _values_to_check(parameter)[0] else "range"
+                    if parameter.levels:
+                        field = "levels"
+                    hint = ""
+                    if not parameter.integer and "integer" in error.problem:
+                        hint = " (add integer = true)"
+                    raise ExperimentError(
+                        label,
+                        f"parameters[{position}].{field}",
+                        f"{parameter.path} = {value!r}: {error.problem}{hint}",
+                    ) from None
         if spec.outcomes.region is not None:
             names = [region.name for region in loaded.regions]
             if spec.outcomes.region not in names:

@@ -121,15 +121,20 @@ def _run_experiment_cli(spec, path_text: str, out_dir: Path, args: argparse.Name
 
     from smartspec.experiments import ExperimentInterrupted, run_experiment
 
-    executor, capacity, close = _executor_from_args(args)
-    bar = tqdm(total=0, desc=spec.name, unit="run", file=sys.stderr, smoothing=0.05)
+    bar = None
 
     def started(done: int, planned: int) -> None:
-        bar.total = planned
-        bar.update(done)
+        # The bar appears only once the output folder was accepted, so a refusal stays one line.
+        nonlocal bar
+        bar = tqdm(total=planned, initial=done, desc=spec.name, unit="run", file=sys.stderr)
         if done:
             bar.write(f"resuming: {done} of {planned} runs already done", file=sys.stderr)
 
+    def advance(count: int) -> None:
+        if bar is not None:
+            bar.update(count)
+
+    executor, capacity, close = _executor_from_args(args)
     try:
         summary = run_experiment(
             spec,
@@ -139,13 +144,13 @@ def _run_experiment_cli(spec, path_text: str, out_dir: Path, args: argparse.Name
             capacity=capacity,
             resume=args.resume,
             batch_size=args.batch_size,
-            progress=bar.update,
+            progress=advance,
             on_start=started,
             command_line=args.command_line,
         )
     except ExperimentInterrupted as stop:
-        bar.close()
-        close()
+        if bar is not None:
+            bar.close()
         resume = " ".join([*args.command_line, *([] if args.resume else ["--resume"])])
         if "--out" not in args.command_line:
             resume += f" --out {out_dir}"
@@ -156,8 +161,9 @@ def _run_experiment_cli(spec, path_text: str, out_dir: Path, args: argparse.Name
         )
         return EXIT_INTERRUPTED
     finally:
-        bar.close()
-    close()
+        if bar is not None:
+            bar.close()
+        close()
     print(
         f"{summary.done} of {summary.planned} runs done ({summary.failed} failed"
         f"{', ' + str(summary.skipped) + ' from before' if summary.skipped else ''}) in "
