@@ -100,6 +100,13 @@ class Firms(Population):
 
     model: EcosystemModel
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The portfolio entries of the last ``prepare`` and the cells set and cleared since
+        # (see ``portfolio_entries``).
+        self._entries_tracked: np.ndarray | None = None
+        self._entries_changes: tuple[list, list] = ([], [])
+
     # ----------------------------------------------------------------- creation
     def found(
         self,
@@ -130,7 +137,7 @@ class Firms(Population):
         absorptive = np.clip(rng.beta(4.0, 4.0 * (1.0 - mean) / mean, count) + bonus, 0.01, 0.99)
         productivity = regions.productivity[region]
         rd_intensity = regions.rd_intensity[region] * rng.lognormal(-0.125, 0.5, count)
-        return self.append(
+        slots = self.append(
             Firm,
             count,
             region=region,
@@ -154,6 +161,8 @@ class Firms(Population):
             age=0,
             progressive=rng.random(count) < model.scenario.firm.progressive_share,
         )
+        self._track_entries(added=slots * self.domains + core)
+        return slots
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
@@ -182,7 +191,7 @@ class Firms(Population):
         n, domains = self.size, self.domains
         self.n_live = n
         self.live_mask = self.alive[:n]
-        entries = np.flatnonzero(self.portfolio[:n])
+        entries = self.portfolio_entries()
         entry_firm = entries // domains
         entry_domain = entries - entry_firm * domains
         self.entries, self.entry_firm, self.entry_domain = entries, entry_firm, entry_domain
@@ -205,6 +214,52 @@ class Firms(Population):
         self.innovated[:n] = False
         self.innovation_domain[:n] = -1
         self.age[:n] += 1
+
+    def portfolio_entries(self) -> np.ndarray:
+        """The portfolio's entries (flat indices of its True cells in rows ``[:size]``, sorted).
+
+        The verbs that change portfolios (``diversify``, ``found``) report the cells they set
+        and clear (:meth:`_track_entries`), which are applied here to the list of the last
+        ``prepare``: that spares a scan of the whole portfolio. The list is used only after a
+        check that it is exactly the portfolio's: strictly increasing, every listed cell True
+        and as many cells True as listed. Anything else that edits the portfolio
+        (initialisation, compaction, tests) therefore just makes it rescan.
+        """
+        n = self.size
+        portfolio = self.portfolio[:n]
+        tracked = self._entries_tracked
+        added, dropped = self._entries_changes
+        if tracked is not None and dropped:
+            dropped = np.concatenate(dropped)
+            at = np.minimum(np.searchsorted(tracked, dropped), max(len(tracked) - 1, 0))
+            tracked = np.delete(tracked, at) if len(tracked) else tracked
+        if tracked is not None and added:
+            added = np.sort(np.concatenate(added))
+            tracked = np.insert(tracked, np.searchsorted(tracked, added), added)
+        if (
+            tracked is not None
+            and (len(tracked) == 0 or tracked[-1] < portfolio.size)
+            and len(tracked) == np.count_nonzero(portfolio)
+            and portfolio.reshape(-1)[tracked].all()
+            and not np.any(tracked[1:] <= tracked[:-1])
+        ):
+            entries = tracked
+        else:
+            entries = np.flatnonzero(portfolio)
+        self._entries_tracked = entries
+        self._entries_changes = ([], [])
+        return entries
+
+    def _track_entries(
+        self, added: np.ndarray | None = None, dropped: np.ndarray | None = None
+    ) -> None:
+        """Note portfolio cells set True (``added``) or False (``dropped``), as flat indices,
+        for the next :meth:`portfolio_entries`."""
+        changes = self._entries_changes
+        if added is not None and len(added):
+            changes[0].append(added)
+        if dropped is not None and len(dropped):
+            changes[1].append(dropped)
 
     def held_stock(self) -> np.ndarray:
         """Each firm's knowledge summed over its own domains (the portfolio of ``prepare``)."""
@@ -269,7 +324,7 @@ class Firms(Population):
         gain.reshape(-1)[entries] += own_entries
 
         factor = (self.absorptive[:n] * scale * self.live_mask).astype(np.float32)
-        weights = np.einsum("fd,f->fd", self.density, factor, out=self.scratch("weights"))
+        weights = np.multiply(self.density, factor[:, None], out=self.scratch("weights"))
         weights.reshape(-1)[entries] = factor[entry_firm]  # rel = 1 in the firm's domains
         gain *= weights
         self._record_flows(
@@ -467,6 +522,7 @@ class Firms(Population):
             enter = rng.random(len(movers)) < chance
             firms, domains = movers[enter], domains[enter]
             self.portfolio[firms, domains] = True
+            self._track_entries(added=firms * self.domains + domains)
             core_stock = self.knowledge[firms, self.core[firms]]
             self.knowledge[firms, domains] = np.maximum(
                 self.knowledge[firms, domains], 0.2 * core_stock
@@ -489,6 +545,7 @@ class Firms(Population):
             unrelated = rng.random(len(reviewing)) < 0.12 * (1.0 - self.density[reviewing, domains])
             drop = weak | unrelated
             self.portfolio[reviewing[drop], domains[drop]] = False
+            self._track_entries(dropped=reviewing[drop] * self.domains + domains[drop])
 
     def produce_and_grow(self) -> None:
         """Revenue, profit and capital; employment grows with profitability relative to the
@@ -496,13 +553,17 @@ class Firms(Population):
         model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
         live = self.live_mask
         base = self.employees[:n] * self.of_region(model.regions.productivity)
+        # The three normal draws of the verb (efficiency, revenue and growth shocks) in one
+        # call: the same numbers as three consecutive draws of n, with less call overhead.
+        noise = rng.standard_normal(3 * n)
         efficiency = self.efficiency[:n]
         efficiency *= params.efficiency_persistence
-        efficiency += rng.normal(0.0, params.efficiency_noise, n)
+        efficiency += params.efficiency_noise * noise[:n]
         # Knowledge pays relative to the region's firms: competitors share the same market.
         log_stock = np.log1p(self.stock / np.maximum(self.portfolio_size, 1.0))
-        mean_log_stock = self.per_region(log_stock) / np.maximum(self.per_region(), 1)
-        shock = rng.normal(-0.5 * params.revenue_noise**2, params.revenue_noise, n)
+        firm_count = self.per_region()
+        mean_log_stock = self.per_region(log_stock) / np.maximum(firm_count, 1)
+        shock = -0.5 * params.revenue_noise**2 + params.revenue_noise * noise[n : 2 * n]
         # More firms share the same regional market: prices fall as the firm count rises
         # above its starting level, which raises exits when the region is crowded.
         regions = model.regions
@@ -533,12 +594,12 @@ class Firms(Population):
         employment = np.maximum(self.per_region(self.employees[:n]), 1e-12)
         # The benchmark is the typical firm (unweighted mean): weighting by employment would
         # let a few large firms set the bar and shrink everyone else to the size floor.
-        mean_margin = self.per_region(margin) / np.maximum(self.per_region(np.ones(n)), 1.0)
+        mean_margin = self.per_region(margin) / np.maximum(firm_count, 1.0)
         tightness = np.log(employment / model.regions.initial_employment)
         growth = (
             params.growth_sensitivity * (margin - self.of_region(mean_margin))
             - params.labour_market_tightness * self.of_region(tightness)
-            + rng.normal(-0.5 * params.growth_noise**2, params.growth_noise, n)
+            + (-0.5 * params.growth_noise**2 + params.growth_noise * noise[2 * n :])
         )
         self.employees[:n] = np.where(
             live, np.maximum(1.0, self.employees[:n] * np.exp(growth)), 0.0
@@ -596,6 +657,8 @@ class Firms(Population):
 
     def on_compact(self, kept_slots: np.ndarray) -> None:
         self.model.regions.invalidate()
+        self._entries_tracked = None  # rows moved: the next ``prepare`` rescans
+        self._entries_changes = ([], [])
 
     # ------------------------------------------------------------------ helpers
     def of_region(self, values: np.ndarray) -> np.ndarray | np.floating:

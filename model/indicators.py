@@ -14,9 +14,10 @@ from smartspec.scenarios.schema import INSTRUMENTS
 
 from . import metrics
 from .citizen import CITIZEN
-from .firm import FIRM
+from .firm import FIRM, Firms
 from .instruments import OUTPUT_INDICATORS
 from .university import UNIVERSITY
+from .vector import FEW_GROUPS
 
 if TYPE_CHECKING:
     from .model import EcosystemModel
@@ -187,20 +188,26 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     n = firms.size
 
     degree = model.node_degree()
-    # All per-firm sums in one pass: a (firms x quantities) table summed by region.
-    quantities = firms.scratch("quantities", dtype=np.float64, width=8)
-    quantities[:, 0] = 1.0
-    quantities[:, 1] = firms.employees[:n]
-    quantities[:, 2] = firms.revenue[:n]
-    quantities[:, 3] = firms.rd_spend[:n]
-    np.less(model.steps - firms.last_innovation[:n], 4, out=quantities[:, 4])
-    np.greater(degree[firms.uid[:n]], 0, out=quantities[:, 5])
-    quantities[:, 6] = firms.absorptive[:n]
-    quantities[:, 7] = firms.innovated[:n]
+    # The per-firm sums of real values in one pass: a (firms x quantities) table summed by
+    # region. Counts are whole numbers, exact in any order, so they are plain counts.
+    quantities = firms.scratch("quantities", dtype=np.float64, width=4)
+    quantities[:, 0] = firms.employees[:n]
+    quantities[:, 1] = firms.revenue[:n]
+    quantities[:, 2] = firms.rd_spend[:n]
+    quantities[:, 3] = firms.absorptive[:n]
     knowledge = firms.knowledge[:n]
-    held = np.multiply(knowledge, firms.portfolio[:n], out=firms.scratch("work"))
-    sums, stocks, knowledge_sums = firms.per_region_rows(quantities, held, knowledge)
-    firm_count, employment, revenue, rd, recent, partnered, absorptive, innovated = sums.T
+    sums, knowledge_sums = firms.per_region_rows(quantities, knowledge)
+    stocks = _held_knowledge(firms, count)
+    employment, revenue, rd, absorptive = sums.T
+    live = firms.alive[:n]
+    firm_count, recent, partnered, innovated = _count_by_region(
+        firms,
+        count,
+        live,
+        live & (model.steps - firms.last_innovation[:n] < 4),
+        live & (degree[firms.uid[:n]] > 0),
+        live & firms.innovated[:n],
+    )
     safe_count = np.maximum(firm_count, 1.0)
     stocks = stocks.astype(np.float64)
     # The next step starts from these sums (agent state does not change in between).
@@ -225,7 +232,6 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
         eci, pci = metrics.economic_complexity(held_matrix)
     else:
         eci, pci = np.full(count, np.nan), np.full(model.knowledge.size, np.nan)
-    live = firms.alive[:n]
     domains = model.knowledge.size
     core_employment = np.bincount(
         firms.region[:n][live] * domains + firms.core[:n][live],
@@ -251,9 +257,11 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     alive_nodes = nodes.alive
     node_region = nodes.region
     clustering = model.network.local_clustering(size, degree)
-    region_nodes = np.bincount(node_region[alive_nodes], minlength=count).astype(np.float64)
+    live_nodes = np.flatnonzero(alive_nodes)
+    live_region = node_region[live_nodes]
+    region_nodes = np.bincount(live_region, minlength=count).astype(np.float64)
     region_clustering = np.bincount(
-        node_region[alive_nodes], clustering[alive_nodes], minlength=count
+        live_region, clustering[live_nodes], minlength=count
     ) / np.maximum(region_nodes, 1)
     u, v = model.network.u, model.network.v
     internal = node_region[u] == node_region[v]
@@ -278,7 +286,7 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     )
     citizen_links = touching((kind_u == CITIZEN) | (kind_v == CITIZEN))
     giant_share = _largest_component_share(model, node_region, alive_nodes, region_nodes)
-    region_degree_sum = np.bincount(node_region[alive_nodes], degree[alive_nodes], count)
+    region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
     mean_degree = region_degree_sum / np.maximum(region_nodes, 1)
 
     citizens = model.citizens
@@ -372,6 +380,40 @@ def region_indicators(model: EcosystemModel) -> list[dict[str, Any]]:
     ]
 
 
+def _count_by_region(firms: Firms, count: int, *masks: np.ndarray) -> list[np.ndarray]:
+    """Number of firms (slots ``[:size]``) in each region for which each mask is True."""
+    if count == 1:
+        return [np.array([np.count_nonzero(mask)], dtype=np.float64) for mask in masks]
+    region = firms.region[: firms.size]
+    return [np.bincount(region[mask], minlength=count).astype(np.float64) for mask in masks]
+
+
+def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
+    """Knowledge of each region's live firms in the domains they are active in (regions x
+    domains, float32 sums).
+
+    Summed over the portfolio's entries rather than over a masked copy of the whole
+    knowledge array. ``np.add.at`` adds each region-domain's terms one by one in firm order,
+    in float32, the order in which the einsum of ``Firms.per_region_rows`` accumulates its
+    sums over all firms (the zero terms of cells outside the portfolio change no sum), so
+    both give the same numbers.
+    """
+    n, domains = firms.size, firms.domains
+    if count > FEW_GROUPS:  # ``per_region_rows`` sums these in another order
+        held = np.multiply(firms.knowledge[:n], firms.portfolio[:n], out=firms.scratch("work"))
+        return firms.per_region_rows(held)[0]
+    entries = firms.portfolio_entries()
+    entry_firm = entries // domains
+    cell = entries - entry_firm * domains
+    if count > 1:
+        cell += firms.region[entry_firm].astype(np.int64) * domains
+    # Departed firms' entries add exact zeros, which is cheaper than filtering them out.
+    values = firms.knowledge[:n].reshape(-1)[entries] * firms.alive[entry_firm]
+    sums = np.zeros(count * domains, dtype=np.float32)
+    np.add.at(sums, cell, values)
+    return sums.reshape(count, domains)
+
+
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row means of ``values`` over the True entries of ``mask`` (NaN for an empty row)."""
     counts = mask.sum(axis=1)
@@ -383,9 +425,18 @@ def _largest_component_share(
     model: EcosystemModel, node_region: np.ndarray, alive: np.ndarray, region_nodes: np.ndarray
 ) -> np.ndarray:
     """Share of each region's agents in the largest connected component of the whole network."""
-    labels = model.network.components(len(alive))
-    giant = np.argmax(np.bincount(labels[alive]))
-    in_giant = np.bincount(node_region[alive & (labels == giant)], minlength=len(region_nodes))
+    # Components of the linked nodes only: an isolated agent is a component of one, so any
+    # component with two live agents is larger, and among equal sizes the one with the
+    # lowest node id wins either way (labels follow the lowest node id).
+    nodes, labels = model.network.linked_components()
+    live_member = alive[nodes]
+    sizes = np.bincount(labels, live_member)
+    if len(sizes) and sizes.max() >= 2:
+        members = nodes[live_member & (labels == np.argmax(sizes))]
+    else:  # no component with two live agents: label every node
+        labels = model.network.components(len(alive))
+        members = alive & (labels == np.argmax(np.bincount(labels[alive])))
+    in_giant = np.bincount(node_region[members], minlength=len(region_nodes))
     return in_giant / np.maximum(region_nodes, 1.0)
 
 

@@ -307,8 +307,9 @@ class EcosystemModel(mesa.Model):
             result[has] = order[(starts[regions] + offset)[has]]
             return result
         cumulative = self.regions.attachment_weights()
-        before = np.concatenate([[0.0], cumulative])[starts]
-        total = np.concatenate([[0.0], cumulative])[starts + counts] - before
+        edges = np.concatenate([[0.0], cumulative])
+        before = edges[starts]
+        total = edges[starts + counts] - before
         target = before[regions] + draws * total[regions]
         # Binary searches for sorted targets walk the same path: much faster than random order.
         by_target = np.argsort(target)

@@ -127,6 +127,38 @@ class CollaborationNetwork:
         graph = sparse.csr_array((np.ones(len(source)), target, indptr), shape=(size, size))
         return csgraph.connected_components(graph, directed=False)[1]
 
+    def linked_components(self) -> tuple[np.ndarray, np.ndarray]:
+        """Connected components of the nodes with at least one link: ``(nodes, labels)``,
+        node ids in increasing order and their component labels.
+
+        Labels are numbered in order of each component's lowest node id, as
+        :meth:`components` numbers them. Leaving out isolated nodes keeps the graph as
+        small as the link list: most agents have no link, and scipy's cost grows with the
+        node count.
+        """
+        if "linked_components" not in self._derived:
+            source, target = self.directed()
+            # ``source`` is sorted: the distinct sources are the linked nodes, in id order.
+            first = np.concatenate([[True], source[1:] != source[:-1]]) if len(source) else []
+            nodes = source[first]
+            count = len(nodes)
+            position = np.searchsorted(nodes, target)
+            indptr = np.append(np.flatnonzero(first), len(source))
+            graph = sparse.csr_array(
+                (np.ones(len(source), dtype=np.int8), position, indptr), shape=(count, count)
+            )
+            # The matrix holds both directions of every link, so its strongly connected
+            # components are the undirected ones; scipy finds them without the transposed
+            # copy its undirected search builds. They come numbered in another order:
+            # renumber by each component's first (lowest) node.
+            found, labels = csgraph.connected_components(graph, directed=True, connection="strong")
+            first_node = np.full(found, count, dtype=np.int64)
+            np.minimum.at(first_node, labels, np.arange(count))
+            renumber = np.empty(found, dtype=np.int64)
+            renumber[np.argsort(first_node)] = np.arange(found)
+            self._derived["linked_components"] = (nodes, renumber[labels])
+        return self._derived["linked_components"]
+
     def triangles(self, size: int, degree: np.ndarray | None = None) -> np.ndarray:
         """Triangles through each node, by the degree-ordered ("forward") algorithm.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import mesa
 import numpy as np
 
 __all__ = ["NodeRegistry", "Population"]
@@ -100,7 +101,7 @@ class Population:
 
     @property
     def count(self) -> int:
-        return int(self.alive[: self.size].sum())
+        return int(np.count_nonzero(self.alive[: self.size]))
 
     def live(self) -> np.ndarray:
         """Boolean mask over slots ``[:size]`` of the agents still present."""
@@ -124,16 +125,17 @@ class Population:
         if len(self.agents) < self.capacity:
             self.agents.extend([None] * (self.capacity - len(self.agents)))
         slots = np.arange(self.size, self.size + count)
+        rows = slice(self.size, self.size + count)  # the same rows; a slice copies faster
         for name, value in values.items():
-            getattr(self, name)[slots] = value
-        self.alive[slots] = True
+            getattr(self, name)[rows] = value
+        self.alive[rows] = True
         self.size += count
         # Plain construction registers each agent with the model (``Agent.__init__``), as
         # ``create_agents`` does, without building an AgentSet of the new agents.
         model = self.model
         agents = [agent_class(model) for _ in range(count)]
         ids = np.fromiter((agent.unique_id for agent in agents), dtype=np.int64, count=count)
-        self.uid[slots] = ids
+        self.uid[rows] = ids
         self.agents[self.size - count : self.size] = agents  # slots are contiguous
         regions = values.get("region", 0)
         self.model.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
@@ -147,7 +149,16 @@ class Population:
         self.model.nodes.alive[self.uid[slots]] = False
         agents = self.agents
         for slot in slots.tolist():
-            agents[slot].remove()
+            agent = agents[slot]
+            # What ``Agent.remove`` does for an agent tracked by no data set (deregister it,
+            # ignoring one that is already gone), without its per-agent overhead.
+            if type(agent).remove is mesa.Agent.remove and not agent._datasets:
+                try:
+                    self.model.deregister_agent(agent)
+                except KeyError:
+                    pass
+            else:
+                agent.remove()
             agents[slot] = None
         if self.size > 64 and self.count < 0.7 * self.size:
             self.compact()
