@@ -8,6 +8,7 @@ every design point (common random numbers), so that differences between points a
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,14 @@ import pandas as pd
 
 from .spec import ExperimentSpec, ParameterSpec
 
-__all__ = ["Design", "RunTask", "build_design", "replication_seeds", "salib_problem"]
+__all__ = [
+    "Design",
+    "RunTask",
+    "TaskSequence",
+    "build_design",
+    "replication_seeds",
+    "salib_problem",
+]
 
 _SALIB_DISTRIBUTIONS = {
     "uniform": "unif",
@@ -39,11 +47,47 @@ class RunTask:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+class TaskSequence(Sequence[RunTask]):
+    """The runs of a design, made on demand from its points and replication seeds, so that
+    memory does not grow with the number of runs (run id = point x replications + rep)."""
+
+    def __init__(self, points: list[dict[str, Any]], seeds: list[int]) -> None:
+        self._points, self._seeds = points, seeds
+
+    def __len__(self) -> int:
+        return len(self._points) * len(self._seeds)
+
+    def _task(self, run_id: int) -> RunTask:
+        point, replication = divmod(run_id, len(self._seeds))
+        row = self._points[point]
+        return RunTask(
+            run_id=run_id,
+            point=point,
+            replication=replication,
+            seed=self._seeds[replication],
+            scenario=row["scenario"],
+            mix=row["mix"],
+            values=row["values"],
+        )
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._task(run_id) for run_id in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._task(index)
+
+    def __iter__(self) -> Iterator[RunTask]:
+        return (self._task(run_id) for run_id in range(len(self)))
+
+
 @dataclass
 class Design:
     """All runs of an experiment plus what the analysis of a sampled design needs."""
 
-    tasks: list[RunTask]
+    tasks: Sequence[RunTask]
     points: pd.DataFrame
     problem: dict[str, Any] | None
     sampler: dict[str, Any]
@@ -152,20 +196,7 @@ def build_design(spec: ExperimentSpec) -> Design:
             point_rows.append({"scenario": base, "mix": None, "values": values})
 
     seeds = replication_seeds(design.seed, design.replications)
-    tasks = []
-    for point, row in enumerate(point_rows):
-        for replication, seed in enumerate(seeds):
-            tasks.append(
-                RunTask(
-                    run_id=len(tasks),
-                    point=point,
-                    replication=replication,
-                    seed=seed,
-                    scenario=row["scenario"],
-                    mix=row["mix"],
-                    values=row["values"],
-                )
-            )
+    tasks = TaskSequence(point_rows, seeds)
     points = pd.DataFrame(
         [
             {"point": index, "scenario": row["scenario"], "mix": row["mix"] or "", **row["values"]}

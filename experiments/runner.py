@@ -10,6 +10,7 @@ on. Ctrl-C stops cleanly: finished batches are kept and the message says how to 
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
@@ -155,9 +156,9 @@ def execute_batch(target: Target, tasks: Sequence[RunTask]) -> tuple[list[dict],
     return rows, series_frame
 
 
-def _batches(tasks: list[RunTask], size: int) -> Iterator[list[RunTask]]:
-    for start in range(0, len(tasks), size):
-        yield tasks[start : start + size]
+def _batches(tasks: Iterator[RunTask], size: int) -> Iterator[list[RunTask]]:
+    while batch := list(itertools.islice(tasks, size)):
+        yield batch
 
 
 def auto_batch_size(remaining: int, capacity: int) -> int:
@@ -203,7 +204,7 @@ def run_experiment(
         )
         store = ResultStore.create(out_dir, experiment_text, design.inputs(), record)
     done_ids, failed = store.done()
-    remaining = [task for task in design.tasks if task.run_id not in done_ids]
+    remaining = (task for task in design.tasks if task.run_id not in done_ids)
     done = len(done_ids)
     planned = len(design.tasks)
     if on_start:
@@ -213,7 +214,7 @@ def run_experiment(
     )
     own_executor = executor is None
     executor = executor or SequentialExecutor()
-    size = batch_size or auto_batch_size(len(remaining), capacity)
+    size = batch_size or auto_batch_size(planned - done, capacity)
     batches = _batches(remaining, size)
     in_flight: set[Future] = set()
     try:

@@ -57,7 +57,15 @@ def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
     os.close(handle)
     try:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # Dictionary-encode text columns only: for columns of distinct numbers the dictionary
+        # is pure overhead, and its buffers would make peak memory grow with the design.
+        text = [
+            field.name
+            for field in table.schema
+            if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        ]
+        pq.write_table(table, temporary, use_dictionary=text)
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
