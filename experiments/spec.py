@@ -8,7 +8,6 @@ the field and the problem (:class:`ExperimentError`), before anything is run or 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from smartspec.scenarios import ScenarioError, bundled_mixes, load_scenario
-from smartspec.scenarios.loader import _validation_message
+from smartspec.scenarios.loader import _read_toml, _validation_message
 
 __all__ = [
     "DesignSpec",
@@ -154,16 +153,9 @@ class ExperimentSpec(_Strict):
 
 def _read(path: Path, label: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ExperimentError(label, "", "file not found") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ExperimentError(label, "", f"invalid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(label, "", "not UTF-8 text") from None
-    except OSError as error:
-        raise ExperimentError(label, "", f"cannot read file: {error.strerror}") from None
+        return _read_toml(path, label)
+    except ScenarioError as error:
+        raise ExperimentError(error.source, error.field, error.problem) from None
 
 
 def _resolve(name_or_path: str | Path) -> Path:

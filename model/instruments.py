@@ -188,21 +188,32 @@ class CollaborativeRD:
         _record(model, "collaborative_rd", region, funded)
 
 
-class ClusterSupport:
-    """Cluster management and matchmaking: the targeted firms (priority domains, or all) search
-    for partners more often; the boost decays by 15 % a quarter."""
+class _TargetedBoost:
+    """A decaying per-firm boost bought per unit: ``per_unit`` x units, spread over the
+    targeted firms (priority domains or all), raises the region's column of ``boost``."""
+
+    name: str
+    boost: str
+    per_unit: float
+    capacity_share: float
 
     def capacity(self, model, region) -> float:
-        pool = model.regions.eligible_firms(region, _priority(model, "cluster_support"))
-        return max(1.0, 0.05 * len(pool))
+        pool = model.regions.eligible_firms(region, _priority(model, self.name))
+        return max(1.0, self.capacity_share * len(pool))
 
     def deliver(self, model, region, units, params) -> None:
         pool = _targeted_firms(model, region, params)
         column = 0 if params.targeting == "priority" else 1
-        model.regions.cluster_boost[region, column] += (
-            params.effect * 10.0 * units / max(1, len(pool))
-        )
-        _record(model, "cluster_support", region, units)
+        boost = getattr(model.regions, self.boost)
+        boost[region, column] += params.effect * self.per_unit * units / max(1, len(pool))
+        _record(model, self.name, region, units)
+
+
+class ClusterSupport(_TargetedBoost):
+    """Cluster management and matchmaking: the targeted firms (priority domains, or all) search
+    for partners more often; the boost decays by 15 % a quarter."""
+
+    name, boost, per_unit, capacity_share = "cluster_support", "cluster_boost", 10.0, 0.05
 
 
 class Training:
@@ -262,21 +273,11 @@ class StartupSupport:
         _record(model, "startup_support", region, count)
 
 
-class PublicProcurement:
+class PublicProcurement(_TargetedBoost):
     """Innovation procurement: demand pull that raises the innovation hazard of the targeted
     firms (active in the priority domains, or all); decays by 15 % a quarter."""
 
-    def capacity(self, model, region) -> float:
-        pool = model.regions.eligible_firms(region, _priority(model, "public_procurement"))
-        return max(1.0, 0.1 * len(pool))
-
-    def deliver(self, model, region, units, params) -> None:
-        pool = _targeted_firms(model, region, params)
-        column = 0 if params.targeting == "priority" else 1
-        model.regions.procurement_pull[region, column] += (
-            params.effect * 5.0 * units / max(1, len(pool))
-        )
-        _record(model, "public_procurement", region, units)
+    name, boost, per_unit, capacity_share = "public_procurement", "procurement_pull", 5.0, 0.1
 
 
 class LivingLabs:
