@@ -181,6 +181,12 @@ class EcosystemModel(mesa.Model):
         self._domain_history.append((self.steps, self.regions.domain_snapshot))
 
     # ------------------------------------------------------------------ results
+    def refresh(self) -> None:
+        """Call after editing agent state by hand between steps (a shock, a what-if): the
+        next step then recomputes the regional aggregates instead of reusing those taken by
+        the last data collection."""
+        self.regions.forget_collected()
+
     def indicators(self) -> pd.DataFrame:
         """Tidy indicator table: one row per region and step (step 0 = initial state)."""
         return self.datacollector.get_table_dataframe("regions")

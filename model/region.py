@@ -78,7 +78,8 @@ class RegionState:
 
         The firm counts, employment and knowledge sums are those the indicators took at the end
         of the previous step (see :meth:`remember_collected`): no agent state changes between
-        collecting data and the next step, so they are reused instead of recomputed.
+        collecting data and the next step, so they are reused instead of recomputed (code that
+        edits agents by hand in between calls ``EcosystemModel.refresh()``).
         """
         self.reset_counters()
         self.invalidate()
@@ -93,6 +94,10 @@ class RegionState:
             held = np.multiply(knowledge, firms.portfolio[: firms.size], out=firms.scratch("work"))
             self.firm_knowledge, knowledge_sums = firms.per_region_rows(held, knowledge)
         self.mean_knowledge = knowledge_sums / np.maximum(self.firm_count, 1)[:, None]
+
+    def forget_collected(self) -> None:
+        """Drop the sums kept from the last collection (state was edited by hand)."""
+        self._collected = None
 
     def remember_collected(
         self,

@@ -145,3 +145,27 @@ def test_specialisations_follow_rca_definition():
     last = table[table["step"] == model.steps]
     np.testing.assert_allclose(last["rca"].to_numpy(), rca)
     assert (last["specialised"].to_numpy() == (rca >= 1)).all()
+
+
+def test_refresh_after_editing_state_between_steps():
+    def employment_seen_during_next_step(refresh: bool) -> float:
+        model = EcosystemModel("emerging", rng=4, **SMALL)
+        model.run_for(2)
+        before = model.regions.employment[0]
+        model.firms.employees[: model.firms.size] *= 2.0  # a shock applied by hand
+        if refresh:
+            model.refresh()
+        seen = []
+        original = model.universities.step
+
+        def spy() -> None:
+            seen.append(model.regions.employment[0])
+            original()
+
+        model.universities.step = spy
+        model.step()
+        return seen[0] / before
+
+    assert employment_seen_during_next_step(refresh=True) == pytest.approx(2.0, rel=1e-9)
+    # Without refresh the step works from the sums collected before the edit.
+    assert employment_seen_during_next_step(refresh=False) == pytest.approx(1.0, rel=1e-9)
