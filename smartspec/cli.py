@@ -276,6 +276,25 @@ def _toml_text(raw: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from smartspec.analysis.analyze import analyze_results, write_tables
+    from smartspec.analysis.sensitivity import SensitivityError
+
+    folder = Path(args.results)
+    if not (folder / "design.parquet").is_file():
+        raise ScenarioError(str(folder), "", "not a results folder (no design.parquet)")
+    try:
+        tables = analyze_results(folder, baseline=args.baseline)
+    except (SensitivityError, ValueError) as error:
+        raise ScenarioError(str(folder), "", str(error)) from None
+    for name, table in tables.items():
+        print(f"\n== {name}")
+        print(table.to_string(index=False, float_format=lambda value: f"{value:.4g}"))
+    written = write_tables(tables, folder / "analysis")
+    print(f"\nWrote {len(written)} tables to {folder / 'analysis'}")
+    return 0
+
+
 def _check_out_dir(out_dir: Path) -> None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
@@ -427,6 +446,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", help="output folder (default results/compare-SCENARIO)")
     execution_options(compare)
     compare.set_defaults(handler=_cmd_compare)
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="print the key tables of a results folder and write them as CSV",
+        description="Analyse a sweep or compare folder according to its design: comparison "
+        "(means with 95 % intervals, paired differences against the baseline mix, ranking "
+        "with ties, trade-offs), Sobol (S1, ST, S2 with bootstrap intervals, replication "
+        "noise, convergence), Morris (mu*, sigma) or grid/LHS (rank correlations). Tables "
+        "are written to RESULTS/analysis/.",
+    )
+    analyze.add_argument("results", help="results folder of smartspec sweep or compare")
+    analyze.add_argument("--baseline", help="mix the others are compared with (comparison)")
+    analyze.set_defaults(handler=_cmd_analyze)
     return parser
 
 
