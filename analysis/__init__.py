@@ -1,9 +1,10 @@
-"""Analysis layer: figures, sensitivity indices, scenario comparison and validation.
+"""Analysis layer: figures, sensitivity indices, scenario comparison, scenario discovery,
+validation and the HTML report.
 
-from smartspec.analysis import sensitivity, comparison
+    from smartspec.analysis import sensitivity, comparison, discovery
 """
 
-from . import comparison, sensitivity
+from . import comparison, discovery, sensitivity
 from .plots import KEY_INDICATORS, plot_key_indicators
 
-__all__ = ["KEY_INDICATORS", "comparison", "plot_key_indicators", "sensitivity"]
+__all__ = ["KEY_INDICATORS", "comparison", "discovery", "plot_key_indicators", "sensitivity"]
