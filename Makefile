@@ -5,7 +5,7 @@ env:
 	@tools/bootstrap.sh
 
 demo: env
-	.venv/bin/smartspec run emerging --out results/demo
+	.venv/bin/smartspec demo --out results/demo
 
 test: env
 	.venv/bin/ruff check .

@@ -202,8 +202,7 @@ def _comparison_sections(results: Results) -> tuple[list[tuple[str, str]], list[
             + "; ".join(
                 f"most {_plain(c)}: <b>{html.escape(str(g))}</b>" for c, g in leaders.items()
             )
-            + ". No single mix is best on every count unless one name appears everywhere; "
-            "mixes no other mix beats on all of these at once: "
+            + ". Mixes that no other mix beats on all of these at once: "
             + ", ".join(html.escape(str(g)) for g in trade[trade["pareto_efficient"]][by])
             + "."
         )
