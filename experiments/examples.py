@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["additive", "ishigami", "ADDITIVE_WEIGHTS", "ishigami_indices"]
+__all__ = ["ADDITIVE_WEIGHTS", "additive", "catching_up", "ishigami", "ishigami_indices"]
 
 #: y = sum_i w_i x_i: with independent uniform inputs on [0, 1] the first-order Sobol index of
 #: x_i is w_i^2 / sum_j w_j^2, and total = first order (no interactions).
@@ -44,3 +44,10 @@ def ishigami_indices() -> dict[str, dict[str, float]]:
         "S1": {"x1": v1 / variance, "x2": v2 / variance, "x3": 0.0},
         "ST": {"x1": (v1 + v13) / variance, "x2": v2 / variance, "x3": v13 / variance},
     }
+
+
+def catching_up(params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """A stylised region whose index reaches 70 (catches up) only when both x1 and x2 are
+    high: 50 + 20 * [x1 > 0.5] + 15 * [x2 > 0.6], x3 irrelevant; for scenario discovery."""
+    index = 50.0 + 20.0 * (params["x1"] > 0.5) + 15.0 * (params["x2"] > 0.6)
+    return {"mean_innovation_index": float(index + rng.normal(0.0, 0.5))}

@@ -277,7 +277,7 @@ def _toml_text(raw: dict) -> str:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from smartspec.analysis.analyze import analyze_results, write_tables
+    from smartspec.analysis.analyze import analyze_results, write_figures, write_tables
     from smartspec.analysis.sensitivity import SensitivityError
 
     folder = Path(args.results)
@@ -291,7 +291,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print(f"\n== {name}")
         print(table.to_string(index=False, float_format=lambda value: f"{value:.4g}"))
     written = write_tables(tables, folder / "analysis")
-    print(f"\nWrote {len(written)} tables to {folder / 'analysis'}")
+    figures = write_figures(folder, folder / "analysis" / "figures", baseline=args.baseline)
+    print(
+        f"\nWrote {len(written)} tables to {folder / 'analysis'} and {len(figures)} figure "
+        f"files (PNG and SVG) to {folder / 'analysis' / 'figures'}"
+    )
     return 0
 
 

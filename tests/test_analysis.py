@@ -162,3 +162,31 @@ def test_analyze_rejects_a_folder_without_results(tmp_path, capsys):
 
 def sobol_results_dir(results) -> str:
     return results.provenance["results_dir"]
+
+
+def test_analyze_finds_where_a_region_catches_up(tmp_path):
+    from smartspec.analysis.analyze import analyze_results, write_figures
+    from smartspec.experiments.examples import catching_up
+
+    spec = ExperimentSpec.model_validate(
+        {
+            "name": "catching-up",
+            "design": {"kind": "lhs", "samples": 400, "seed": 9},
+            "parameters": [
+                {"name": name, "path": f"unused.{name}", "range": [0.0, 1.0]}
+                for name in ("x1", "x2", "x3")
+            ],
+            "outcomes": {"mean": ["innovation_index"]},
+        }
+    )
+    folder = tmp_path / "lhs"
+    run_experiment(spec, folder, "lhs", target=CallableTarget(catching_up))
+    tables = analyze_results(folder)
+    box = tables["discovery_box"].set_index("parameter")
+    assert box.loc["x1", "restricted"] and box.loc["x1", "low"] == pytest.approx(0.5, abs=0.05)
+    assert box.loc["x2", "restricted"] and box.loc["x2", "low"] == pytest.approx(0.6, abs=0.05)
+    assert not box.loc["x3", "restricted"]
+    assert tables["feature_scores"]["parameter"].iloc[-1] == "x3"
+    assert any("x1" in sentence for sentence in tables["discovery"]["finding"])
+    written = write_figures(folder, tmp_path / "figures")
+    assert {path.name for path in written} >= {"prim_box.png", "prim_box.svg"}
