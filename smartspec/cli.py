@@ -520,12 +520,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze",
-        help="print the key tables of a results folder and write them as CSV",
+        help="print the key tables of a results folder; write them as CSV, figures as PNG/SVG",
         description="Analyse a sweep or compare folder according to its design: comparison "
         "(means with 95 % intervals, paired differences against the baseline mix, ranking "
         "with ties, trade-offs), Sobol (S1, ST, S2 with bootstrap intervals, replication "
-        "noise, convergence), Morris (mu*, sigma) or grid/LHS (rank correlations). Tables "
-        "are written to RESULTS/analysis/.",
+        "noise, convergence), Morris (mu*, sigma) or grid/LHS (rank correlations); LHS, grid "
+        "and Sobol sweeps also get scenario discovery (PRIM: where does the region catch up, "
+        "index >= 70). Tables go to RESULTS/analysis/, figures (PNG, SVG) to "
+        "RESULTS/analysis/figures/.",
     )
     analyze.add_argument("results", help="results folder of smartspec sweep or compare")
     analyze.add_argument("--baseline", help="mix the others are compared with (comparison)")
