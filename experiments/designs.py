@@ -171,11 +171,24 @@ def build_design(spec: ExperimentSpec) -> Design:
     point_rows: list[dict[str, Any]] = []
     problem = None
     if design.kind == "comparison":
+        # Scenarios x mixes, crossed with the levels of any parameters (a factorial
+        # comparison, e.g. mixes x governance models).
         scenarios = design.scenarios or [base]
         mixes: list[str | None] = list(design.mixes) or [None]
-        for scenario, mix in itertools.product(scenarios, mixes):
-            point_rows.append({"scenario": scenario, "mix": mix, "values": {}})
-        sampler = {"design": "comparison", "scenarios": scenarios, "mixes": design.mixes}
+        names = [parameter.name for parameter in spec.parameters]
+        levels = [parameter.levels or [] for parameter in spec.parameters]
+        for scenario, mix, *combination in itertools.product(scenarios, mixes, *levels):
+            values = {
+                name: _value(parameter, value)
+                for name, parameter, value in zip(names, spec.parameters, combination, strict=True)
+            }
+            point_rows.append({"scenario": scenario, "mix": mix, "values": values})
+        sampler = {
+            "design": "comparison",
+            "scenarios": scenarios,
+            "mixes": design.mixes,
+            "levels": {parameter.name: parameter.levels for parameter in spec.parameters},
+        }
     elif design.kind == "grid":
         names = [parameter.name for parameter in spec.parameters]
         for combination in itertools.product(*(p.levels for p in spec.parameters)):

@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -217,13 +218,19 @@ def run_experiment(
     size = batch_size or auto_batch_size(planned - done, capacity)
     batches = _batches(remaining, size)
     in_flight: set[Future] = set()
+    # Ctrl-C only sets a flag that the loop checks between batches: a KeyboardInterrupt
+    # raised at an arbitrary point could land between committing a batch and counting it.
+    stop = threading.Event()
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         for batch in batches:
             in_flight.add(executor.submit(execute_batch, target, batch))
-            if len(in_flight) >= 2 * capacity:
+            if len(in_flight) >= 2 * capacity or stop.is_set():
                 break
-        while in_flight:
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+        while in_flight and not stop.is_set():
+            finished, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in finished:
                 rows, series = future.result()
                 store.write_batch(rows, series)
@@ -232,15 +239,19 @@ def run_experiment(
                 store.write_manifest(done=done, failed=failed, updated=utc_now())
                 if progress:
                     progress(len(rows))
-                next_batch = next(batches, None)
+                next_batch = None if stop.is_set() else next(batches, None)
                 if next_batch is not None:
                     in_flight.add(executor.submit(execute_batch, target, next_batch))
+        if stop.is_set():
+            raise KeyboardInterrupt
     except KeyboardInterrupt:
         for future in in_flight:
             future.cancel()
         store.write_manifest(done=done, failed=failed, state="interrupted", updated=utc_now())
         raise ExperimentInterrupted(done, planned, out_dir) from None
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
         if own_executor:
             executor.shutdown()
     store.write_manifest(

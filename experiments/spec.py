@@ -82,7 +82,8 @@ class DesignSpec(_Strict):
     """How design points are chosen and replicated."""
 
     kind: Literal["comparison", "grid", "lhs", "sobol", "morris"] = Field(
-        description="comparison: scenarios x mixes; grid: full factorial of levels; "
+        description="comparison: scenarios x mixes (x parameter levels); grid: full factorial "
+        "of levels; "
         "lhs: Latin hypercube; sobol: Saltelli/Sobol sequence; morris: elementary effects."
     )
     replications: int = Field(1, ge=1, le=100_000, description="Seeds per design point.")
@@ -144,7 +145,7 @@ class ExperimentSpec(_Strict):
         elif not self.parameters:
             raise ValueError(f"a {kind} design needs at least one [[parameters]] entry")
         for index, parameter in enumerate(self.parameters):
-            if kind == "grid" and not parameter.levels:
+            if kind in ("grid", "comparison") and not parameter.levels:
                 raise ValueError(f"parameters[{index}] ({parameter.name}): grid needs levels")
             if kind in ("lhs", "sobol", "morris") and parameter.range is None:
                 raise ValueError(f"parameters[{index}] ({parameter.name}): {kind} needs range")

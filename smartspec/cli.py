@@ -368,6 +368,48 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 DEMO_MIXES = ("baseline", "rd_grants_heavy", "capacity_first", "cluster_led", "quadruple_helix")
 
 
+def _cmd_social(args: argparse.Namespace) -> int:
+    from smartspec.analysis import comparison
+    from smartspec.experiments import load_experiment, load_results
+    from smartspec.experiments.spec import _check_against_scenarios
+
+    spec, path = load_experiment("social_innovation")
+    text = path.read_text(encoding="utf-8")
+    if args.scenario:
+        spec.model.scenario = args.scenario
+        _check_against_scenarios(spec, "social")
+        text += f"\n# run on scenario {args.scenario}\n"
+    spec.design.replications = args.reps
+    text += f"# replications {args.reps}\n"
+    out_dir = Path(args.out) if args.out else Path("results") / "social_innovation"
+    _check_out_dir(out_dir)
+    args.batch_size = None
+    code = _run_experiment_cli(spec, text, out_dir, args)
+    if code:
+        return code
+    outcomes = load_results(out_dir, series=False).outcomes
+    outcomes["cell"] = outcomes["mix"] + " / " + outcomes["governance"]
+    reference = "baseline / triple_helix"
+    columns = [c for c in outcomes.columns if c.startswith(("final_", "mean_", "total_"))]
+    effects = comparison.paired_differences(outcomes, columns, reference, by="cell")
+    effects.to_csv(out_dir / "social_effects.csv", index=False)
+    social = ["total_social_innovations", "final_citizen_trust", "final_citizen_participation"]
+    economic = ["final_innovation_index", "total_innovations", "mean_innovating_share"]
+    print(f"\nEffects against {reference} (paired, 95 % interval; * = clear):")
+    for group, names in (("social", social), ("economic", economic)):
+        rows = effects[effects["outcome"].isin(names)].copy()
+        rows["effect"] = [
+            f"{d:+.3g} [{lo:.3g}, {hi:.3g}]{' *' if clear else ''}"
+            for d, lo, hi, clear in zip(
+                rows["difference"], rows["low"], rows["high"], rows["clear"], strict=True
+            )
+        ]
+        print(f"\n{group} outcomes")
+        print(rows.pivot(index="cell", columns="outcome", values="effect").to_string())
+    print(f"\nTables: {out_dir / 'social_effects.csv'}; report: smartspec report {out_dir}")
+    return 0
+
+
 ARCHETYPES = ("emerging", "moderate", "strong", "leader")
 
 
@@ -635,6 +677,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
     )
     diagnose.set_defaults(handler=_cmd_diagnose)
+
+    social = commands.add_parser(
+        "social",
+        help="measure what citizens' role (quadruple helix, living labs) changes",
+        description="Run the bundled social-innovation study: governance (triple vs "
+        "quadruple helix) x mix (baseline vs living labs and procurement) with paired "
+        "replications, and print each combination's effect on social outcomes (social "
+        "innovations, trust, participation) and economic ones (innovation index, "
+        "innovations) against triple-helix baseline, with 95 % intervals.",
+    )
+    social.add_argument("scenario", nargs="?", help="region scenario (default: emerging)")
+    social.add_argument("--reps", type=_positive_int, default=20, help="replications (default 20)")
+    social.add_argument("--out", help="output folder (default results/social_innovation)")
+    social.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+    )
+    social.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    social.set_defaults(handler=_cmd_social)
 
     demo = commands.add_parser(
         "demo",
