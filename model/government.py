@@ -106,6 +106,16 @@ class Governments(Population):
     def governance_of(self, regions: np.ndarray) -> np.ndarray:
         return self.governance[regions]
 
+    def current_shares(self, region: int) -> np.ndarray:
+        """Budget shares in force this quarter: the mix's shares, or those of its latest phase
+        that has started (sequenced mixes, e.g. capacity building first)."""
+        phases = self.model.scenario.mix_for(region).phases
+        shares = self.shares[region]
+        for phase in phases:
+            if self.model.steps >= phase.start:
+                shares = np.array(phase.share_vector())
+        return shares
+
     def step(self) -> None:
         """The government verbs, in order (docs/ODD.md §3)."""
         self.run_edp()
@@ -170,7 +180,7 @@ class Governments(Population):
         step = model.steps
         horizon = self.pipeline.shape[2]
         for region in range(self.size):
-            committed = self.shares[region] * self.budget[region] / 4.0
+            committed = self.current_shares(region) * self.budget[region] / 4.0
             efficiency = 0.25 + 0.75 * self.quality[region]
             absorbed = np.zeros(len(INSTRUMENTS))
             for index, name in enumerate(INSTRUMENTS):

@@ -31,6 +31,7 @@ __all__ = [
     "InstrumentParams",
     "Interregional",
     "KnowledgeSpace",
+    "Phase",
     "PolicyMix",
     "Region",
     "Scenario",
@@ -158,8 +159,33 @@ def default_instruments() -> dict[str, InstrumentParams]:
     }
 
 
+def _check_shares(shares: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(shares) - set(INSTRUMENTS))
+    if unknown:
+        raise ValueError(f"unknown instrument '{unknown[0]}' (known: {', '.join(INSTRUMENTS)})")
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+    return shares
+
+
+class Phase(_Strict):
+    """A later phase of a mix: from quarter ``start`` on, the budget follows ``shares``."""
+
+    start: int = Field(ge=1, le=10_000, description="First quarter of the phase (step).")
+    shares: dict[str, Share] = Field(description="Budget shares in this phase (sum to 1).")
+
+    @field_validator("shares")
+    @classmethod
+    def _valid_shares(cls, shares: dict[str, float]) -> dict[str, float]:
+        return _check_shares(shares)
+
+    def share_vector(self) -> list[float]:
+        return [float(self.shares.get(name, 0.0)) for name in INSTRUMENTS]
+
+
 class PolicyMix(_Strict):
-    """Shares of the S3 budget given to each instrument."""
+    """Shares of the S3 budget given to each instrument (optionally changing over time)."""
 
     name: str = Field("custom", description="Short name of the mix.")
     description: str = Field("", description="One line in plain words.")
@@ -183,13 +209,20 @@ class PolicyMix(_Strict):
     @field_validator("shares")
     @classmethod
     def _known_and_summing(cls, shares: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(shares) - set(INSTRUMENTS))
-        if unknown:
-            raise ValueError(f"unknown instrument '{unknown[0]}' (known: {', '.join(INSTRUMENTS)})")
-        total = sum(shares.values())
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
-        return shares
+        return _check_shares(shares)
+
+    phases: list[Phase] = Field(
+        default_factory=list,
+        description="Later phases with their own shares (sequencing, e.g. capacity first).",
+    )
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_ordered(cls, phases: list[Phase]) -> list[Phase]:
+        starts = [phase.start for phase in phases]
+        if starts != sorted(set(starts)):
+            raise ValueError("phases must have distinct starts in increasing order")
+        return phases
 
     def share_vector(self) -> list[float]:
         """Shares in the fixed order of :data:`INSTRUMENTS`."""

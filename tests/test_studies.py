@@ -154,3 +154,41 @@ def test_quadruple_helix_raises_participation(tmp_path):
         return model.indicators()["citizen_participation"].iloc[-1]
 
     assert participation("quadruple_helix") > participation("triple_helix") + 0.05
+
+
+def test_sequenced_mix_switches_shares_at_its_phase():
+    from smartspec import EcosystemModel
+
+    model = EcosystemModel("emerging", rng=1, mix="capacity_then_grants", **SMALL)
+    model.run_for(18)
+    table = model.indicators().set_index("step")
+    budget = 25.0 / 4
+    assert table.loc[16, "committed_capacity_building"] == pytest.approx(0.30 * budget)
+    assert table.loc[17, "committed_capacity_building"] == pytest.approx(0.05 * budget)
+    assert table.loc[17, "committed_rd_grants"] == pytest.approx(0.60 * budget)
+
+
+@pytest.mark.parametrize(
+    ("phases", "problem"),
+    [
+        ("[[mix.phases]]\nstart = 9\nshares = { rd_grants = 0.5 }\n", "sum to 1"),
+        (
+            "[[mix.phases]]\nstart = 9\nshares = { rd_grants = 1.0 }\n"
+            "[[mix.phases]]\nstart = 5\nshares = { training = 1.0 }\n",
+            "increasing order",
+        ),
+        ("[[mix.phases]]\nstart = 9\nshares = { teleport = 1.0 }\n", "unknown instrument"),
+    ],
+)
+def test_bad_phases_are_one_line_errors(tmp_path, phases, problem):
+    from smartspec.scenarios import ScenarioError
+
+    path = tmp_path / "phased.toml"
+    path.write_text(
+        'name = "p"\n[mix]\nname = "m"\nshares = { rd_grants = 1.0 }\n' + phases,
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "mix.phases" in str(caught.value) and problem in str(caught.value)
+    assert "\n" not in str(caught.value)
