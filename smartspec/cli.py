@@ -410,6 +410,82 @@ def _cmd_social(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from smartspec.analysis import discovery
+    from smartspec.strategies import STRATEGIES, TARGETS, robustness, run_strategies
+
+    scenarios = args.scenario or ["emerging", "moderate"]
+    for scenario in scenarios:
+        load_scenario(scenario)
+    base = Path(args.out) if args.out else Path("results") / "strategies"
+    _check_out_dir(base)
+    executor, capacity, close = _executor_from_args(args)
+    fixed = dict(_overrides(args.set))
+    unique = len({(s.overrides, s.mix) for s in STRATEGIES})
+    try:
+        for scenario in scenarios:
+            stem = Path(scenario).stem
+            with tqdm(
+                total=unique * args.futures, desc=f"strategies {stem}", unit="run", file=sys.stderr
+            ) as bar:
+                table = run_strategies(
+                    scenario,
+                    base / stem,
+                    futures=args.futures,
+                    steps=args.steps,
+                    fixed=fixed,
+                    seed=args.seed,
+                    executor=executor,
+                    capacity=capacity,
+                    progress=bar.update,
+                )
+            target = TARGETS.get(stem)
+            summary = robustness(table, "mean_innovation_index", target)
+            summary.to_csv(base / stem / "robustness.csv", index=False)
+            print(f"\n{stem}: {args.futures} futures; target: innovation index >= {target}")
+            print(summary.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+            if target is None:
+                continue
+            parameters = [
+                c
+                for c in table.columns
+                if c
+                in {
+                    "absorptive_capacity",
+                    "human_capital",
+                    "rd_intensity",
+                    "institutional_quality",
+                    "innovation_rate",
+                    "learning_own",
+                }
+            ]
+            boxes = []
+            for strategy, runs in table.groupby("strategy", sort=False):
+                fails = runs["mean_innovation_index"].to_numpy() < target
+                if fails.all() or not fails.any():
+                    state = "fails in every future" if fails.all() else "never fails"
+                    print(f"  {strategy}: {state}")
+                    continue
+                found = discovery.discover(runs, parameters, fails, threshold=0.7)
+                box = found.box[found.box["restricted"]]
+                text = "; ".join(
+                    f"{r.parameter} {r.low:.3g}-{r.high:.3g}" for r in box.itertuples()
+                )
+                print(
+                    f"  {strategy} fails mostly where {text or '(no clear box)'} "
+                    f"(coverage {found.coverage:.0%}, density {found.density:.0%})"
+                )
+                boxes.append(found.box.assign(strategy=strategy))
+            if boxes:
+                pd.concat(boxes).to_csv(base / stem / "failure_boxes.csv", index=False)
+    finally:
+        close()
+    print(f"\nResults: {base}")
+    return 0
+
+
 ARCHETYPES = ("emerging", "moderate", "strong", "leader")
 
 
@@ -695,6 +771,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     social.add_argument("--resume", action="store_true", help="continue an interrupted run")
     social.set_defaults(handler=_cmd_social)
+
+    strategies = commands.add_parser(
+        "strategies",
+        help="compare strategy families for less-developed regions under deep uncertainty",
+        description="Run the strategy families (concentrated vs spread priorities, related "
+        "vs unrelated diversification, capacity building first vs R&D grants first, triple vs "
+        "quadruple helix) in the same Latin-hypercube futures with the same seeds; print each "
+        "strategy's mean outcome, mean and maximum regret, the share of futures reaching the "
+        "next RIS group, and the PRIM box of futures where it fails.",
+    )
+    strategies.add_argument("scenario", nargs="*", help="archetypes (default: emerging moderate)")
+    strategies.add_argument(
+        "--futures", type=_positive_int, default=30, help="Latin-hypercube futures (default 30)"
+    )
+    strategies.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
+    strategies.add_argument("--seed", type=_nonnegative_int, default=2026, help="master seed")
+    strategies.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
+    )
+    strategies.add_argument("--out", help="output folder (default results/strategies)")
+    strategies.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+    )
+    strategies.set_defaults(handler=_cmd_strategies)
 
     demo = commands.add_parser(
         "demo",

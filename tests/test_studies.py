@@ -192,3 +192,72 @@ def test_bad_phases_are_one_line_errors(tmp_path, phases, problem):
         load_scenario(path)
     assert "mix.phases" in str(caught.value) and problem in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_strategy_families_cover_the_issue():
+    from smartspec.strategies import STRATEGIES
+
+    families = {}
+    for strategy in STRATEGIES:
+        families.setdefault(strategy.family, []).append(strategy.name)
+    assert families == {
+        "priorities": ["concentrated priorities", "spread priorities"],
+        "diversification": ["related diversification", "unrelated diversification"],
+        "sequencing": ["capacity building first", "R&D grants first"],
+        "governance": ["triple helix", "quadruple helix"],
+    }
+
+
+def test_uncertainties_bracket_the_archetype():
+    from smartspec.strategies import uncertainties
+
+    ranges = {p["name"]: p["range"] for p in uncertainties("emerging")}
+    assert ranges["absorptive_capacity"] == pytest.approx([0.6 * 0.22, 1.4 * 0.22])
+    assert ranges["institutional_quality"] == pytest.approx([0.18, 0.42])
+    assert set(ranges) >= {"human_capital", "rd_intensity", "innovation_rate", "learning_own"}
+
+
+def test_regret_and_target_share():
+    from smartspec.strategies import robustness
+
+    table = pd.DataFrame(
+        {
+            "family": ["f"] * 4,
+            "strategy": ["a", "a", "b", "b"],
+            "point": [0, 1, 0, 1],
+            "y": [10.0, 5.0, 8.0, 9.0],
+        }
+    )
+    result = robustness(table, "y", target=8.5).set_index("strategy")
+    assert result.loc["a", "max_regret"] == pytest.approx(4.0)  # future 1: 9 - 5
+    assert result.loc["b", "max_regret"] == pytest.approx(2.0)  # future 0: 10 - 8
+    assert result.loc["a", "share_meeting_target"] == 0.5
+    assert result.loc["b", "most_robust_in_family"] and not result.loc["a", "most_robust_in_family"]
+
+
+def test_strategies_command_end_to_end(tmp_path, capsys):
+    out = tmp_path / "strategies"
+    code = main(
+        [
+            "strategies",
+            "emerging",
+            "--futures",
+            "4",
+            "--steps",
+            "6",
+            "--workers",
+            "1",
+            "--set",
+            "regions.0.firms=120",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "max_regret" in printed and "R&D grants first" in printed
+    table = pd.read_csv(out / "emerging" / "robustness.csv")
+    assert len(table) == 8 and table["share_meeting_target"].between(0, 1).all()
+    # strategies with identical settings share one set of runs
+    folders = [p for p in (out / "emerging").iterdir() if p.is_dir()]
+    assert len(folders) == 7
