@@ -110,6 +110,21 @@ def _comparison_sections(results: Results) -> tuple[list[tuple[str, str]], list[
     outcomes = results.outcomes
     experiment = results.provenance["experiment"]
     by = "mix" if outcomes["mix"].nunique() > 1 else "scenario"
+    factors = [p["name"] for p in experiment.get("parameters", []) if p["name"] in outcomes]
+    if factors:
+        # A factorial comparison: each combination of mix (or scenario) and levels is a group.
+        def label(frame):
+            parts = [frame[by].astype(str)] + [
+                name + "=" + frame[name].astype(str) for name in factors
+            ]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + " / " + part
+            return joined
+
+        outcomes = outcomes.assign(group=label(outcomes))
+        results.inputs = results.inputs.assign(group=label(results.inputs))
+        by = "group"
     groups = list(dict.fromkeys(outcomes[by]))
     baseline = "baseline" if "baseline" in groups else groups[0]
     columns = scalar_outcomes(results)
@@ -211,7 +226,8 @@ def _comparison_sections(results: Results) -> tuple[list[tuple[str, str]], list[
         ("The region and the policy mixes", setting),
         ("Results with their uncertainty", results_html),
     ]
-    return sections, findings, (scenario, baseline, groups)
+    baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
+    return sections, findings, (scenario, baseline_mix, groups)
 
 
 def _sensitivity_section(results: Results) -> tuple[str, list[str]]:

@@ -18,6 +18,7 @@ from .government import Government, Governments
 from .indicators import DOMAIN_COLUMNS, MODEL_REPORTERS, REGION_COLUMNS, region_indicators
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
+from .peer_review import hold_round
 from .population import NodeRegistry
 from .region import RegionState
 from .university import UNIVERSITY, Universities, University
@@ -91,6 +92,7 @@ class EcosystemModel(mesa.Model):
         )
         self.latest: list[dict[str, Any]] = []
         self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
+        self.peer_reviews: list[dict[str, Any]] = []
         self._collect()
 
     # Mesa's Model owns ``self.scenario`` (its own Scenario object); ours is ``self.spec``.
@@ -164,6 +166,9 @@ class EcosystemModel(mesa.Model):
         """
         self.regions.begin_step()
         self.governments.step()
+        settings = self.spec.peer_review
+        if settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
+            hold_round(self)
         self.universities.step()
         self.firms.step()
         self.citizens.step()

@@ -31,6 +31,7 @@ __all__ = [
     "InstrumentParams",
     "Interregional",
     "KnowledgeSpace",
+    "PeerReview",
     "Phase",
     "PolicyMix",
     "Region",
@@ -517,6 +518,24 @@ class Interregional(_Strict):
     )
 
 
+class PeerReview(_Strict):
+    """Peer review of S3 strategies between the regions of a scenario (S3 Platform style)."""
+
+    enabled: bool = Field(False, description="Hold peer-review rounds (needs two regions or more).")
+    period: int = Field(8, ge=1, le=400, description="Quarters between review rounds (steps).")
+    peers: int = Field(2, ge=1, le=50, description="Peers reviewing each region (count).")
+    selection: Literal["similar", "random", "leader_laggard"] = Field(
+        "similar",
+        description="similar: closest innovation index; random; leader_laggard: laggards are "
+        "reviewed by the best performers and leaders by the laggards.",
+    )
+    learning_rate: Share = Field(
+        0.3,
+        description="Share of the gap to better peers' mix closed per round, times the "
+        "region's institutional quality (0-1).",
+    )
+
+
 class Scenario(_Strict):
     """A complete simulation set-up: knowledge space, regions, policy mix and behaviour."""
 
@@ -539,6 +558,7 @@ class Scenario(_Strict):
     university: UniversityBehaviour = Field(default_factory=UniversityBehaviour)
     citizens: CitizenBehaviour = Field(default_factory=CitizenBehaviour)
     interregional: Interregional = Field(default_factory=Interregional)
+    peer_review: PeerReview = Field(default_factory=PeerReview)
 
     @field_validator("instruments")
     @classmethod

@@ -486,6 +486,67 @@ def _cmd_strategies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_peer_review(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from smartspec.model import EcosystemModel
+
+    overrides = [*(args.set or []), "peer_review.enabled=true"]
+    for name in ("selection", "peers", "period"):
+        value = getattr(args, name)
+        if value is not None:
+            overrides.append(
+                f"peer_review.{name}={value!r}"
+                if name == "selection"
+                else f"peer_review.{name}={value}"
+            )
+    if args.steps:
+        overrides.append(f"steps={args.steps}")
+    scenario = load_scenario(args.scenario, overrides=[o.replace("'", '"') for o in overrides])
+    if len(scenario.regions) < 2:
+        raise ScenarioError(args.scenario, "regions", "peer review needs two regions or more")
+    out = Path(args.out) if args.out else Path("results") / f"peer-review-{scenario.name}"
+    _check_out_dir(out)
+    model = EcosystemModel(scenario=scenario, rng=args.seed)
+    with tqdm(total=scenario.steps, desc="peer review", unit="quarter", file=sys.stderr) as bar:
+        for _ in range(scenario.steps):
+            model.step()
+            bar.update(1)
+    reviews = pd.DataFrame(model.peer_reviews)
+    out.mkdir(parents=True, exist_ok=True)
+    reviews.to_csv(out / "reviews.csv", index=False)
+    model.indicators().to_parquet(out / "indicators.parquet", index=False)
+    latest = reviews[reviews["step"] == reviews["step"].max()]
+    lines = [
+        f"# Peer review of S3 strategies: {scenario.name} (round of quarter "
+        f"{int(latest['step'].iloc[0])})",
+        "",
+    ]
+    for record in latest.to_dict("records"):
+        lines += [
+            f"## {record['region']} (index {record['innovation_index']:.1f}), reviewed by "
+            f"{record['reviewers'].replace(';', ', ')}",
+            "",
+        ]
+        lines += [
+            f"- {key.removeprefix('score: ')}: {value:.1f} / 5"
+            for key, value in record.items()
+            if key.startswith("score: ")
+        ]
+        lines += [
+            "",
+            f"Strengths: {record['strengths']}.",
+            f"Weaknesses: {record['weaknesses']}.",
+            f"Recommendations: {record['recommendations']}.",
+            "",
+        ]
+    (out / "reviews.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    print(f"All rounds: {out / 'reviews.csv'}")
+    return 0
+
+
 ARCHETYPES = ("emerging", "moderate", "strong", "leader")
 
 
@@ -795,6 +856,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
     )
     strategies.set_defaults(handler=_cmd_strategies)
+
+    peer = commands.add_parser(
+        "peer-review",
+        help="simulate peer-review rounds between regions and write each region's review",
+        description="Run a multi-region scenario with peer review: every PERIOD quarters each "
+        "region is reviewed by PEERS others (similar, random, or leader-laggard pairs), scored "
+        "on the six RIS3 Guide steps from its indicators, and moves its mix towards better "
+        "peers as far as its institutional quality allows. Writes reviews.csv (every round), "
+        "reviews.md (scores, strengths, weaknesses, recommendations) and indicators.parquet.",
+    )
+    peer.add_argument("scenario", help="a multi-region scenario (e.g. europe)")
+    peer.add_argument("--selection", choices=["similar", "random", "leader_laggard"])
+    peer.add_argument("--peers", type=_positive_int, help="reviewers per region")
+    peer.add_argument("--period", type=_positive_int, help="quarters between rounds")
+    peer.add_argument("--seed", type=_nonnegative_int, default=1, help="random seed")
+    peer.add_argument("--steps", type=_positive_int, default=None, help="quarters to simulate")
+    peer.add_argument("--set", action="append", metavar="KEY=VALUE", help="scenario override")
+    peer.add_argument("--out", help="output folder (default results/peer-review-SCENARIO)")
+    peer.set_defaults(handler=_cmd_peer_review)
 
     demo = commands.add_parser(
         "demo",

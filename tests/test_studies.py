@@ -261,3 +261,125 @@ def test_strategies_command_end_to_end(tmp_path, capsys):
     # strategies with identical settings share one set of runs
     folders = [p for p in (out / "emerging").iterdir() if p.is_dir()]
     assert len(folders) == 7
+
+
+# ------------------------------------------------------------------------------ peer review
+
+
+def test_ris3_scores_map_indicators_to_one_to_five():
+    from smartspec.model.peer_review import RIS3_STEPS, score_strategy
+    from smartspec.scenarios.schema import Governance
+
+    row = {
+        "density_specialisations": 0.5,
+        "citizen_trust": 1.0,
+        "density_priorities": 0.0,
+        "absorption_rate": 0.25,
+        "institutional_quality": 0.75,
+        "citizen_participation": 0.5,
+    }
+    scores = score_strategy(row, Governance.quadruple_helix)
+    assert set(scores) == set(RIS3_STEPS)
+    assert scores["analysis of the regional context"] == pytest.approx(3.0)
+    assert scores["shared vision"] == pytest.approx(5.0)
+    assert scores["selection of priorities"] == pytest.approx(1.0)
+    assert scores["governance"] == pytest.approx(5.0)
+    top_down = score_strategy(row, Governance.top_down)["governance"]
+    assert top_down < scores["governance"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "region", "expected"),
+    [
+        ("similar", 1, [0, 2]),  # indices 50, 60, 70, 150: closest to 60 are 50 and 70
+        ("leader_laggard", 0, [2, 3]),  # a laggard is reviewed by the best performers
+        ("leader_laggard", 3, [0, 1]),  # a leader by the laggards
+    ],
+)
+def test_peer_selection_rules(rule, region, expected):
+    import numpy as np
+
+    from smartspec.model.peer_review import select_peers
+
+    index = np.array([50.0, 60.0, 70.0, 150.0])
+    assert select_peers(index, region, 2, rule, np.random.default_rng(0)) == expected
+
+
+def test_random_peers_are_drawn_from_the_model_generator():
+    import numpy as np
+
+    from smartspec.model.peer_review import select_peers
+
+    index = np.arange(6.0)
+    first = select_peers(index, 0, 3, "random", np.random.default_rng(7))
+    again = select_peers(index, 0, 3, "random", np.random.default_rng(7))
+    assert first == again and 0 not in first and len(set(first)) == 3
+
+
+def test_review_moves_the_mix_towards_better_peers_by_quality():
+    import numpy as np
+
+    from smartspec import EcosystemModel
+    from smartspec.model.peer_review import hold_round
+
+    model = EcosystemModel(
+        "europe",
+        rng=2,
+        **{
+            "regions.*.firms": 120,
+            "peer_review.selection": "leader_laggard",
+            "peer_review.learning_rate": 0.5,
+        },
+    )
+    model.run_for(2)
+    governments = model.governments
+    governments.shares[3] = np.eye(10)[0]  # the laggard spends everything on R&D grants
+    before = governments.shares[3].copy()
+    reviews = hold_round(model)
+    laggard = next(review for review in reviews if review["region"] == "South-East")
+    assert laggard["learned_from"]
+    step = 0.5 * governments.quality[3]
+    peers = [model.regions.names.index(n) for n in laggard["learned_from"].split(";")]
+    target = governments.shares[peers].mean(axis=0)
+    expected = before + step * (target - before)
+    np.testing.assert_allclose(governments.shares[3], expected / expected.sum())
+    assert len(model.peer_reviews) == 4
+
+
+def test_peer_review_command_writes_each_regions_review(tmp_path, capsys):
+    out = tmp_path / "pr"
+    code = main(
+        [
+            "peer-review",
+            "europe",
+            "--steps",
+            "8",
+            "--period",
+            "4",
+            "--set",
+            "regions.*.firms=120",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    reviews = pd.read_csv(out / "reviews.csv")
+    assert set(reviews["step"]) == {4, 8} and len(reviews) == 8
+    assert reviews["recommendations"].str.len().gt(0).all()
+    text = (out / "reviews.md").read_text(encoding="utf-8")
+    assert text.count("## ") == 4 and "Recommendations:" in text
+
+
+def test_peer_review_needs_several_regions(tmp_path, capsys):
+    assert main(["peer-review", "emerging", "--out", str(tmp_path / "x")]) == 2
+    assert "two regions" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_bundled_peer_review_experiment_crosses_on_off_and_rules():
+    from smartspec.experiments import build_design, load_experiment
+
+    spec, _ = load_experiment("peer_review")
+    design = build_design(spec)
+    assert len(design.tasks) == 2 * 3 * 10
+    assert set(design.points["peer_review"]) == {False, True}
