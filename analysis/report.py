@@ -269,6 +269,59 @@ def _sensitivity_section(results: Results) -> tuple[str, list[str]]:
     return body, [sentence]
 
 
+def _diagnosis_section(results: Results) -> tuple[str, list[str]]:
+    """The constraints ranked by the paired effect of relaxing each (smartspec diagnose)."""
+    outcomes = results.outcomes
+    table = comparison.paired_differences(
+        outcomes, ["mean_innovation_index"], "none", by="reform"
+    ).sort_values("difference", ascending=False)
+    clear = table[table["clear"] & (table["difference"] > 0)]
+    if len(clear):
+        best = clear.iloc[0]
+        sentence = (
+            f"The binding bottleneck is <b>{html.escape(best['reform'])}</b>: relaxing it "
+            f"raises the innovation index by {best['difference']:.3g} (95 % interval "
+            f"{best['low']:.3g} to {best['high']:.3g}), more than any other reform."
+        )
+    else:
+        sentence = "No single reform clearly raises the innovation index: add replications."
+    body = (
+        "<p>Each systemic constraint was relaxed in turn (see docs/studies.md for the "
+        "amounts), with the same random seeds as the unreformed region; the chart shows each "
+        f"reform's paired effect with its 95 % interval.</p><p>{sentence}</p>"
+        + _image(
+            figures.plot_paired_differences(table, "no reform", by="reform"),
+            "Effect of relaxing each constraint",
+        )
+        + _table(table[["reform", "difference", "low", "high", "clear"]])
+    )
+    return body, [sentence]
+
+
+def _strategies_report(folder: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """Sections for a smartspec strategies folder (robustness.csv and per-strategy runs)."""
+    table = pd.read_csv(folder / "robustness.csv")
+    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    left.barh(table["strategy"], table["max_regret"], color="#c44e52")
+    left.set_title("maximum regret (index points behind the best)", fontsize=9)
+    right.barh(table["strategy"], table["share_meeting_target"], color="#55a868")
+    right.set_title("share of futures reaching the next RIS group", fontsize=9)
+    right.set_yticks([])
+    robust = table[table["most_robust_in_family"]]
+    sentences = [
+        f"In the {html.escape(family)} family the most robust strategy (smallest worst-case "
+        f"regret) is <b>{html.escape(group['strategy'].iloc[0])}</b>."
+        for family, group in robust.groupby("family", sort=False)
+    ]
+    body = (
+        "<p>Every strategy ran in the same sample of uncertain futures with the same seeds. "
+        "Regret is how far a strategy falls behind the best strategy of its family in the same "
+        "future.</p>" + _image(figure, "Regret and target shares per strategy") + _table(table)
+    )
+    return [("Strategies under deep uncertainty", body)], sentences
+
+
 def _snapshot_section(scenario: str, mix: str | None) -> str:
     from smartspec.model import EcosystemModel
 
@@ -315,6 +368,9 @@ def write_report(
 ) -> Path:
     """Write the HTML report of a results folder (and, optionally, a sensitivity folder)."""
     folder = Path(results_dir)
+    if (folder / "robustness.csv").exists() and not (folder / "design.parquet").exists():
+        sections, findings = _strategies_report(folder)
+        return _write_document(folder, out, "Strategies under deep uncertainty", sections, findings)
     results = load_results(folder)
     if results.outcomes.empty:
         raise sensitivity.SensitivityError(f"{folder} holds no successful runs")
@@ -322,7 +378,11 @@ def write_report(
     sections: list[tuple[str, str]] = []
     findings: list[str] = []
     scenario, mix = results.provenance["experiment"]["model"]["scenario"], None
-    if kind == "comparison":
+    if results.provenance["experiment"]["name"].startswith("diagnose-"):
+        body, sentences = _diagnosis_section(results)
+        sections.append(("Which constraint binds (bottleneck diagnosis)", body))
+        findings += sentences
+    elif kind == "comparison":
         sections, findings, (scenario, mix, _) = _comparison_sections(results)
     elif kind in ("sobol", "morris"):
         body, sentences = _sensitivity_section(results)
@@ -334,25 +394,40 @@ def write_report(
         body, sentences = _sensitivity_section(screening)
         sections.append(("Which parameters matter (sensitivity ranking)", body))
         findings += sentences
-    caveats = [
-        "The regions are stylised archetypes of the Regional Innovation Scoreboard groups, "
-        "not a calibrated model of a real region: read differences between mixes, not levels.",
-        "Intervals show the model's own randomness over the replications run; they do not "
-        "cover uncertainty in its parameters (see the sensitivity ranking) or in its structure.",
-        "Findings hold for the horizon and budgets simulated; see docs/validation.md for what "
-        "the model reproduces and where it falls short.",
-    ]
-    findings_html = "".join(f'<p class="finding">{text}</p>' for text in findings) + "".join(
-        f'<p class="caveat">Caveat: {html.escape(text)}</p>' for text in caveats
-    )
-    sections.append(("Findings in plain words", findings_html))
     if snapshot:
-        sections.append(("A look inside one simulation", _snapshot_section(scenario, mix)))
-    sections.append(("Where these results come from", _provenance_section(results, folder)))
+        extra = [("A look inside one simulation", _snapshot_section(scenario, mix))]
+    else:
+        extra = []
+    extra.append(("Where these results come from", _provenance_section(results, folder)))
     title = (
         results.provenance["experiment"].get("description")
         or results.provenance["experiment"]["name"]
     )
+    return _write_document(folder, out, title, sections, findings, extra)
+
+
+CAVEATS = [
+    "The regions are stylised archetypes of the Regional Innovation Scoreboard groups, "
+    "not a calibrated model of a real region: read differences between mixes, not levels.",
+    "Intervals show the model's own randomness over the replications run; they do not "
+    "cover uncertainty in its parameters (see the sensitivity ranking) or in its structure.",
+    "Findings hold for the horizon and budgets simulated; see docs/validation.md for what "
+    "the model reproduces and where it falls short.",
+]
+
+
+def _write_document(
+    folder: Path,
+    out: str | Path | None,
+    title: str,
+    sections: list[tuple[str, str]],
+    findings: list[str],
+    extra: list[tuple[str, str]] | None = None,
+) -> Path:
+    findings_html = "".join(f'<p class="finding">{text}</p>' for text in findings) + "".join(
+        f'<p class="caveat">Caveat: {html.escape(text)}</p>' for text in CAVEATS
+    )
+    sections = [*sections, ("Findings in plain words", findings_html), *(extra or [])]
     body = "".join(f"<h2>{html.escape(name)}</h2>{content}" for name, content in sections)
     document = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"

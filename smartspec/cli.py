@@ -307,7 +307,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     folder = Path(args.results)
     for candidate in (folder, *([Path(args.sensitivity)] if args.sensitivity else [])):
-        if not (candidate / "design.parquet").is_file():
+        strategies = candidate is folder and (candidate / "robustness.csv").is_file()
+        if not (candidate / "design.parquet").is_file() and not strategies:
             raise ScenarioError(str(candidate), "", "not a results folder (no design.parquet)")
     try:
         path = write_report(folder, out=args.out, sensitivity_dir=args.sensitivity)
@@ -785,7 +786,11 @@ def build_parser() -> argparse.ArgumentParser:
         "question, the region and mixes in plain words, results with uncertainty, the "
         "sensitivity ranking (with --sensitivity), findings with caveats, and provenance.",
     )
-    report.add_argument("results", help="results folder of smartspec compare or sweep")
+    report.add_argument(
+        "results",
+        help="results folder of smartspec compare, sweep, social or diagnose, or one region's "
+        "folder of smartspec strategies",
+    )
     report.add_argument("--sensitivity", help="a Morris or Sobol sweep folder to rank parameters")
     report.add_argument("--out", help="HTML file (default RESULTS/report.html)")
     report.set_defaults(handler=_cmd_report)

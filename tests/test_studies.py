@@ -383,3 +383,53 @@ def test_bundled_peer_review_experiment_crosses_on_off_and_rules():
     design = build_design(spec)
     assert len(design.tasks) == 2 * 3 * 10
     assert set(design.points["peer_review"]) == {False, True}
+
+
+def test_reports_of_diagnosis_and_strategies(tmp_path):
+    from smartspec.analysis.report import write_report
+
+    assert (
+        main(
+            [
+                "diagnose",
+                "emerging",
+                "--reps",
+                "2",
+                "--steps",
+                "6",
+                "--workers",
+                "1",
+                "--set",
+                "regions.0.firms=120",
+                "--out",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 0
+    )
+    text = write_report(tmp_path / "d", snapshot=False).read_text(encoding="utf-8")
+    assert "Which constraint binds (bottleneck diagnosis)" in text
+    assert text.count("data:image/png;base64,") == 1 and "finance" in text
+
+    assert (
+        main(
+            [
+                "strategies",
+                "emerging",
+                "--futures",
+                "3",
+                "--steps",
+                "6",
+                "--workers",
+                "1",
+                "--set",
+                "regions.0.firms=120",
+                "--out",
+                str(tmp_path / "s"),
+            ]
+        )
+        == 0
+    )
+    assert main(["report", str(tmp_path / "s" / "emerging")]) == 0
+    text = (tmp_path / "s" / "emerging" / "report.html").read_text(encoding="utf-8")
+    assert "Strategies under deep uncertainty" in text and "most robust" in text
