@@ -93,12 +93,19 @@ def summarise(series: pd.DataFrame, outcomes: OutcomeSpec) -> dict[str, float]:
 @dataclass(frozen=True)
 class SmartSpecTarget:
     """Runs :class:`~smartspec.model.EcosystemModel` with the task's scenario, mix, parameter
-    values (by dotted path) and seed."""
+    values (by dotted path) and seed.
+
+    ``mix``, when set, replaces the task's mix. ``variants`` maps a parameter name to named
+    sets of overrides: its value in a task picks the set applied (e.g. ``reform`` ->
+    {"finance": {...}}), for studies whose levels change several fields at once.
+    """
 
     fixed: Mapping[str, Any]
     paths: Mapping[str, str]
     steps: int | None
     outcomes: OutcomeSpec
+    mix: str | None = None
+    variants: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_spec(cls, spec: ExperimentSpec) -> SmartSpecTarget:
@@ -116,8 +123,12 @@ class SmartSpecTarget:
         if self.steps is not None:
             overrides["steps"] = self.steps
         for name, value in task.values.items():
-            overrides[self.paths[name]] = value
-        model = EcosystemModel(task.scenario, rng=task.seed, mix=task.mix, **overrides)
+            if name in self.variants:
+                overrides.update(self.variants[name][value])
+            else:
+                overrides[self.paths[name]] = value
+        mix = self.mix if self.mix is not None else task.mix
+        model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
         model.run_for(model.scenario.steps)
         indicators = model.indicators()
         outcomes = self.outcomes

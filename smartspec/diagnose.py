@@ -9,6 +9,7 @@ effect is clear (interval above zero).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ from typing import Any
 import pandas as pd
 
 from smartspec.analysis import comparison
-from smartspec.experiments import ExperimentSpec, RunTask, load_results, run_experiment
+from smartspec.experiments import ExperimentSpec, load_results, run_experiment
 from smartspec.experiments.targets import SmartSpecTarget
 from smartspec.scenarios import load_scenario
 
-__all__ = ["REFORMS", "Reform", "ReformTarget", "binding", "diagnose", "reform_overrides"]
+__all__ = ["REFORMS", "Reform", "binding", "diagnose", "reform_overrides"]
 
 
 @dataclass(frozen=True)
@@ -113,27 +114,6 @@ def reform_overrides(scenario_name: str, reform: Reform, fixed: dict[str, Any]) 
     return overrides
 
 
-@dataclass(frozen=True)
-class ReformTarget:
-    """Runs the SmartSpec model with the task's reform (``values["reform"]``) applied."""
-
-    base: SmartSpecTarget
-    overrides: dict[str, dict[str, Any]]
-
-    def __call__(self, task: RunTask):
-        reform = task.values["reform"]
-        target = SmartSpecTarget(
-            fixed={**self.base.fixed, **self.overrides[reform]},
-            paths={},
-            steps=self.base.steps,
-            outcomes=self.base.outcomes,
-        )
-        plain = RunTask(
-            task.run_id, task.point, task.replication, task.seed, task.scenario, task.mix, {}
-        )
-        return target(plain)
-
-
 OUTCOMES = {
     "mean": ["innovation_index", "innovating_share"],
     "total": ["innovations", "social_innovations"],
@@ -173,7 +153,9 @@ def diagnose(
     overrides = {"none": {}}
     for reform in REFORMS:
         overrides[reform.constraint] = reform_overrides(scenario, reform, fixed)
-    target = ReformTarget(SmartSpecTarget.from_spec(spec), overrides)
+    target = dataclasses.replace(
+        SmartSpecTarget.from_spec(spec), paths={}, variants={"reform": overrides}
+    )
     # Stored with the results as the experiment's definition (and compared on --resume).
     text = "# smartspec diagnose (experiment as JSON)\n" + spec.model_dump_json(indent=2)
     run_experiment(

@@ -15,6 +15,7 @@ policy pathways; Savage (1951) on minimax regret.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartspec.experiments import ExperimentSpec, RunTask, load_results, run_experiment
+from smartspec.experiments import ExperimentSpec, load_results, run_experiment
 from smartspec.experiments.targets import SmartSpecTarget
 from smartspec.scenarios import load_scenario
 
@@ -90,34 +91,6 @@ def uncertainties(scenario: str) -> list[dict[str, Any]]:
     return parameters
 
 
-@dataclass(frozen=True)
-class StrategyTarget:
-    """The SmartSpec model in one future (the task's uncertain values) under one strategy."""
-
-    base: SmartSpecTarget
-    overrides: dict[str, Any]
-    mix: str | None
-
-    def __call__(self, task: RunTask):
-        target = SmartSpecTarget(
-            fixed={**self.base.fixed, **self.overrides},
-            paths=self.base.paths,
-            steps=self.base.steps,
-            outcomes=self.base.outcomes,
-        )
-        return target(
-            RunTask(
-                task.run_id,
-                task.point,
-                task.replication,
-                task.seed,
-                task.scenario,
-                self.mix,
-                task.values,
-            )
-        )
-
-
 OUTCOMES = {
     "mean": ["innovation_index", "innovating_share"],
     "total": ["social_innovations"],
@@ -161,7 +134,9 @@ def run_strategies(
                 + spec.model_dump_json()
                 + f"\n# strategy {strategy.name}: {strategy.overrides} {strategy.mix}\n"
             )
-            target = StrategyTarget(base, dict(strategy.overrides), strategy.mix)
+            target = dataclasses.replace(
+                base, fixed={**base.fixed, **dict(strategy.overrides)}, mix=strategy.mix
+            )
             resume = (folder / "design.parquet").exists()
             run_experiment(
                 spec,
