@@ -795,6 +795,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="HTML file (default RESULTS/report.html)")
     report.set_defaults(handler=_cmd_report)
 
+    def study_options(command: argparse.ArgumentParser, default_out: str) -> None:
+        """Options shared by the built-in studies."""
+        command.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
+        command.add_argument("--seed", type=_nonnegative_int, default=2026, help="master seed")
+        command.add_argument(
+            "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
+        )
+        command.add_argument("--out", help=f"output folder (default {default_out})")
+        command.add_argument(
+            "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+        )
+
     diagnose = commands.add_parser(
         "diagnose",
         help="find the binding bottleneck: relax each systemic constraint in turn",
@@ -809,15 +821,7 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument(
         "--reps", type=_positive_int, default=10, help="replications (default 10)"
     )
-    diagnose.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
-    diagnose.add_argument("--seed", type=_nonnegative_int, default=2026, help="master seed")
-    diagnose.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
-    )
-    diagnose.add_argument("--out", help="output folder (default results/diagnose-SCENARIO)")
-    diagnose.add_argument(
-        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
-    )
+    study_options(diagnose, "results/diagnose-SCENARIO")
     diagnose.set_defaults(handler=_cmd_diagnose)
 
     social = commands.add_parser(
@@ -851,15 +855,7 @@ def build_parser() -> argparse.ArgumentParser:
     strategies.add_argument(
         "--futures", type=_positive_int, default=30, help="Latin-hypercube futures (default 30)"
     )
-    strategies.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
-    strategies.add_argument("--seed", type=_nonnegative_int, default=2026, help="master seed")
-    strategies.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
-    )
-    strategies.add_argument("--out", help="output folder (default results/strategies)")
-    strategies.add_argument(
-        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
-    )
+    study_options(strategies, "results/strategies")
     strategies.set_defaults(handler=_cmd_strategies)
 
     peer = commands.add_parser(
