@@ -326,7 +326,7 @@ def _snapshot_section(scenario: str, mix: str | None) -> str:
     from smartspec.model import EcosystemModel
 
     model = EcosystemModel(scenario, rng=1, mix=mix if mix and mix != "" else None)
-    model.run_for(model.scenario.steps)
+    model.run_for(model.spec.steps)
     return (
         "<p>One simulation of the region (seed 1) at the end of the horizon: who collaborates "
         "with whom, and where the region is specialised on the map of related domains.</p>"

@@ -173,7 +173,7 @@ def _simulate(task: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "task": task,
         "innovations": float(model.indicators()["innovations"].sum()),
-        "initial_firms": float(sum(region.firms for region in model.scenario.regions)),
+        "initial_firms": float(sum(region.firms for region in model.spec.regions)),
     }
     if task.get("keep_domains"):
         result["domains"] = model.domains()

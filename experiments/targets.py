@@ -129,7 +129,7 @@ class SmartSpecTarget:
                 overrides[self.paths[name]] = value
         mix = self.mix if self.mix is not None else task.mix
         model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
-        model.run_for(model.scenario.steps)
+        model.run_for(model.spec.steps)
         indicators = model.indicators()
         outcomes = self.outcomes
         columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))

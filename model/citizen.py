@@ -67,7 +67,7 @@ class CitizenGroups(Population):
         """Groups whose needs concentrate on a few societal-challenge domains of the region."""
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        rng, spec, k = self.model.rng, self.model.scenario.regions[region], self.domains
+        rng, spec, k = self.model.rng, self.model.spec.regions[region], self.domains
         challenges = rng.choice(k, size=min(4, k), replace=False)
         focus = np.zeros((count, k))
         focus[:, challenges] = rng.dirichlet(np.ones(len(challenges)), size=count)
@@ -102,7 +102,7 @@ class CitizenGroups(Population):
             0.0,
             1.0,
         )
-        rate = model.scenario.citizens.participation_adjustment
+        rate = model.spec.citizens.participation_adjustment
         self.participation[:n] += rate * (target - self.participation[:n])
 
     def co_create(self) -> None:
@@ -112,7 +112,7 @@ class CitizenGroups(Population):
         live = self.alive[:n]
         degree = model.node_degree()[self.uid[:n]]
         hazard = (
-            model.scenario.citizens.social_innovation_rate
+            model.spec.citizens.social_innovation_rate
             * (0.2 + self.participation[:n])
             * (1.0 + np.log1p(degree))
             * (1.0 + self.lab_boost[:n])
@@ -135,5 +135,5 @@ class CitizenGroups(Population):
         alignment = (self.needs[:n] * priorities).sum(axis=1)
         quality = model.governments.quality_of(regions)
         target = 0.15 + 0.35 * alignment + 0.35 * quality + 0.15 * self.innovated[:n]
-        rate = model.scenario.citizens.trust_adjustment
+        rate = model.spec.citizens.trust_adjustment
         self.trust[:n] += rate * (np.clip(target, 0, 1) - self.trust[:n])

@@ -159,7 +159,7 @@ class Firms(Population):
             innovated=False,
             innovation_domain=-1,
             age=0,
-            progressive=rng.random(count) < model.scenario.firm.progressive_share,
+            progressive=rng.random(count) < model.spec.firm.progressive_share,
         )
         self._track_entries(added=slots * self.domains + core)
         return slots
@@ -294,7 +294,7 @@ class Firms(Population):
         where rel is 1 in the firm's domains and the relatedness density elsewhere; then
         knowledge depreciates (obsolescence in use, faster expertise decay out of use).
         """
-        model, params, n = self.model, self.model.scenario.firm, self.size
+        model, params, n = self.model, self.model.spec.firm, self.size
         knowledge = self.knowledge[:n]
         flat_knowledge = knowledge.reshape(-1)  # a view: rows [:n] are contiguous
         entries, entry_firm = self.entries, self.entry_firm
@@ -378,7 +378,7 @@ class Firms(Population):
         (cosine similarity s), progressive firms complementary knowledge with some overlap
         (score 4 s (1 - s)).
         """
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        model, params, rng, n = self.model, self.model.spec.firm, self.model.rng, self.size
         degree = model.firm_degree()
         boost = model.regions.targeted_boost(model.regions.cluster_boost, self)
         wants = (
@@ -428,7 +428,7 @@ class Firms(Population):
         knowledge in its own domains (capability quality, independent of how many domains a
         large firm holds) and RV_f the mean proximity between its domains (related variety).
         """
-        model, params, n = self.model, self.model.scenario.firm, self.size
+        model, params, n = self.model, self.model.spec.firm, self.size
         partners = model.firm_degree()
         size = self.portfolio_size
         pair_relatedness = np.zeros(n)
@@ -455,7 +455,7 @@ class Firms(Population):
         """Each firm innovates with probability 1 - exp(-lambda_f) (see
         :meth:`innovation_hazard`); the innovation lands in one of its domains, drawn in
         proportion to its knowledge there, and raises its markup and that knowledge."""
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        model, params, rng, n = self.model, self.model.spec.firm, self.model.rng, self.size
         portfolio = self.portfolio[:n]
         hazard = self.innovation_hazard(self.stock)
         success = self.live_mask & (rng.random(n) < -np.expm1(-hazard))
@@ -497,7 +497,7 @@ class Firms(Population):
         """Enter a new domain with a probability that rises with relatedness density; drop
         unrelated ones. Firms with poor results search more and, half the time, radically
         (any domain, as SKIN's radical research)."""
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        model, params, rng, n = self.model, self.model.spec.firm, self.model.rng, self.size
         troubled = self.loss_streak[:n] >= 2
         attempt = self.live_mask & (
             rng.random(n) < params.diversification_rate * np.where(troubled, 3.0, 1.0)
@@ -550,7 +550,7 @@ class Firms(Population):
     def produce_and_grow(self) -> None:
         """Revenue, profit and capital; employment grows with profitability relative to the
         regional average (a Gibrat process with selection); markups erode."""
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        model, params, rng, n = self.model, self.model.spec.firm, self.model.rng, self.size
         live = self.live_mask
         base = self.employees[:n] * self.of_region(model.regions.productivity)
         # The three normal draws of the verb (efficiency, revenue and growth shocks) in one
@@ -609,7 +609,7 @@ class Firms(Population):
     def adapt_absorptive_capacity(self) -> None:
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the
         region's human capital relative to its start, and capacity-building support."""
-        model, params, n = self.model, self.model.scenario.firm, self.size
+        model, params, n = self.model, self.model.spec.firm, self.size
         target = np.clip(
             self.absorptive_base[:n]
             + 0.8 * self.of_region(model.regions.human_capital_gain())
@@ -623,7 +623,7 @@ class Firms(Population):
         """Innovating firms spin out start-ups and independent entrants appear in every
         region; both become rarer as the number of firms rises above its starting level
         (density-dependent entry, exponent ``firm.entry_crowding``)."""
-        model, params, rng, n = self.model, self.model.scenario.firm, self.model.rng, self.size
+        model, params, rng, n = self.model, self.model.spec.firm, self.model.rng, self.size
         regions = model.regions
         crowding = (regions.initial_firms / np.maximum(regions.firm_count, 1.0)) ** (
             params.entry_crowding
@@ -647,7 +647,7 @@ class Firms(Population):
     def exit_failed(self) -> None:
         """Firms with exhausted capital or sustained losses leave the model."""
         n = self.n_live
-        params = self.model.scenario.firm
+        params = self.model.spec.firm
         failed = self.alive[:n] & (
             (self.capital[:n] < 0.0) | (self.loss_streak[:n] >= params.exit_losses)
         )

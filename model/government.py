@@ -79,9 +79,9 @@ class Governments(Population):
     def found_all(self) -> None:
         """One government per region, in region order."""
         model = self.model
-        for index, region in enumerate(model.scenario.regions):
+        for index, region in enumerate(model.spec.regions):
             spec = region.government
-            mix = model.scenario.mix_for(index)
+            mix = model.spec.mix_for(index)
             governance = mix.governance or spec.governance
             self.append(
                 Government,
@@ -109,7 +109,7 @@ class Governments(Population):
     def current_shares(self, region: int) -> np.ndarray:
         """Budget shares in force this quarter: the mix's shares, or those of its latest phase
         that has started (sequenced mixes, e.g. capacity building first)."""
-        phases = self.model.scenario.mix_for(region).phases
+        phases = self.model.spec.mix_for(region).phases
         shares = self.shares[region]
         for phase in phases:
             if self.model.steps >= phase.start:
@@ -134,7 +134,7 @@ class Governments(Population):
         model, rng = self.model, self.model.rng
         due = (model.steps - 1) % self.revision_period[: self.size] == 0
         for region in np.flatnonzero(due):
-            spec = model.scenario.regions[region].government
+            spec = model.spec.regions[region].government
             if model.steps == 1 and spec.initial_priorities:
                 chosen = [model.knowledge.names.index(name) for name in spec.initial_priorities]
             else:

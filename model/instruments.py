@@ -75,7 +75,7 @@ def _record(model: EcosystemModel, name: str, region: int, count: float) -> None
 
 def _priority(model: EcosystemModel, name: str) -> bool:
     """Whether instrument ``name`` is aimed at the priority domains in this scenario."""
-    return model.scenario.instruments[name].targeting == "priority"
+    return model.spec.instruments[name].targeting == "priority"
 
 
 def _targeted_firms(model: EcosystemModel, region: int, params: InstrumentParams) -> np.ndarray:

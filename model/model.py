@@ -68,6 +68,7 @@ class EcosystemModel(mesa.Model):
         elif mix is not None or overrides:
             scenario = load_scenario_from_model(scenario, mix, overrides)
         super().__init__(rng=rng)
+        # Mesa's Model owns ``self.scenario`` (a Mesa Scenario holding the seed); ours is ``spec``.
         self.spec: Scenario = scenario
         self.knowledge = KnowledgeSpace.from_spec(scenario.knowledge)
         self.n_regions = len(scenario.regions)
@@ -94,15 +95,6 @@ class EcosystemModel(mesa.Model):
         self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
         self.peer_reviews: list[dict[str, Any]] = []
         self._collect()
-
-    # Mesa's Model owns ``self.scenario`` (its own Scenario object); ours is ``self.spec``.
-    @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
-        return self.spec
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        self._mesa_scenario = value
 
     # ------------------------------------------------------------ initialisation
     def _create_agents(self) -> None:

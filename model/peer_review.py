@@ -75,7 +75,7 @@ def select_peers(index: np.ndarray, region: int, count: int, rule: str, rng) -> 
 
 def hold_round(model: EcosystemModel) -> list[dict[str, Any]]:
     """One review round over every region; returns (and records) the reviews."""
-    settings = model.scenario.peer_review
+    settings = model.spec.peer_review
     governments = model.governments
     rows = model.latest
     index = np.array([row["innovation_index"] for row in rows])

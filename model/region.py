@@ -31,7 +31,7 @@ class RegionState:
 
     def __init__(self, model: EcosystemModel) -> None:
         self.model = model
-        specs = model.scenario.regions
+        specs = model.spec.regions
         count, domains = len(specs), model.knowledge.size
         self.names = [spec.name for spec in specs]
         self.productivity = np.array([spec.productivity for spec in specs])
@@ -118,7 +118,7 @@ class RegionState:
         self.employment = firms.per_region(firms.employees[: firms.size])
         self.cluster_boost *= 0.85
         self.procurement_pull *= 0.85
-        self.skilled *= 1.0 - self.model.scenario.university.human_capital_attrition
+        self.skilled *= 1.0 - self.model.spec.university.human_capital_attrition
         self.skilled = np.minimum(self.skilled, self.employment)
         self.social_innovations_total += self.social_innovations
         self.innovations_by_domain *= INNOVATION_MEMORY

@@ -56,7 +56,7 @@ class Universities(Population):
         """Universities strong across the board, a little stronger in the region's domains."""
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        rng, spec = self.model.rng, self.model.scenario.regions[region]
+        rng, spec = self.model.rng, self.model.spec.regions[region]
         profile = rng.lognormal(-0.18, 0.6, size=(count, self.domains))
         profile[:, specialised] *= 1.5
         strength = spec.university_strength * profile
@@ -83,7 +83,7 @@ class Universities(Population):
         """Strength moves towards its funded target; the target (raised by research
         infrastructure) depreciates towards the university's base strength, so that
         infrastructure must be maintained."""
-        n, params = self.size, self.model.scenario.university
+        n, params = self.size, self.model.spec.university
         self.target[:n] += params.infrastructure_depreciation * (self.base[:n] - self.target[:n])
         self.strength[:n] += params.research_rate * (self.target[:n] - self.strength[:n])
 
@@ -96,7 +96,7 @@ class Universities(Population):
         mean_strength = self.strength[:n][live].mean(axis=1)
         count = np.maximum(np.bincount(regions, minlength=model.n_regions), 1)
         strength = np.bincount(regions, mean_strength, minlength=model.n_regions) / count
-        per_thousand = model.scenario.university.graduates_per_strength * strength
+        per_thousand = model.spec.university.graduates_per_strength * strength
         graduates = per_thousand * model.regions.employment / 1000.0
         graduates[np.bincount(regions, minlength=model.n_regions) == 0] = 0.0
         model.regions.add_skilled(graduates)
@@ -106,7 +106,7 @@ class Universities(Population):
         whose knowledge overlaps its strengths."""
         model, rng, n = self.model, self.model.rng, self.size
         live = np.flatnonzero(self.alive[:n])
-        links = rng.poisson(model.scenario.university.links_per_quarter * self.transfer[live])
+        links = rng.poisson(model.spec.university.links_per_quarter * self.transfer[live])
         sources = np.repeat(live, links)
         if len(sources) == 0:
             return
@@ -125,7 +125,7 @@ class Universities(Population):
         """Spin-offs in the university's strongest domains, inheriting part of its knowledge."""
         model, rng, n = self.model, self.model.rng, self.size
         live = np.flatnonzero(self.alive[:n])
-        rate = model.scenario.university.spinoff_rate * self.transfer[live]
+        rate = model.spec.university.spinoff_rate * self.transfer[live]
         rate *= self.strength[live].mean(axis=1)
         counts = rng.poisson(rate)
         parents = np.repeat(live, counts)

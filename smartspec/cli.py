@@ -612,6 +612,26 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from smartspec.dashboard.server import serve
+
+    try:
+        serve(host=args.host, port=args.port)
+    except OSError as error:
+        print(f"smartspec: error: dashboard: --port: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _port(text: str) -> int:
+    value = _nonnegative_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 1-65535, got {value}")
+    return value
+
+
 def _check_out_dir(out_dir: Path) -> None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
@@ -889,6 +909,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reps", type=_positive_int, default=10, help="replications per mix")
     demo.add_argument("--workers", type=_positive_int, default=None, help="processes")
     demo.set_defaults(handler=_cmd_demo)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the interactive dashboard (Mesa SolaraViz) in the browser",
+        description="Serve the interactive dashboard: pick a region archetype and a policy mix, "
+        "move the budget, instrument shares, institutional quality, citizen participation and "
+        "governance, then Step or Play and watch the indicators, the collaboration network, the "
+        "knowledge space and a second mix run with the same seed. Works offline (no CDN); each "
+        "browser tab gets its own model. Listens on 127.0.0.1 only unless --host says otherwise.",
+    )
+    dashboard.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)",
+    )
+    dashboard.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dashboard.set_defaults(handler=_cmd_dashboard)
     return parser
 
 

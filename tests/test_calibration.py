@@ -24,7 +24,7 @@ def trajectories() -> dict[str, pd.DataFrame]:
         runs = []
         for seed in SEEDS:
             model = EcosystemModel(name, rng=seed)
-            model.run_for(model.scenario.steps)
+            model.run_for(model.spec.steps)
             runs.append(model.indicators().assign(seed=seed))
         frames[name] = pd.concat(runs)
     return frames

@@ -73,8 +73,7 @@ def test_every_agent_type_is_a_mesa_agent_in_every_region():
     assert firm.portfolio and set(firm.portfolio) <= set(model.knowledge.names)
     government = next(iter(by_type[Government]))
     assert (
-        len(government.priorities)
-        == model.scenario.regions[government.region].government.n_priorities
+        len(government.priorities) == model.spec.regions[government.region].government.n_priorities
     )
 
 
@@ -108,7 +107,7 @@ def test_batch_run_drives_the_model():
 
 def test_mix_and_override_keywords():
     model = EcosystemModel("moderate", rng=1, mix="quadruple_helix", **{"regions.0.firms": 250})
-    assert model.scenario.mix.name == "quadruple_helix"
+    assert model.spec.mix.name == "quadruple_helix"
     assert model.firms.count == 250
     governance = next(iter(model.agents_by_type[Government])).governance
     assert governance == "quadruple_helix"

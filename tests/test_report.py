@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 from smartspec.analysis.report import write_report
 from smartspec.cli import main
 from smartspec.experiments import CallableTarget, ExperimentSpec, run_experiment
 from smartspec.experiments.examples import ADDITIVE_WEIGHTS, additive
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECTIONS = [
     "The question",
     "The region and the policy mixes",
@@ -97,11 +85,7 @@ def test_report_command_rejects_a_non_results_folder(tmp_path, capsys):
 
 
 def test_report_renders_in_headless_chromium(report, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = require_chromium()
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:

@@ -140,7 +140,7 @@ def members(model: EcosystemModel, slots: np.ndarray) -> np.ndarray:
 
 
 def deliver(model: EcosystemModel, name: str, units: float, region: int = 0) -> None:
-    params = model.scenario.instruments[name]
+    params = model.spec.instruments[name]
     INSTRUMENT_MECHANISMS[name].deliver(model, region, units, params)
 
 
@@ -234,7 +234,7 @@ def test_learning_from_partners_and_universities_but_not_citizens():
     firms.learn()
     gain = firms.knowledge - before
 
-    params = model.scenario.firm
+    params = model.spec.firm
     a = firms.absorptive[partnered]
     assert (gain[partnered, core] > gain[alone, core]).all()
     np.testing.assert_allclose(
@@ -303,8 +303,8 @@ def test_learning_scales_with_absorptive_capacity():
     firms.learn()
     decay = np.where(
         firms.portfolio[slots],
-        1.0 - model.scenario.firm.obsolescence,
-        1.0 - model.scenario.firm.expertise_decay,
+        1.0 - model.spec.firm.obsolescence,
+        1.0 - model.spec.firm.expertise_decay,
     )
     inflow = firms.knowledge[slots] - before[slots] * decay
     inflow_low, inflow_high = inflow[:50], inflow[50:100]
@@ -317,7 +317,7 @@ def test_knowledge_decays_faster_out_of_use_and_never_becomes_negative():
     model = make_model()
     clear_network(model)
     firms, slots = model.firms, live(model)
-    params = model.scenario.firm
+    params = model.spec.firm
     group = slots[:40]
     core = firms.core[group]
     outside = (core + 15) % model.knowledge.size
@@ -453,7 +453,7 @@ def test_innovators_get_markup_and_record_the_innovation():
     losers = slots[~firms.innovated[slots]]
     assert len(winners) > 0.5 * len(slots)
     step = model.steps
-    increment = model.scenario.firm.markup_per_innovation
+    increment = model.spec.firm.markup_per_innovation
     np.testing.assert_allclose(firms.markup[winners], markup[winners] + increment)
     assert (firms.innovations[winners] == innovations[winners] + 1).all()
     assert (firms.last_innovation[winners] == step).all()
@@ -586,7 +586,7 @@ def test_review_drops_weak_domains_but_never_the_core():
 def test_profit_capital_payout_and_loss_streak():
     model = make_model({"firm.innovation_rate": 0.0, "firm.diversification_rate": 0.0})
     firms, slots = model.firms, live(model)
-    params = model.scenario.firm
+    params = model.spec.firm
     rich, research_heavy = slots[:40], slots[40:80]
     firms.capital[rich] = 100.0 + 10.0 * firms.employees[rich] * model.regions.productivity[0]
     firms.rd_intensity[research_heavy] = 0.6
@@ -673,7 +673,7 @@ def test_absorptive_capacity_drifts_towards_its_target():
     firms.adapt_absorptive_capacity()
     gain = 0.5 - regions.initial_human_capital[0]
     target = np.clip(firms.absorptive_base[slots] + 0.8 * gain + 0.1, 0.01, 0.99)
-    rate = model.scenario.firm.absorptive_adjustment
+    rate = model.spec.firm.absorptive_adjustment
     np.testing.assert_allclose(firms.absorptive[slots], absorptive + rate * (target - absorptive))
     assert (firms.absorptive[slots] > absorptive).mean() > 0.9
 
@@ -739,7 +739,7 @@ def test_failed_firms_leave_and_their_links_go_at_step_end():
     firms.loss_streak[healthy] = 0
     firms.capital[broke] = -0.01
     firms.loss_streak[broke] = 0
-    firms.loss_streak[losing] = model.scenario.firm.exit_losses
+    firms.loss_streak[losing] = model.spec.firm.exit_losses
     firms.capital[losing] = 1.0
     leaving = firms.uid[np.concatenate([broke, losing])].copy()
     staying = firms.uid[healthy].copy()
@@ -781,7 +781,7 @@ def test_research_moves_strength_towards_target():
     strength = universities.strength[:3].copy()
     universities.target[0] = 2.0 * strength[0]
     universities.research()
-    rate = model.scenario.university.research_rate
+    rate = model.spec.university.research_rate
     # The strength closes the share research_rate of its gap to the target (the gap being
     # the funded part, strength[0]).
     closed = (universities.strength[0] - strength[0]) / strength[0]
@@ -798,7 +798,7 @@ def test_graduates_scale_with_employment(scale):
     skilled = regions.skilled[0]
     universities.graduate()
     mean_strength = universities.strength[:3].mean()
-    per_strength = model.scenario.university.graduates_per_strength
+    per_strength = model.spec.university.graduates_per_strength
     expected = per_strength * mean_strength * regions.employment[0] / 1000.0
     assert expected > 0
     assert regions.skilled[0] - skilled == pytest.approx(expected)
@@ -966,7 +966,7 @@ def test_allocate_budget_commits_a_quarter_and_absorbs_by_quality_and_capacity()
     for index, name in enumerate(INSTRUMENTS):
         if committed[index] <= 0:
             continue
-        units = committed[index] / model.scenario.instruments[name].unit_cost
+        units = committed[index] / model.spec.instruments[name].unit_cost
         capacity = INSTRUMENT_MECHANISMS[name].capacity(model, 0)
         expected = committed[index] * (0.25 + 0.75 * 0.3) * min(1.0, capacity / units)
         assert absorbed[index] == pytest.approx(expected), name
@@ -981,7 +981,7 @@ def test_allocate_budget_commits_a_quarter_and_absorbs_by_quality_and_capacity()
 def test_instruments_take_effect_after_their_delay(name):
     model = make_model()
     governments, regions = model.governments, model.regions
-    delay = model.scenario.instruments[name].delay
+    delay = model.spec.instruments[name].delay
     governments.shares[0] = 0.0
     governments.shares[0, INSTRUMENTS.index(name)] = 1.0
     governments.quality[0] = 1.0
@@ -1015,7 +1015,7 @@ def test_rd_grants_go_competitively_to_priority_firms():
     deliver(model, "rd_grants", 300)
     grant = firms.grant[slots]
     recipients = slots[grant > 0]
-    assert grant.sum() == pytest.approx(300 * model.scenario.instruments["rd_grants"].unit_cost)
+    assert grant.sum() == pytest.approx(300 * model.spec.instruments["rd_grants"].unit_cost)
     assert output(model, "rd_grants") == len(recipients)
     assert members(model, recipients).all()
     assert (firms.absorptive[recipients] > 0.15).all()
@@ -1180,7 +1180,7 @@ def test_startup_support_founds_firms_in_targeted_domains(targeting):
     founded = new_slots(model, size)
     assert len(founded) == firms.count - count == 40 == output(model, "startup_support")
     assert model.regions.entries[0] == 40
-    extra = model.scenario.instruments["startup_support"].unit_cost
+    extra = model.spec.instruments["startup_support"].unit_cost
     assert (firms.capital[founded] > extra).all()
     in_priorities = model.governments.priorities[0, firms.core[founded]]
     if targeting == "priority":
@@ -1286,7 +1286,7 @@ def test_participation_moves_towards_its_target():
     citizens.participate()
     lab = np.minimum(citizens.lab_boost[groups], 1.0)
     target = np.clip(0.05 + 0.4 * citizens.trust[groups] + 0.3 * lab, 0, 1)
-    rate = model.scenario.citizens.participation_adjustment
+    rate = model.spec.citizens.participation_adjustment
     expected = 0.2 + rate * (target - 0.2)
     np.testing.assert_allclose(citizens.participation[groups], expected)
     trusting = citizens.participation[0::4]  # high trust, no lab
@@ -1347,7 +1347,7 @@ def test_trust_follows_alignment_of_needs_with_priorities():
     start_step(model)
     citizens.update_trust()
     quality = governments.quality[0]
-    rate = model.scenario.citizens.trust_adjustment
+    rate = model.spec.citizens.trust_adjustment
     np.testing.assert_allclose(
         citizens.trust[aligned], 0.4 + rate * (0.15 + 0.35 + 0.35 * quality - 0.4)
     )
