@@ -163,7 +163,13 @@ def plot_network(model, max_nodes: int = 600, seed: int = 0) -> Figure:
     nodes = np.flatnonzero(model.nodes.alive)
     degree = model.network.degree(model.nodes.capacity)
     if len(nodes) > max_nodes:
-        keep = nodes[np.argsort(-degree[nodes], kind="stable")[:max_nodes]]
+        # Universities, governments and citizen groups are few and always drawn; the
+        # best-connected firms fill the rest.
+        others = nodes[model.nodes.kind[nodes] != 0]
+        firms = nodes[model.nodes.kind[nodes] == 0]
+        room = max(max_nodes - len(others), 0)
+        top_firms = firms[np.argsort(-degree[firms], kind="stable")[:room]]
+        keep = np.sort(np.concatenate([others, top_firms]))
     else:
         keep = nodes
     graph = model.network.to_networkx(keep).subgraph(keep.tolist())

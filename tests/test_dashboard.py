@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smartspec.cli import main
-from smartspec.dashboard import DashboardModel, DashboardSettings, rebalance_shares
+from smartspec.dashboard import DashboardModel, DashboardSettings, rebalance_shares, views
 from smartspec.dashboard.settings import (
     ARCHETYPES,
     DASHBOARD_QUARTERS,
@@ -118,6 +119,36 @@ def test_the_comparison_run_differs_only_in_the_mix():
     start = other.indicators().iloc[0]
     assert start.equals(other.twin.indicators().iloc[0])  # same region at quarter 0
     assert not other.indicators().equals(other.twin.indicators())
+
+
+@pytest.mark.parametrize(
+    "extreme",
+    [
+        {"budget": 0.0},
+        {"budget": 100.0},
+        {"institutional_quality": 0.0, "citizen_participation": 0.0},
+        {"institutional_quality": 1.0, "citizen_participation": 1.0},
+    ],
+)
+def test_every_slider_position_runs(extreme):
+    settings = replace(DashboardSettings.for_archetype(), **extreme).with_share("living_labs", 1.0)
+    model = DashboardModel(settings)
+    model.run_for(8)
+    shown = views.history(model)[list(views.KEY_INDICATORS)]
+    assert shown.notna().all().all() and (shown >= 0).all().all()
+
+
+def test_views_never_see_a_half_finished_step():
+    model = DashboardModel()
+    player = threading.Thread(target=model.run_for, args=(25,))
+    player.start()
+    while player.is_alive():
+        with model.lock:
+            main, twin = views.history(model), views.history(model.twin)
+            assert len(main) == len(twin) == model.completed_steps + 1
+    player.join()
+    assert len(views.history(model)) == 26
+    assert len(views.comparison_rows(model)) == len(views.KEY_INDICATORS)
 
 
 @pytest.mark.parametrize(
@@ -277,7 +308,7 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
             expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=20_000)
 
             # The side-by-side comparison of two mixes.
-            page.get_by_text("Page 2", exact=False).click()
+            page.get_by_role("tab", name="Page 2").click()
             expect(page.locator("table.smartspec-comparison")).to_be_visible(timeout=20_000)
             expect(
                 page.get_by_text(re.compile(r"A = baseline \(edited\), B = capacity_first"))

@@ -39,3 +39,28 @@ def test_readme_commands_exist():
         assert f"make {target}" in readme
         assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE)
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_local_link_and_image_in_the_docs_exists():
+    broken = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.name}: {target}")
+    assert not broken, broken
+
+
+def test_the_dashboard_tour_names_real_controls_and_commands():
+    from smartspec.cli import build_parser
+    from smartspec.dashboard.settings import ARCHETYPES, GOVERNANCE_MODELS, mix_names
+
+    tour = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    assert "dashboard" in build_parser().format_help()
+    for archetype in ARCHETYPES:
+        assert f"`{archetype}`" in tour
+    for mix in re.findall(r"`([a-z_]+)`", tour):
+        if mix.endswith(("_heavy", "_first", "_helix", "_grants")):
+            assert mix in [*mix_names(), *GOVERNANCE_MODELS], mix

@@ -30,13 +30,32 @@ from smartspec.scenarios import INSTRUMENTS, ScenarioError
 __all__ = ["COMPONENTS", "Page"]
 
 INDICATORS_PAGE, STRUCTURE_PAGE, COMPARISON_PAGE = 0, 1, 2
+PAGE_GUIDE = (
+    "Page 0: the key indicators over time. Page 1: the collaboration network (by actor type) "
+    "and the region's specialisations on the knowledge space. Page 2: mix A against mix B, "
+    "same seed."
+)
+#: Mesa's "Model Parameters" card stays empty (every setting is in our own cards, which keep
+#: the instrument shares summing to 1), so empty cards are hidden; the table gets some air.
+STYLE = """
+.v-card:has(> .v-card__text > .v-sheet:empty) { display: none; }
+table.smartspec-comparison { border-collapse: collapse; margin: 8px 0; }
+table.smartspec-comparison th, table.smartspec-comparison td {
+    padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right;
+}
+table.smartspec-comparison th:first-child, table.smartspec-comparison td:first-child {
+    text-align: left;
+}
+"""
 
 
 def _figure_view(make_figure: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # Plain functions (not solara components): SolaraViz wraps them so they redraw after
     # every step.
     def view(model: Any) -> Any:
-        return solara.FigureMatplotlib(make_figure(model), format="png")
+        with model.lock:
+            figure = make_figure(model)
+        return solara.FigureMatplotlib(figure, format="png")
 
     view.__name__ = f"view_{make_figure.__name__}"
     return view
@@ -53,17 +72,22 @@ def _indicator_view(column: str) -> Callable[[Any], Any]:
 def _comparison_table(model: Any) -> Any:
     # Plain HTML, not solara.Markdown: Markdown pulls KaTeX from a CDN.
     settings = model.settings
+    with model.lock:
+        rows = views.comparison_rows(model)
     cells = "".join(
         f"<tr><td>{escape(row['indicator'])}</td><td>{row['A']:.3g}</td>"
         f"<td>{row['B']:.3g}</td><td>{row['B - A']:+.3g}</td></tr>"
-        for row in views.comparison_rows(model)
+        for row in rows
     )
     html = (
         f"<p><b>Quarter {model.steps}</b>, same seed ({settings.seed}): "
         f"A = {escape(settings.mix_label())}, B = {escape(settings.compare_mix)}</p>"
-        '<table class="smartspec-comparison" style="border-collapse: collapse">'
+        '<table class="smartspec-comparison">'
         "<tr><th>indicator</th><th>A</th><th>B</th><th>B &minus; A</th></tr>"
         f"{cells}</table>"
+        "<p>Both runs start from the same region and the same random draws: the differences "
+        "come from how the budget is split, plus the chance events that split sets off. "
+        "Change the seed to see how large chance alone is.</p>"
     )
     return solara.HTML(tag="div", unsafe_innerHTML=html)
 
@@ -77,6 +101,13 @@ COMPONENTS = [
 ]
 
 
+#: Numeric settings: field, label, unit, range and step. Steps of 0.01 keep the archetypes'
+#: values (0.12, 0.85, ...) on the slider's grid, so a slider never snaps them on display.
+NUMBER_SLIDERS = [
+    ("budget", "S3 budget", " M€ per year", *BUDGET_RANGE, 1.0),
+    ("institutional_quality", "Institutional quality", "", 0.0, 1.0, 0.01),
+    ("citizen_participation", "Citizen participation", "", 0.0, 1.0, 0.01),
+]
 GOVERNANCE_LABELS = {
     "top_down": "top-down",
     "triple_helix": "triple helix",
@@ -106,30 +137,16 @@ def SettingsCard(
             values=mix_names(),
             on_value=lambda value: apply(settings.with_mix(value)),
         )
-        solara.SliderFloat(
-            label=f"S3 budget: {settings.budget:.0f} M€ per year",
-            value=settings.budget,
-            min=BUDGET_RANGE[0],
-            max=BUDGET_RANGE[1],
-            step=1.0,
-            on_value=lambda value: apply(replace(settings, budget=float(value))),
-        )
-        solara.SliderFloat(
-            label=f"Institutional quality: {settings.institutional_quality:.2f}",
-            value=settings.institutional_quality,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            on_value=lambda value: apply(replace(settings, institutional_quality=float(value))),
-        )
-        solara.SliderFloat(
-            label=f"Citizen participation: {settings.citizen_participation:.2f}",
-            value=settings.citizen_participation,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            on_value=lambda value: apply(replace(settings, citizen_participation=float(value))),
-        )
+        for name, label, unit, low, high, step in NUMBER_SLIDERS:
+            value = getattr(settings, name)
+            solara.SliderFloat(
+                label=f"{label}: {value:.{0 if step >= 1 else 2}f}{unit}",
+                value=value,
+                min=low,
+                max=high,
+                step=step,
+                on_value=lambda new, name=name: apply(replace(settings, **{name: float(new)})),
+            )
         solara.Text("Governance of the entrepreneurial discovery process")
         with solara.ToggleButtonsSingle(
             value=settings.governance,
@@ -165,6 +182,8 @@ def SettingsCard(
                 on_value=lambda value, name=instrument: apply(settings.with_share(name, value)),
             )
         solara.Text(f"Total: {sum(settings.shares.values()):.2f}")
+    with solara.Card("Views"):
+        solara.Text(PAGE_GUIDE)
 
 
 @solara.component
@@ -189,6 +208,7 @@ def Page() -> None:
         settings.set(candidate)
         model.set(new_model)
 
+    solara.Style(STYLE)
     SolaraViz(
         model,
         components=COMPONENTS,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import warnings
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "offline_environment", "serve"]
 
@@ -51,6 +52,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, quiet: bool = Fals
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
     import uvicorn
+
+    # Solara warns on every page load over plain http on 127.0.0.1 that it falls back to
+    # samesite=lax cookies, which is right for a local app: not worth a screenful each time.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     config = uvicorn.Config(
         "solara.server.starlette:app",

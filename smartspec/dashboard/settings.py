@@ -7,6 +7,7 @@ built) are tested without a browser.
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -213,7 +214,13 @@ class DashboardModel(EcosystemModel):
         self.twin = EcosystemModel(
             build_scenario(self.settings, mix=self.settings.compare_mix), rng=self.settings.seed
         )
+        # Play steps the model in a worker thread while the browser may ask for a redraw:
+        # views hold this lock so they never read a half-finished step.
+        self.lock = threading.RLock()
+        self.completed_steps = 0
 
     def step(self) -> None:
-        super().step()
-        self.twin.step()
+        with self.lock:
+            super().step()
+            self.twin.step()
+            self.completed_steps += 1

@@ -32,9 +32,12 @@ NETWORK_NODES = 250
 
 def history(model: Any) -> pd.DataFrame:
     """The run's indicator table, built once per step however many views read it."""
+    # Mesa counts a step before running it: the key is the dashboard's own count of
+    # finished steps (the twin's count is read under the parent's lock).
+    key = getattr(model, "completed_steps", model.steps)
     cached = getattr(model, "_dashboard_history", None)
-    if cached is None or cached[0] != model.steps:
-        cached = (model.steps, model.indicators())
+    if cached is None or cached[0] != key:
+        cached = (key, model.indicators())
         model._dashboard_history = cached
     return cached[1]
 
@@ -55,12 +58,13 @@ def indicator_figure(model: Any, column: str) -> Figure:
 def comparison_figure(model: Any) -> Figure:
     """The six key indicators for both mixes, same seed, same axes."""
     main, twin = history(model), history(model.twin)
-    figure = Figure(figsize=(10, 5.4), dpi=90, layout="constrained")
+    figure = Figure(figsize=(7.5, 4.8), dpi=90, layout="constrained")
     axes = figure.subplots(2, 3).ravel()
     for axis, (column, title) in zip(axes, KEY_INDICATORS.items(), strict=True):
         axis.plot(main["step"] / 4.0, main[column], color=MAIN_COLOUR, linewidth=1.8)
         axis.plot(twin["step"] / 4.0, twin[column], color=TWIN_COLOUR, linewidth=1.8, ls="--")
         axis.set_title(title, fontsize=9)
+        axis.set_xlim(0, max(2.0, model.steps / 4.0))
         axis.set_xlabel("years", fontsize=8)
         axis.tick_params(labelsize=8)
         axis.grid(alpha=0.3)
