@@ -316,8 +316,8 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot))
 
-            # A second tab is a separate session with its own model at quarter 0.
-            other = browser.new_context().new_page()
+            # A second tab of the same browser has its own model, at quarter 0.
+            other = context.new_page()
             other.goto(dashboard_server["url"])
             expect(other.get_by_text("Time: 0.0")).to_be_visible(timeout=60_000)
             assert _time_shown(page) != "Time: 0.0"
@@ -344,3 +344,7 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
     ]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+def test_the_comparison_panels_cover_the_key_indicators():
+    assert list(views.SHORT_TITLES) == list(views.KEY_INDICATORS)

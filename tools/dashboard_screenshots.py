@@ -35,12 +35,20 @@ def _step(page, times: int) -> None:
         expect(page.get_by_text(re.compile(r"^Time: "))).not_to_have_text(shown, timeout=20_000)
 
 
-def _set_slider(page, label: str, fraction: float) -> None:
-    """Click a slider's track at ``fraction`` of its width (one change, one new run)."""
-    track = page.locator(".v-input", has_text=label).locator(".v-slider").first
+def _set_slider(page, label: str, target: float) -> None:
+    """Click a slider's track near ``target`` (0-1), then step to it with the arrow keys."""
+    control = page.locator(".v-input", has_text=label)
+    track = control.locator(".v-slider").first
     box = track.bounding_box()
-    track.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+    track.click(position={"x": box["width"] * target, "y": box["height"] / 2})
     _settle(page)
+    for _ in range(10):
+        shown = float(re.search(r": ([0-9.]+)", control.locator("label").inner_text()).group(1))
+        if abs(shown - target) < 0.005:
+            break
+        control.locator("[role=slider]").focus()
+        page.keyboard.press("ArrowRight" if shown < target else "ArrowLeft")
+        _settle(page)
 
 
 def _settle(page) -> None:
@@ -89,7 +97,7 @@ def main() -> None:
             page.screenshot(path=str(out / "dashboard-2-institutions.png"))
 
             # 3. Grants-heavy against capacity first (the default mix B), same seed.
-            _set_slider(page, "Institutional quality", 0.31)
+            _set_slider(page, "Institutional quality", 0.3)
             _choose(page, "Policy mix (A)", "rd_grants_heavy")
             _step(page, 24)
             page.get_by_role("tab", name="Page 2").click()

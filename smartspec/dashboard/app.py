@@ -53,9 +53,14 @@ def _figure_view(make_figure: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # Plain functions (not solara components): SolaraViz wraps them so they redraw after
     # every step.
     def view(model: Any) -> Any:
-        with model.lock:
-            figure = make_figure(model)
-        return solara.FigureMatplotlib(figure, format="png")
+        def draw() -> Any:
+            with model.lock:
+                return make_figure(model)
+
+        # Redraw only when the run moved on (or a new run started), not on every re-render.
+        version = [id(model), model.completed_steps]
+        figure = solara.use_memo(draw, version)
+        return solara.FigureMatplotlib(figure, dependencies=version, format="png")
 
     view.__name__ = f"view_{make_figure.__name__}"
     return view
@@ -170,8 +175,11 @@ def SettingsCard(
             solara.Error(message)
         else:
             solara.Text("Changing a setting starts a new run at quarter 0.")
-    with solara.Card(f"Instrument shares of mix A: {settings.mix_label()}"):
-        solara.Text("Moving one share rescales the others: the total stays 1.")
+    with solara.Card("Instrument shares (mix A)"):
+        solara.Text(
+            f"Mix A: {settings.mix_label()}. Moving one share rescales the others: "
+            "the total stays 1."
+        )
         for instrument in INSTRUMENTS:
             solara.SliderFloat(
                 label=f"{_label(instrument)}: {settings.shares.get(instrument, 0.0):.2f}",
@@ -214,7 +222,7 @@ def Page() -> None:
         components=COMPONENTS,
         model_params={"settings": settings},
         name="SmartSpec: a regional innovation ecosystem",
-        play_interval=150,
+        play_interval=50,
     )
     _SettingsSidebar(settings.value, apply, message.value)
 
