@@ -348,3 +348,31 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
 
 def test_the_comparison_panels_cover_the_key_indicators():
     assert list(views.SHORT_TITLES) == list(views.KEY_INDICATORS)
+
+
+def test_a_view_that_cannot_draw_shows_one_line_not_a_traceback(caplog):
+    import ipyvuetify
+    import ipywidgets
+    import solara
+
+    from smartspec.dashboard import app
+
+    model = DashboardModel()
+
+    def broken(model):
+        raise RuntimeError("no data yet")
+
+    failing, working = app._figure_view(broken), app._figure_view(views.knowledge_space_figure)
+
+    @solara.component
+    def Host():
+        with solara.Column() as main:
+            failing(model)
+            working(model)
+        return main
+
+    _, rendered = solara.render(Host(), handle_error=False)
+    alerts = rendered.find(ipyvuetify.Alert).widgets
+    assert [alert.children for alert in alerts] == [["Could not draw this view: no data yet"]]
+    assert len(rendered.find(ipywidgets.Image).widgets) == 1
+    assert "no data yet" in caplog.text  # the traceback goes to the server's log

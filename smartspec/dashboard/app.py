@@ -7,6 +7,7 @@ session owns (settings, model) lives in component state, never at module level.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from html import escape
@@ -29,6 +30,7 @@ from smartspec.scenarios import INSTRUMENTS, ScenarioError
 
 __all__ = ["COMPONENTS", "Page"]
 
+logger = logging.getLogger(__name__)
 INDICATORS_PAGE, STRUCTURE_PAGE, COMPARISON_PAGE = 0, 1, 2
 PAGE_GUIDE = (
     "Page 0: the key indicators over time. Page 1: the collaboration network (by actor type) "
@@ -54,12 +56,18 @@ def _figure_view(make_figure: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # every step.
     def view(model: Any) -> Any:
         def draw() -> Any:
-            with model.lock:
-                return make_figure(model)
+            try:
+                with model.lock:
+                    return make_figure(model)
+            except Exception as error:  # noqa: BLE001 - a classroom sees a line, not a traceback
+                logger.exception("could not draw %s", make_figure.__name__)
+                return f"Could not draw this view: {error}"
 
         # Redraw only when the run moved on (or a new run started), not on every re-render.
         version = [id(model), model.completed_steps]
         figure = solara.use_memo(draw, version)
+        if isinstance(figure, str):
+            return solara.Error(figure)
         return solara.FigureMatplotlib(figure, dependencies=version, format="png")
 
     view.__name__ = f"view_{make_figure.__name__}"

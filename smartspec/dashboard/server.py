@@ -68,4 +68,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, quiet: bool = Fals
     shown = f"[{host}]" if ":" in host else host
     if not quiet:
         print(f"SmartSpec dashboard: http://{shown}:{port}/  (Ctrl-C to stop)", flush=True)
+        if host in ("0.0.0.0", "::"):
+            print(
+                f"Listening on every network interface: other machines use this machine's "
+                f"address; here, open http://127.0.0.1:{port}/",
+                flush=True,
+            )
     server.run()
