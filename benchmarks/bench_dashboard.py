@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,13 +28,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (the tests' chromium settings)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard_server  # noqa: E402  (the tests' chromium settings)
 
 
 def _quarter(page) -> float:
@@ -65,23 +57,13 @@ def main() -> None:
     seconds = parser.parse_args().seconds
     if CHROMIUM is None:
         sys.exit("bench_dashboard: chromium is not installed (apt-get install chromium)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smartspec", "dashboard", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-    )
     result: dict[str, float] = {}
-    try:
-        for _ in range(300):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
+    with dashboard_server() as server:
         with sync_playwright() as driver:
             browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1250})
             started = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(server["url"])
             expect(page.locator("img").first).to_be_visible(timeout=60_000)
             result["first_plot_seconds"] = round(time.perf_counter() - started, 2)
             for index in range(3):
@@ -97,9 +79,6 @@ def main() -> None:
                 _play_rate(page, seconds), 2
             )
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     print(f"{'measure':<52} {'value':>8}")
     print(f"{'first indicator plot after loading (s)':<52} {result['first_plot_seconds']:>8}")

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard_server, require_chromium
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -202,12 +198,6 @@ def test_the_dashboard_command_reports_a_taken_port(capsys):
 # ------------------------------------------------------------------ in a real browser
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _listening_addresses(port: int) -> set[str]:
     """Local IPv4 addresses listening on ``port`` (from /proc/net/tcp; state 0A = LISTEN)."""
     found = set()
@@ -220,49 +210,25 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def dashboard_server():
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smartspec", "dashboard", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        banner = process.stdout.readline()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert process.poll() is None, process.stderr.read()
-            time.sleep(0.2)
-        yield {"url": f"http://127.0.0.1:{port}/", "port": port, "banner": banner}
-    finally:
-        process.terminate()
-        try:
-            _, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
+def dashboard():
+    with dashboard_server() as server:
+        yield server
     # The server must never have tried to fetch an asset from outside (Solara logs such
     # attempts as "Could not load URL").
-    assert "Could not load URL" not in stderr, stderr
-    assert "Traceback" not in stderr, stderr
+    assert "Could not load URL" not in server["stderr"], server["stderr"]
+    assert "Traceback" not in server["stderr"], server["stderr"]
 
 
 def _time_shown(page) -> str:
     return page.get_by_text(re.compile(r"^Time: ")).first.inner_text()
 
 
-def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
+def test_dashboard_in_headless_chromium(dashboard, tmp_path):
     playwright = require_chromium()
     from playwright.sync_api import expect
 
-    assert dashboard_server["url"] in dashboard_server["banner"]
-    assert _listening_addresses(dashboard_server["port"]) == {"127.0.0.1"}
+    assert dashboard["url"] in dashboard["banner"]
+    assert _listening_addresses(dashboard["port"]) == {"127.0.0.1"}
 
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -271,7 +237,7 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
             page = context.new_page()
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
-            page.goto(dashboard_server["url"])
+            page.goto(dashboard["url"])
             expect(page.get_by_text("Region and policy")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=20_000)
             first_plot = page.locator("img").first
@@ -318,7 +284,7 @@ def test_dashboard_in_headless_chromium(dashboard_server, tmp_path):
 
             # A second tab of the same browser has its own model, at quarter 0.
             other = context.new_page()
-            other.goto(dashboard_server["url"])
+            other.goto(dashboard["url"])
             expect(other.get_by_text("Time: 0.0")).to_be_visible(timeout=60_000)
             assert _time_shown(page) != "Time: 0.0"
 

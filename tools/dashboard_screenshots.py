@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from browser import CHROMIUM_FLAGS  # noqa: E402  (the tests' chromium settings)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard_server  # noqa: E402  (the tests' chromium settings)
 
 
 def _step(page, times: int) -> None:
@@ -68,23 +59,11 @@ def main() -> None:
     parser.add_argument("--out", default="docs/img")
     out = Path(parser.parse_args().out)
     out.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smartspec", "dashboard", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
+    with dashboard_server() as server:
         with sync_playwright() as driver:
-            browser = driver.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-            )
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1250})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(server["url"])
             expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=60_000)
 
             # 1. The emerging region under the baseline mix, twelve quarters in.
@@ -114,9 +93,6 @@ def main() -> None:
             page.wait_for_timeout(3000)
             page.screenshot(path=str(out / "dashboard-4-network.png"))
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     print(f"screenshots written to {out}")
 
 
