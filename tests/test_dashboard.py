@@ -130,7 +130,7 @@ def test_every_slider_position_runs(extreme):
     settings = replace(DashboardSettings.for_archetype(), **extreme).with_share("living_labs", 1.0)
     model = DashboardModel(settings)
     model.run_for(8)
-    shown = views.history(model)[list(views.KEY_INDICATORS)]
+    shown = model.histories()[0][list(views.KEY_INDICATORS)]
     assert shown.notna().all().all() and (shown >= 0).all().all()
 
 
@@ -140,10 +140,10 @@ def test_views_never_see_a_half_finished_step():
     player.start()
     while player.is_alive():
         with model.lock:
-            main, twin = views.history(model), views.history(model.twin)
+            main, twin = model.histories()
             assert len(main) == len(twin) == model.completed_steps + 1
     player.join()
-    assert len(views.history(model)) == 26
+    assert len(model.histories()[0]) == 26
     assert len(views.comparison_rows(model)) == len(views.KEY_INDICATORS)
 
 

@@ -85,8 +85,7 @@ def _indicator_view(column: str) -> Callable[[Any], Any]:
 def _comparison_table(model: Any) -> Any:
     # Plain HTML, not solara.Markdown: Markdown pulls KaTeX from a CDN.
     settings = model.settings
-    with model.lock:
-        rows = views.comparison_rows(model)
+    rows = views.comparison_rows(model)  # reads the tables under the model's lock
     cells = "".join(
         f"<tr><td>{escape(row['indicator'])}</td><td>{row['A']:.3g}</td>"
         f"<td>{row['B']:.3g}</td><td>{row['B - A']:+.3g}</td></tr>"

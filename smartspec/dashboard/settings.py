@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+import pandas as pd
+
 from smartspec.model import EcosystemModel
 from smartspec.scenarios import (
     INSTRUMENTS,
@@ -217,7 +219,21 @@ class DashboardModel(EcosystemModel):
         # Play steps the model in a worker thread while the browser may ask for a redraw:
         # views hold this lock so they never read a half-finished step.
         self.lock = threading.RLock()
+        # Mesa counts a step before running it, so ``steps`` cannot tell a finished step.
         self.completed_steps = 0
+        self._histories: tuple[int, pd.DataFrame, pd.DataFrame] | None = None
+
+    def histories(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Indicator tables of the chosen mix and of the comparison mix, built once per
+        finished step however many views read them."""
+        with self.lock:
+            if self._histories is None or self._histories[0] != self.completed_steps:
+                self._histories = (
+                    self.completed_steps,
+                    self.indicators(),
+                    self.twin.indicators(),
+                )
+            return self._histories[1], self._histories[2]
 
     def step(self) -> None:
         with self.lock:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from smartspec.analysis.figures import plot_knowledge_space, plot_network
@@ -18,7 +17,6 @@ __all__ = [
     "KEY_INDICATORS",
     "comparison_figure",
     "comparison_rows",
-    "history",
     "indicator_figure",
     "knowledge_space_figure",
     "network_figure",
@@ -39,21 +37,9 @@ TWIN_COLOUR = "#ff7f0e"
 NETWORK_NODES = 250
 
 
-def history(model: Any) -> pd.DataFrame:
-    """The run's indicator table, built once per step however many views read it."""
-    # Mesa counts a step before running it: the key is the dashboard's own count of
-    # finished steps (the twin's count is read under the parent's lock).
-    key = getattr(model, "completed_steps", model.steps)
-    cached = getattr(model, "_dashboard_history", None)
-    if cached is None or cached[0] != key:
-        cached = (key, model.indicators())
-        model._dashboard_history = cached
-    return cached[1]
-
-
 def indicator_figure(model: Any, column: str) -> Figure:
     """One key indicator over time for the chosen mix."""
-    frame = history(model)
+    frame = model.histories()[0]
     # Fixed margins instead of constrained layout: it halves the time to draw, and these
     # figures are redrawn after every step.
     figure = Figure(figsize=(5.2, 3.4), dpi=90)
@@ -69,7 +55,7 @@ def indicator_figure(model: Any, column: str) -> Figure:
 
 def comparison_figure(model: Any) -> Figure:
     """The six key indicators for both mixes, same seed, same axes."""
-    main, twin = history(model), history(model.twin)
+    main, twin = model.histories()
     figure = Figure(figsize=(7.5, 4.8), dpi=90)
     figure.subplots_adjust(left=0.08, right=0.99, top=0.87, bottom=0.09, wspace=0.38, hspace=0.5)
     axes = figure.subplots(2, 3).ravel()
@@ -92,7 +78,7 @@ def comparison_figure(model: Any) -> Figure:
 
 def comparison_rows(model: Any) -> list[dict[str, Any]]:
     """Latest values of the key indicators for both mixes and their difference (B - A)."""
-    main, twin = history(model).iloc[-1], history(model.twin).iloc[-1]
+    main, twin = (table.iloc[-1] for table in model.histories())
     return [
         {
             "indicator": title,
