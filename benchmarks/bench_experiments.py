@@ -30,11 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child import measure_in_child
 
 # Keep module-level imports light: spawn workers re-import this file as __mp_main__.
 
@@ -307,18 +307,6 @@ def _measure_memory(runs: int) -> dict:
     }
 
 
-def _child(kind: str, *arguments: int) -> dict:
-    """Run one measurement in a fresh interpreter and return its JSON result."""
-    code = (
-        f"import json, sys; sys.path.insert(0, {sys.path[0]!r}); import bench_experiments as b; "
-        f"print(json.dumps(b._measure_{kind}({', '.join(map(str, arguments))})))"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -335,7 +323,9 @@ def main() -> None:
     # 3 first, in fresh interpreters, so nothing else is running while memory is measured.
     other: dict[str, float | None] = {}
     with _OtherLoad() as load:
-        memory = {size: _child("memory", size) for size in MEMORY_SIZES}
+        memory = {
+            size: measure_in_child("bench_experiments", "memory", size) for size in MEMORY_SIZES
+        }
     other["memory"] = load.cores
     with _OtherLoad() as load:
         in_process = _throughput("in-process", 1, args.reps, args.steps)

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 
 import numpy as np
+from child import measure_in_child
 
 SIZES = (1_000, 10_000, 100_000)
 WARMUP = 3
@@ -73,18 +72,6 @@ def _measure_boltzmann(agents: int, steps: int) -> dict:
     return {"agents": agents, "step_seconds": float(np.median(times))}
 
 
-def _child(kind: str, size: int, steps: int) -> dict:
-    """Run one measurement in a fresh interpreter and return its JSON result."""
-    code = (
-        f"import json, sys; sys.path.insert(0, {sys.path[0]!r}); import bench_model as b; "
-        f"print(json.dumps(b._measure_{kind}({size:d}, {steps:d})))"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20, help="timed steps per size (median)")
@@ -93,10 +80,12 @@ def main() -> None:
 
     sizes = SIZES[:2] if args.quick else SIZES
     ours = [
-        _child("ours", size, max(5, args.steps if size < 100_000 else args.steps // 2))
+        measure_in_child(
+            "bench_model", "ours", size, max(5, args.steps if size < 100_000 else args.steps // 2)
+        )
         for size in sizes
     ]
-    boltzmann = _child("boltzmann", 10_000, args.steps)
+    boltzmann = measure_in_child("bench_model", "boltzmann", 10_000, args.steps)
 
     exponent = float(
         np.polyfit(
