@@ -2,9 +2,31 @@
 validation and the HTML report.
 
     from smartspec.analysis import sensitivity, comparison, discovery
+
+Submodules are imported on first use.
 """
 
-from . import comparison, discovery, sensitivity
-from .plots import KEY_INDICATORS, plot_key_indicators
+from __future__ import annotations
 
-__all__ = ["KEY_INDICATORS", "comparison", "discovery", "plot_key_indicators", "sensitivity"]
+import importlib
+from typing import Any
+
+_SUBMODULES = ("comparison", "discovery", "sensitivity")
+#: Public name -> submodule that defines it.
+_EXPORTS = {"KEY_INDICATORS": "plots", "plot_key_indicators": "plots"}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

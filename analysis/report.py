@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
-from smartspec.provenance import utc_now
+from smartspec.experiments.provenance import utc_now
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
 from . import comparison, figures, sensitivity

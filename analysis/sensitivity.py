@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartspec.scenarios import SmartSpecError
+
 __all__ = [
     "MorrisResult",
     "SensitivityError",
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 
-class SensitivityError(ValueError):
+class SensitivityError(SmartSpecError):
     """Results that a sensitivity analysis cannot use (one line)."""
 
 

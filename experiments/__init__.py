@@ -2,43 +2,51 @@
 execution, durable resumable results.
 
     from smartspec.experiments import load_experiment, run_experiment, load_results
+
+Names are imported on first use, so reading an experiment file does not load the model.
 """
 
-from .designs import Design, RunTask, build_design, replication_seeds, salib_problem
-from .results import Results, load_results
-from .runner import (
-    ExperimentInterrupted,
-    RunSummary,
-    SequentialExecutor,
-    execute_batch,
-    make_executor,
-    run_experiment,
-)
-from .spec import ExperimentError, ExperimentSpec, bundled_experiments, load_experiment
-from .store import ResultStore, StoreError
-from .targets import CallableTarget, MesaTarget, SmartSpecTarget
+from __future__ import annotations
 
-__all__ = [
-    "CallableTarget",
-    "Design",
-    "ExperimentError",
-    "ExperimentInterrupted",
-    "ExperimentSpec",
-    "MesaTarget",
-    "ResultStore",
-    "Results",
-    "RunSummary",
-    "RunTask",
-    "SequentialExecutor",
-    "SmartSpecTarget",
-    "StoreError",
-    "build_design",
-    "bundled_experiments",
-    "execute_batch",
-    "load_experiment",
-    "load_results",
-    "make_executor",
-    "replication_seeds",
-    "run_experiment",
-    "salib_problem",
-]
+import importlib
+from typing import Any
+
+#: Public name -> submodule that defines it.
+_EXPORTS = {
+    "Design": "designs",
+    "RunTask": "designs",
+    "build_design": "designs",
+    "replication_seeds": "designs",
+    "salib_problem": "designs",
+    "Results": "results",
+    "load_results": "results",
+    "ExperimentInterrupted": "runner",
+    "RunSummary": "runner",
+    "SequentialExecutor": "runner",
+    "execute_batch": "runner",
+    "make_executor": "runner",
+    "run_experiment": "runner",
+    "ExperimentError": "spec",
+    "ExperimentSpec": "spec",
+    "bundled_experiments": "spec",
+    "load_experiment": "spec",
+    "ResultStore": "store",
+    "StoreError": "store",
+    "CallableTarget": "targets",
+    "MesaTarget": "targets",
+    "SmartSpecTarget": "targets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

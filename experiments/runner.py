@@ -26,9 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-from smartspec.provenance import provenance, utc_now
+from smartspec.scenarios import SmartSpecError
 
 from .designs import Design, RunTask, build_design
+from .provenance import provenance, utc_now
 from .spec import ExperimentSpec
 from .store import ResultStore
 from .targets import SmartSpecTarget, Target
@@ -43,12 +44,12 @@ __all__ = [
 ]
 
 
-class ExperimentInterrupted(RuntimeError):
+class ExperimentInterrupted(SmartSpecError):
     """Raised after a clean stop on Ctrl-C; finished batches are on disk."""
 
     def __init__(self, done: int, planned: int, out_dir: Path) -> None:
+        super().__init__(str(out_dir), "", f"interrupted after {done} of {planned} runs")
         self.done, self.planned, self.out_dir = done, planned, out_dir
-        super().__init__(f"interrupted after {done} of {planned} runs")
 
 
 @dataclass

@@ -14,8 +14,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from smartspec.scenarios import ScenarioError, bundled_mixes, load_scenario
-from smartspec.scenarios.loader import _read_toml, _validation_message
+from smartspec.scenarios import (
+    ScenarioError,
+    SmartSpecError,
+    bundled_mixes,
+    load_scenario,
+    read_toml,
+    validation_message,
+)
 
 __all__ = [
     "DesignSpec",
@@ -31,12 +37,8 @@ __all__ = [
 EXPERIMENT_DIR = Path(__file__).resolve().parent
 
 
-class ExperimentError(ValueError):
+class ExperimentError(SmartSpecError):
     """An experiment file that cannot be used, with a one-line explanation."""
-
-    def __init__(self, source: str, field: str, problem: str) -> None:
-        self.source, self.field, self.problem = source, field, problem
-        super().__init__(f"{source}: {field}: {problem}" if field else f"{source}: {problem}")
 
 
 class _Strict(BaseModel):
@@ -154,7 +156,7 @@ class ExperimentSpec(_Strict):
 
 def _read(path: Path, label: str) -> dict[str, Any]:
     try:
-        return _read_toml(path, label)
+        return read_toml(path, label)
     except ScenarioError as error:
         raise ExperimentError(error.source, error.field, error.problem) from None
 
@@ -184,7 +186,7 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = _validation_message(error)
+        field, problem = validation_message(error)
         raise ExperimentError(label, field, problem) from None
     scenario = spec.model.scenario
     if scenario.endswith(".toml") and not Path(scenario).is_absolute():

@@ -31,13 +31,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from smartspec.scenarios import SmartSpecError
+
 __all__ = ["ResultStore", "StoreError"]
 
 RUNS, SERIES = "runs", "series"
 
 
-class StoreError(ValueError):
-    """An output folder that cannot be used as asked (one line)."""
+class StoreError(SmartSpecError):
+    """An output or results folder that cannot be used as asked (one line)."""
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:

@@ -1,30 +1,46 @@
-"""The SmartSpec agent-based model (Mesa): agents, knowledge space, network, instruments."""
+"""The SmartSpec agent-based model (Mesa): agents, knowledge space, network, instruments.
 
-from . import metrics
-from .citizen import CitizenGroup, CitizenGroups
-from .firm import Firm, Firms
-from .government import Government, Governments
-from .indicators import DOMAIN_COLUMNS, INDEX_COMPONENTS, INDICATOR_GROUPS, REGION_COLUMNS
-from .knowledge import KnowledgeSpace
-from .model import EcosystemModel
-from .network import CollaborationNetwork
-from .university import Universities, University
+Names are imported on first use: ``import smartspec.model.indicators`` (the indicator
+registry) does not load Mesa.
+"""
 
-__all__ = [
-    "DOMAIN_COLUMNS",
-    "INDEX_COMPONENTS",
-    "INDICATOR_GROUPS",
-    "REGION_COLUMNS",
-    "CitizenGroup",
-    "CitizenGroups",
-    "CollaborationNetwork",
-    "EcosystemModel",
-    "Firm",
-    "Firms",
-    "Government",
-    "Governments",
-    "KnowledgeSpace",
-    "Universities",
-    "University",
-    "metrics",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> submodule that defines it.
+_EXPORTS = {
+    "EcosystemModel": "model",
+    "CitizenGroup": "citizen",
+    "CitizenGroups": "citizen",
+    "Firm": "firm",
+    "Firms": "firm",
+    "Government": "government",
+    "Governments": "government",
+    "University": "university",
+    "Universities": "university",
+    "KnowledgeSpace": "knowledge",
+    "CollaborationNetwork": "network",
+    "DOMAIN_COLUMNS": "indicators",
+    "INDEX_COMPONENTS": "indicators",
+    "INDICATOR_GROUPS": "indicators",
+    "REGION_COLUMNS": "indicators",
+}
+_SUBMODULES = ("metrics",)
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

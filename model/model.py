@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from smartspec.scenarios import Scenario, load_scenario
+from smartspec.scenarios import Scenario, load_scenario, revise_scenario
 from smartspec.scenarios.schema import INSTRUMENTS
 
 from .citizen import CitizenGroup, CitizenGroups
@@ -66,7 +66,7 @@ class EcosystemModel(mesa.Model):
         if scenario is None or isinstance(scenario, str | Path):
             scenario = load_scenario(scenario or "emerging", mix=mix, overrides=overrides)
         elif mix is not None or overrides:
-            scenario = load_scenario_from_model(scenario, mix, overrides)
+            scenario = revise_scenario(scenario, mix, overrides)
         super().__init__(rng=rng)
         # Mesa's Model owns ``self.scenario`` (a Mesa Scenario holding the seed); ours is ``spec``.
         self.spec: Scenario = scenario
@@ -355,18 +355,6 @@ class EcosystemModel(mesa.Model):
             ]
             candidates[closing] = second
         return candidates.reshape(shape)
-
-
-def load_scenario_from_model(scenario: Scenario, mix: str | None, overrides: dict) -> Scenario:
-    """Apply a mix and dotted overrides to an already loaded scenario (re-validated)."""
-    from smartspec.scenarios.loader import _mix_table, apply_overrides
-
-    raw = scenario.model_dump(mode="json")
-    if mix is not None:
-        raw["mix"] = _mix_table(mix, "--mix", "mix")
-        raw["region_mixes"] = {}
-    apply_overrides(raw, overrides, scenario.name)
-    return Scenario.model_validate(raw)
 
 
 # Agent classes re-exported for ``model.agents_by_type[Firm]`` and friends.

@@ -1,29 +1,49 @@
-"""Scenario files: region archetypes, policy mixes, their schema and validation."""
+"""Scenario files: region archetypes, policy mixes, their schema and validation.
 
+The bottom layer of SmartSpec: it imports nothing from the model or the layers above, and
+importing it loads neither Mesa nor the model.
+"""
+
+from .archetypes import ARCHETYPES, RIS_GROUPS, RisGroup, next_group_threshold, ris_group
+from .errors import OptionError, ScenarioError, SmartSpecError
 from .loader import (
     BundledEntry,
-    ScenarioError,
     apply_overrides,
     bundled_mixes,
     bundled_scenarios,
     load_scenario,
+    mix_table,
     parse_override,
     read_proximity_csv,
+    read_toml,
+    revise_scenario,
+    validation_message,
 )
 from .schema import INSTRUMENTS, Governance, PolicyMix, Region, Scenario
 
 __all__ = [
+    "ARCHETYPES",
     "INSTRUMENTS",
+    "RIS_GROUPS",
     "BundledEntry",
     "Governance",
+    "OptionError",
     "PolicyMix",
     "Region",
+    "RisGroup",
     "Scenario",
     "ScenarioError",
+    "SmartSpecError",
     "apply_overrides",
     "bundled_mixes",
     "bundled_scenarios",
     "load_scenario",
+    "mix_table",
+    "next_group_threshold",
     "parse_override",
     "read_proximity_csv",
+    "read_toml",
+    "revise_scenario",
+    "ris_group",
+    "validation_message",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from .errors import ScenarioError
 from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
 
 __all__ = [
@@ -28,21 +29,16 @@ __all__ = [
     "bundled_mixes",
     "bundled_scenarios",
     "load_scenario",
+    "mix_table",
     "parse_override",
     "read_proximity_csv",
+    "read_toml",
+    "revise_scenario",
+    "validation_message",
 ]
 
 BUNDLED_DIR = Path(str(resources.files("smartspec.scenarios")))
 MIX_DIR = BUNDLED_DIR / "mixes"
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used, with a one-line explanation."""
-
-    def __init__(self, source: str, field: str, problem: str) -> None:
-        self.source, self.field, self.problem = source, field, problem
-        where = f"{source}: {field}" if field else source
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,8 @@ class BundledEntry:
     path: Path
 
 
-def _read_toml(path: Path, label: str) -> dict[str, Any]:
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """A TOML file as a dict; any problem reading it becomes a one-line :class:`ScenarioError`."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -71,7 +68,7 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
 def _entries(directory: Path) -> list[BundledEntry]:
     entries = []
     for path in sorted(directory.glob("*.toml")):
-        data = _read_toml(path, str(path))
+        data = read_toml(path, str(path))
         entries.append(BundledEntry(path.stem, str(data.get("description", "")), path))
     return entries
 
@@ -101,12 +98,14 @@ def _is_plain_name(name: object) -> bool:
     return isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) is not None
 
 
-def _mix_table(name: str, source: str, field: str) -> dict[str, Any]:
+def mix_table(name: str, source: str = "--mix", field: str = "mix") -> dict[str, Any]:
+    """The raw table of a bundled mix; an unknown name is a :class:`ScenarioError` raised
+    for ``source`` and ``field``."""
     path = MIX_DIR / f"{name}.toml"
     if not _is_plain_name(name) or not path.is_file():
         known = ", ".join(entry.name for entry in bundled_mixes())
         raise ScenarioError(source, field, f"unknown mix {name!r} (bundled: {known})")
-    return _read_toml(path, str(path))
+    return read_toml(path, str(path))
 
 
 def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,7 +122,7 @@ def _archetypes() -> dict[str, dict[str, Any]]:
     """Bundled single-region scenarios, usable as ``archetype = "NAME"`` in a region table."""
     found = {}
     for entry in bundled_scenarios():
-        regions = _read_toml(entry.path, str(entry.path)).get("regions")
+        regions = read_toml(entry.path, str(entry.path)).get("regions")
         if isinstance(regions, list) and len(regions) == 1 and "archetype" not in regions[0]:
             found[entry.name] = regions[0]
     return found
@@ -254,7 +253,8 @@ def _format_location(location: Iterable[Any]) -> str:
     return text or "(top level)"
 
 
-def _validation_message(error: ValidationError) -> tuple[str, str]:
+def validation_message(error: ValidationError) -> tuple[str, str]:
+    """The first problem of a pydantic validation error as (field path, one-line problem)."""
     first = error.errors(include_url=False)[0]
     location = _format_location(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
@@ -306,7 +306,7 @@ def load_scenario(
         With a one-line message naming the file, the field and the problem.
     """
     path, source = _resolve_scenario_path(name_or_path)
-    raw = _read_toml(path, source)
+    raw = read_toml(path, source)
     _expand_archetypes(raw, source)
 
     if overrides is not None and not isinstance(overrides, Mapping):
@@ -316,14 +316,14 @@ def load_scenario(
         mix = overrides.pop("mix")
 
     if mix is not None:
-        raw["mix"] = _mix_table(mix, "--mix", "mix")
+        raw["mix"] = mix_table(mix, "--mix", "mix")
         for region in raw.get("regions") or []:
             if isinstance(region, dict) and isinstance(region.get("government"), dict):
                 region["government"].pop("mix", None)
     elif isinstance(raw.get("mix"), str):
-        raw["mix"] = _mix_table(raw["mix"], source, "mix")
+        raw["mix"] = mix_table(raw["mix"], source, "mix")
     elif "mix" not in raw:
-        raw["mix"] = _mix_table("baseline", source, "mix")
+        raw["mix"] = mix_table("baseline", source, "mix")
 
     instruments = raw.get("instruments", {})
     if isinstance(instruments, dict):
@@ -347,13 +347,13 @@ def load_scenario(
         if isinstance(government, dict) and isinstance(government.get("mix"), str):
             region_name = region.get("name", "Region")
             field = f"regions[{index}].government.mix"
-            region_mixes[region_name] = _mix_table(government["mix"], source, field)
+            region_mixes[region_name] = mix_table(government["mix"], source, field)
     raw["region_mixes"] = region_mixes
 
     try:
         scenario = Scenario.model_validate(raw, context={"cross_checks": False})
     except ValidationError as error:
-        field, problem = _validation_message(error)
+        field, problem = validation_message(error)
         raise ScenarioError(source, field, problem) from None
 
     if scenario.knowledge.matrix_csv is not None:
@@ -372,7 +372,7 @@ def load_scenario(
         try:
             Scenario.model_validate(scenario.model_dump(), context={"cross_checks": False})
         except ValidationError as error:
-            field, problem = _validation_message(error)
+            field, problem = validation_message(error)
             raise ScenarioError(source, field, problem) from None
     else:
         names = synthetic_domain_names(scenario.knowledge.domains)
@@ -380,3 +380,19 @@ def load_scenario(
         raise ScenarioError(source, field, problem)
     _check_domains(scenario, names, source)
     return scenario
+
+
+def revise_scenario(
+    scenario: Scenario, mix: str | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """A loaded scenario with a bundled mix and dotted overrides applied, validated again."""
+    raw = scenario.model_dump(mode="json")
+    if mix is not None:
+        raw["mix"] = mix_table(mix)
+        raw["region_mixes"] = {}
+    apply_overrides(raw, overrides or {}, scenario.name)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as error:
+        field, problem = validation_message(error)
+        raise ScenarioError(scenario.name, field, problem) from None

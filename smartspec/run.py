@@ -15,10 +15,9 @@ from typing import Any
 import pandas as pd
 
 from smartspec.analysis import plot_key_indicators
+from smartspec.experiments.provenance import provenance, utc_now
 from smartspec.model import EcosystemModel
 from smartspec.scenarios import Scenario
-
-from .provenance import provenance, utc_now
 
 __all__ = ["RunResult", "run_scenario", "write_run", "SUMMARY_COLUMNS"]
 

@@ -1,0 +1,29 @@
+"""The root of every error SmartSpec reports to its user.
+
+Each error carries a one-line message naming where the problem is (a file, an option, a
+folder), the field and the problem, so that the command line prints it without a traceback
+and exits with status 2. The classes live in the lowest layer (scenarios) so that every layer
+above can raise and catch them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OptionError", "ScenarioError", "SmartSpecError"]
+
+
+class SmartSpecError(ValueError):
+    """Base of SmartSpec's user-facing errors: ``source``, ``field`` and ``problem``, shown
+    as one line ``source: field: problem``."""
+
+    def __init__(self, source: str, field: str = "", problem: str = "") -> None:
+        self.source, self.field, self.problem = source, field, problem
+        parts = [part for part in (source, field, problem) if part]
+        super().__init__(": ".join(parts))
+
+
+class ScenarioError(SmartSpecError):
+    """A scenario (or mix, or proximity CSV) that cannot be used."""
+
+
+class OptionError(SmartSpecError):
+    """A command-line option or API argument that cannot be used as given."""
