@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`.
-.PHONY: demo test lint bench env
+# `make test-fast` is the quick tier for the development loop (lint + unmarked tests).
+.PHONY: demo test test-fast lint bench env
 
 env:
 	@tools/bootstrap.sh
@@ -7,10 +8,15 @@ env:
 demo: env
 	.venv/bin/smartspec demo --out results/demo
 
-test: env
+lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+test: lint
 	.venv/bin/python -m pytest -q
+
+test-fast: lint
+	.venv/bin/python -m pytest -q -m "not slow and not browser"
 
 bench: env
 	.venv/bin/python benchmarks/bench_model.py
