@@ -212,7 +212,7 @@ def plot_knowledge_space(model, region: int = 0, seed: int = 0) -> Figure:
             if proximity[i, j] >= 0.2:
                 graph.add_edge(i, j, weight=proximity[i, j])
     layout = nx.spring_layout(graph, seed=seed, weight="weight")
-    snapshot = model.regions.domain_snapshot
+    snapshot = model.domain_snapshot
     rca = snapshot["rca"][region]
     priority = snapshot["priority"][region]
     figure = Figure(figsize=(7, 6), layout="constrained")

@@ -1,56 +1,33 @@
-"""Citizen groups: societal needs, participation in the EDP, trust, social innovation."""
+"""Citizen groups: societal needs, participation in the EDP, trust, social innovation.
+
+State is a struct of arrays (one row per group) held by :class:`CitizenGroups`; the Mesa agent
+:class:`CitizenGroup` reads its row. Equations: docs/ODD.md §7.4.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from smartspec.scenarios.schema import Governance
+from smartspec.scenarios.schema import CitizenBehaviour, Governance, Region
 
-from .population import Population
+from .agents import CitizenGroup
+from .base import AgentKind, Policy
+from .network import CollaborationNetwork
+from .population import NodeRegistry, Population
+from .region import RegionState
 
-if TYPE_CHECKING:
-    from .model import EcosystemModel
+__all__ = ["CitizenGroup", "CitizenGroups"]
 
-__all__ = ["CitizenGroup", "CitizenGroups", "CITIZEN"]
-
-CITIZEN = 3
-
-
-class CitizenGroup(mesa.Agent):
-    """A citizen or user group; its state is one row of :class:`CitizenGroups`."""
-
-    @property
-    def _row(self) -> int:
-        return int(self.model.nodes.slot[self.unique_id])
-
-    @property
-    def region(self) -> int:
-        return int(self.model.citizens.region[self._row])
-
-    @property
-    def needs(self) -> np.ndarray:
-        return self.model.citizens.needs[self._row].copy()
-
-    @property
-    def participation(self) -> float:
-        return float(self.model.citizens.participation[self._row])
-
-    @property
-    def trust(self) -> float:
-        return float(self.model.citizens.trust[self._row])
-
-    @property
-    def social_innovations(self) -> int:
-        return int(self.model.citizens.social_innovations[self._row])
+_OPEN_EDP = list(Governance).index(Governance.quadruple_helix)
 
 
 class CitizenGroups(Population):
     """All citizen groups as arrays."""
 
-    kind = CITIZEN
+    kind = AgentKind.CITIZEN
+    #: The verbs of one step, in order (docs/ODD.md §3).
+    VERBS = ("participate", "co_create", "update_trust")
     fields = {
         "region": ((), np.int32),
         "needs": (("K",), np.float64),
@@ -61,79 +38,114 @@ class CitizenGroups(Population):
         "innovated": ((), bool),
     }
 
-    model: EcosystemModel
+    def __init__(
+        self,
+        model: mesa.Model,
+        nodes: NodeRegistry,
+        *,
+        domains: int,
+        regions: RegionState,
+        network: CollaborationNetwork,
+        params: CitizenBehaviour,
+    ) -> None:
+        super().__init__(model, nodes, domains)
+        self.regions = regions
+        self.network = network
+        self.params = params
 
-    def found(self, region: int, count: int) -> np.ndarray:
-        """Groups whose needs concentrate on a few societal-challenge domains of the region."""
+    def found(self, region: int, spec: Region) -> np.ndarray:
+        """The groups of one region: needs concentrate on a few societal-challenge domains."""
+        count = spec.citizen_groups
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        rng, spec, k = self.model.rng, self.model.spec.regions[region], self.domains
-        challenges = rng.choice(k, size=min(4, k), replace=False)
+        rng, params, k = self.rng, self.params, self.domains
+        challenges = rng.choice(k, size=min(params.challenges, k), replace=False)
         focus = np.zeros((count, k))
         focus[:, challenges] = rng.dirichlet(np.ones(len(challenges)), size=count)
-        needs = 0.7 * focus + 0.3 * rng.dirichlet(np.full(k, 0.5), size=count)
+        background = rng.dirichlet(np.full(k, params.needs_spread), size=count)
+        needs = params.needs_focus * focus + params.needs_background * background
+        spread = params.initial_dispersion
         return self.append(
             CitizenGroup,
             count,
             region=region,
             needs=needs,
-            participation=np.clip(rng.normal(spec.citizen_participation, 0.05, count), 0, 1),
-            trust=np.clip(rng.normal(spec.citizen_trust, 0.05, count), 0, 1),
+            participation=np.clip(rng.normal(spec.citizen_participation, spread, count), 0, 1),
+            trust=np.clip(rng.normal(spec.citizen_trust, spread, count), 0, 1),
         )
 
-    def step(self) -> None:
-        """The citizen-group verbs, in order (docs/ODD.md §3)."""
+    def in_region(self, region: int) -> np.ndarray:
+        """Rows of the live groups of a region."""
+        live = self.alive[: self.size]
+        return np.flatnonzero(live & (self.region[: self.size] == region))
+
+    def signal(self, region: int) -> tuple[np.ndarray, float]:
+        """A region's needs weighted by participation, and its mean participation (the
+        citizens' voice in the EDP)."""
+        rows = self.in_region(region)
+        if len(rows) == 0:
+            return np.zeros(self.domains), 0.0
+        weights = self.participation[rows]
+        return weights @ self.needs[rows], float(weights.mean())
+
+    # --------------------------------------------------------------------- step
+    def step(self, policy: Policy) -> None:
+        """The citizen-group verbs of one quarter, in the order of :attr:`VERBS`."""
         if self.count == 0:
             return
-        self.participate()
+        self.participate(policy)
         self.co_create()
-        self.update_trust()
+        self.update_trust(policy)
 
-    def participate(self) -> None:
+    def participate(self, policy: Policy) -> None:
         """Participation moves towards a target raised by trust, an open (quadruple-helix)
         EDP and running living labs."""
-        model, n = self.model, self.size
-        regions = self.region[:n]
-        open_edp = model.governments.governance_of(regions) == list(Governance).index(
-            Governance.quadruple_helix
-        )
+        params, n = self.params, self.size
+        open_edp = policy.governance[self.region[:n]] == _OPEN_EDP
         target = np.clip(
-            0.05 + 0.4 * self.trust[:n] + 0.2 * open_edp + 0.3 * np.minimum(self.lab_boost[:n], 1),
+            params.participation_base
+            + params.participation_trust * self.trust[:n]
+            + params.participation_open_edp * open_edp
+            + params.participation_labs * np.minimum(self.lab_boost[:n], 1),
             0.0,
             1.0,
         )
-        rate = model.spec.citizens.participation_adjustment
+        rate = params.participation_adjustment
         self.participation[:n] += rate * (target - self.participation[:n])
 
     def co_create(self) -> None:
         """Social innovations (public-service innovation, living-lab outcomes) arise with a
         hazard rising with participation, links to other actors, living labs and trust."""
-        model, rng, n = self.model, self.model.rng, self.size
+        params, rng, n = self.params, self.rng, self.size
         live = self.alive[:n]
-        degree = model.node_degree()[self.uid[:n]]
+        degree = self.network.node_degree(self.nodes.capacity)[self.uid[:n]]
         hazard = (
-            model.spec.citizens.social_innovation_rate
-            * (0.2 + self.participation[:n])
-            * (1.0 + np.log1p(degree))
-            * (1.0 + self.lab_boost[:n])
-            * (0.5 + self.trust[:n])
+            params.social_innovation_rate
+            * (params.participation_offset + self.participation[:n])
+            * (1.0 + params.network_effect * np.log1p(degree))
+            * (1.0 + params.lab_effect * self.lab_boost[:n])
+            * (params.trust_offset + self.trust[:n])
         )
         success = live & (rng.random(n) < -np.expm1(-hazard))
         self.innovated[:n] = success
         self.social_innovations[:n] += success
-        model.regions.social_innovations += np.bincount(
-            self.region[:n][success], minlength=model.n_regions
+        self.regions.social_innovations += np.bincount(
+            self.region[:n][success], minlength=self.regions.count
         )
-        self.lab_boost[:n] *= 0.9
+        self.lab_boost[:n] *= params.lab_persistence
 
-    def update_trust(self) -> None:
+    def update_trust(self, policy: Policy) -> None:
         """Trust follows how well priorities meet the group's needs, government quality and
         the group's own success in co-creation."""
-        model, n = self.model, self.size
+        params, n = self.params, self.size
         regions = self.region[:n]
-        priorities = model.governments.priorities_of(regions)
-        alignment = (self.needs[:n] * priorities).sum(axis=1)
-        quality = model.governments.quality_of(regions)
-        target = 0.15 + 0.35 * alignment + 0.35 * quality + 0.15 * self.innovated[:n]
-        rate = model.spec.citizens.trust_adjustment
+        alignment = (self.needs[:n] * policy.priorities[regions]).sum(axis=1)
+        quality = policy.quality[regions]
+        target = (
+            params.trust_base
+            + params.trust_alignment * alignment
+            + params.trust_quality * quality
+            + params.trust_success * self.innovated[:n]
+        )
+        rate = params.trust_adjustment
         self.trust[:n] += rate * (np.clip(target, 0, 1) - self.trust[:n])

@@ -1,62 +1,38 @@
-"""Regional governments: the S3 managing authority running the policy cycle."""
+"""Regional governments: the S3 managing authority running the policy cycle.
+
+One row per region (row r is region r) in :class:`Governments`; the Mesa agent
+:class:`Government` reads its row. Equations: docs/ODD.md §7.3.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from smartspec.scenarios.schema import INSTRUMENTS, Governance
+from smartspec.scenarios.schema import INSTRUMENTS, Governance, GovernmentBehaviour, Scenario
 
-from .instruments import INSTRUMENT_MECHANISMS
-from .population import Population
+from .agents import Government
+from .base import EPSILON, QUARTERS_PER_YEAR, TINY, AgentKind
+from .citizen import CitizenGroups
+from .instruments import INSTRUMENT_MECHANISMS, PolicyTargets
+from .knowledge import KnowledgeSpace
+from .network import CollaborationNetwork
+from .population import NodeRegistry, Population
+from .region import RegionState
+from .university import Universities
 
-if TYPE_CHECKING:
-    from .model import EcosystemModel
+__all__ = ["GOVERNANCES", "Government", "Governments"]
 
-__all__ = ["Government", "Governments", "GOVERNMENT", "EDP_WEIGHTS"]
-
-GOVERNMENT = 2
+#: Governance models in the order of their codes in ``Governments.governance``.
 GOVERNANCES = list(Governance)
-
-#: Weight of each actor type's signal in the EDP: firms, universities, citizens, government.
-EDP_WEIGHTS: dict[Governance, tuple[float, float, float, float]] = {
-    Governance.top_down: (0.25, 0.15, 0.0, 0.60),
-    Governance.triple_helix: (0.45, 0.35, 0.0, 0.20),
-    Governance.quadruple_helix: (0.35, 0.25, 0.25, 0.15),
-}
-
-
-class Government(mesa.Agent):
-    """A region's S3 managing authority; its state is one row of :class:`Governments`."""
-
-    @property
-    def _row(self) -> int:
-        return int(self.model.nodes.slot[self.unique_id])
-
-    @property
-    def region(self) -> int:
-        return int(self.model.governments.region[self._row])
-
-    @property
-    def institutional_quality(self) -> float:
-        return float(self.model.governments.quality[self._row])
-
-    @property
-    def priorities(self) -> list[str]:
-        names = self.model.knowledge.names
-        return [names[d] for d in np.flatnonzero(self.model.governments.priorities[self._row])]
-
-    @property
-    def governance(self) -> str:
-        return GOVERNANCES[int(self.model.governments.governance[self._row])].value
 
 
 class Governments(Population):
     """One government per region, as arrays (row r = region r)."""
 
-    kind = GOVERNMENT
+    kind = AgentKind.GOVERNMENT
+    #: The verbs of one step, in order (docs/ODD.md §3).
+    VERBS = ("run_edp", "allocate_budget", "deliver_instruments")
     fields = {
         "region": ((), np.int32),
         "budget": ((), np.float64),
@@ -74,14 +50,35 @@ class Governments(Population):
         "edp_rounds": ((), np.int32),
     }
 
-    model: EcosystemModel
+    def __init__(
+        self,
+        model: mesa.Model,
+        nodes: NodeRegistry,
+        *,
+        scenario: Scenario,
+        knowledge: KnowledgeSpace,
+        regions: RegionState,
+        universities: Universities,
+        citizens: CitizenGroups,
+        network: CollaborationNetwork,
+    ) -> None:
+        self.instrument_params = scenario.instruments.in_order()
+        horizon = max(params.delay for params in self.instrument_params) + 1
+        dims = {"I": len(INSTRUMENTS), "H": horizon}
+        super().__init__(model, nodes, knowledge.size, dims=dims)
+        self.scenario = scenario
+        self.params: GovernmentBehaviour = scenario.government
+        self.knowledge_space = knowledge
+        self.regions = regions
+        self.universities = universities
+        self.citizens = citizens
+        self.network = network
 
     def found_all(self) -> None:
         """One government per region, in region order."""
-        model = self.model
-        for index, region in enumerate(model.spec.regions):
+        for index, region in enumerate(self.scenario.regions):
             spec = region.government
-            mix = model.spec.mix_for(index)
+            mix = self.scenario.mix_for(index)
             governance = mix.governance or spec.governance
             self.append(
                 Government,
@@ -96,31 +93,22 @@ class Governments(Population):
                 edp_rounds=0,
             )
 
-    # Row r is region r: governments never leave the model, so slots equal region indices.
-    def priorities_of(self, regions: np.ndarray) -> np.ndarray:
-        return self.priorities[regions]
-
-    def quality_of(self, regions: np.ndarray) -> np.ndarray:
-        return self.quality[regions]
-
-    def governance_of(self, regions: np.ndarray) -> np.ndarray:
-        return self.governance[regions]
-
     def current_shares(self, region: int) -> np.ndarray:
         """Budget shares in force this quarter: the mix's shares, or those of its latest phase
         that has started (sequenced mixes, e.g. capacity building first)."""
-        phases = self.model.spec.mix_for(region).phases
+        phases = self.scenario.mix_for(region).phases
         shares = self.shares[region]
         for phase in phases:
             if self.model.steps >= phase.start:
                 shares = np.array(phase.share_vector())
         return shares
 
-    def step(self) -> None:
-        """The government verbs, in order (docs/ODD.md §3)."""
+    # --------------------------------------------------------------------- step
+    def step(self, targets: PolicyTargets) -> None:
+        """The government verbs of one quarter, in the order of :attr:`VERBS`."""
         self.run_edp()
-        self.allocate_budget()
-        self.deliver_instruments()
+        self.allocate_budget(targets)
+        self.deliver_instruments(targets)
 
     def run_edp(self) -> None:
         """Select priority domains from weighted stakeholder signals (entrepreneurial discovery).
@@ -131,64 +119,69 @@ class Governments(Population):
         complex ("high-tech") domains. The weights follow the governance model; the citizens'
         weight shrinks when few take part; the noise grows as institutional quality falls.
         """
-        model, rng = self.model, self.model.rng
-        due = (model.steps - 1) % self.revision_period[: self.size] == 0
+        steps = self.model.steps
+        due = (steps - 1) % self.revision_period[: self.size] == 0
         for region in np.flatnonzero(due):
-            spec = model.spec.regions[region].government
-            if model.steps == 1 and spec.initial_priorities:
-                chosen = [model.knowledge.names.index(name) for name in spec.initial_priorities]
+            spec = self.scenario.regions[region].government
+            if steps == 1 and spec.initial_priorities:
+                names = self.knowledge_space.names
+                chosen = [names.index(name) for name in spec.initial_priorities]
             else:
-                chosen = self._discover(int(region), rng)
+                chosen = self._discover(int(region))
             self.priorities[region] = False
             self.priorities[region, chosen] = True
             self.edp_rounds[region] += 1
 
-    def _discover(self, region: int, rng: np.random.Generator) -> np.ndarray:
-        model = self.model
+    def _discover(self, region: int) -> np.ndarray:
+        params, regions = self.params, self.regions
 
         def scaled(values: np.ndarray) -> np.ndarray:
             top = values.max()
             return values / top if top > 0 else values
 
-        firm_signal = scaled(model.regions.firm_knowledge[region]) + 0.5 * scaled(
-            model.regions.innovations_by_domain[region]
-        )
-        university_signal = scaled(model.regions.university_strength(region))
-        citizen_signal, participation = model.regions.citizen_signal(region)
-        government_signal = model.knowledge.complexity
-        weights = np.array(EDP_WEIGHTS[GOVERNANCES[self.governance[region]]])
-        weights[2] *= min(1.0, participation / 0.3)
+        firm_signal = scaled(
+            regions.firm_knowledge[region]
+        ) + params.edp_innovation_signal * scaled(regions.innovations_by_domain[region])
+        university_signal = scaled(self.universities.strength_in(region))
+        citizen_signal, participation = self.citizens.signal(region)
+        government_signal = self.knowledge_space.complexity
+        governance = GOVERNANCES[self.governance[region]]
+        weights = np.array(params.edp_weights[governance].vector())
+        weights[2] *= min(1.0, participation / params.edp_full_participation)
         weights /= weights.sum()
         signals = np.stack(
             [scaled(firm_signal), university_signal, scaled(citizen_signal), government_signal]
         )
         score = weights @ signals
-        noise_scale = 0.6 * (1.0 - self.quality[region]) * (score.std() + 1e-9)
-        score = score + rng.normal(0.0, noise_scale, score.shape)
+        # The noise scales with the scores' spread; a tiny floor keeps it defined when all equal.
+        spread = score.std() + TINY
+        noise_scale = params.edp_noise * (1.0 - self.quality[region]) * spread
+        score = score + self.rng.normal(0.0, noise_scale, score.shape)
         return np.argsort(-score, kind="stable")[: self.n_priorities[region]]
 
-    def allocate_budget(self) -> None:
+    def allocate_budget(self, targets: PolicyTargets) -> None:
         """Commit a quarter of the annual budget by the mix; absorb what capacity allows.
 
-        absorbed_i = committed_i * (0.25 + 0.75 q) * min(1, capacity_i / units_i): weak
+        absorbed_i = committed_i * (floor + slope q) * min(1, capacity_i / units_i): weak
         administrations lose money to slow procedures, and an instrument cannot spend more than
         its eligible applicants take up. Absorbed money enters the pipeline and takes effect
         after the instrument's delay; the rest is decommitted.
         """
-        model = self.model
-        params = model.instrument_params
-        step = model.steps
+        params = self.instrument_params
+        step = self.model.steps
         horizon = self.pipeline.shape[2]
         for region in range(self.size):
-            committed = self.current_shares(region) * self.budget[region] / 4.0
-            efficiency = 0.25 + 0.75 * self.quality[region]
+            committed = self.current_shares(region) * self.budget[region] / QUARTERS_PER_YEAR
+            efficiency = (
+                self.params.absorption_floor + self.params.absorption_quality * self.quality[region]
+            )
             absorbed = np.zeros(len(INSTRUMENTS))
             for index, name in enumerate(INSTRUMENTS):
                 if committed[index] <= 0:
                     continue
                 units = committed[index] / params[index].unit_cost
-                capacity = INSTRUMENT_MECHANISMS[name].capacity(model, region)
-                uptake = min(1.0, capacity / units) if units > 1e-12 else 0.0
+                capacity = INSTRUMENT_MECHANISMS[name].capacity(targets, region, params[index])
+                uptake = min(1.0, capacity / units) if units > EPSILON else 0.0
                 absorbed[index] = committed[index] * efficiency * uptake
                 due = (step + params[index].delay) % horizon
                 self.pipeline[region, index, due] += absorbed[index]
@@ -197,21 +190,19 @@ class Governments(Population):
             self.committed_total[region] += committed
             self.absorbed_total[region] += absorbed
 
-    def deliver_instruments(self) -> None:
+    def deliver_instruments(self, targets: PolicyTargets) -> None:
         """Money whose delay has passed takes effect through each instrument's mechanism.
 
         No mechanism reads the network, so the links they form are inserted in one batch.
         """
-        model = self.model
-        slot = model.steps % self.pipeline.shape[2]
-        with model.network.batch():
+        slot = self.model.steps % self.pipeline.shape[2]
+        with self.network.batch():
             for region in range(self.size):
                 for index, name in enumerate(INSTRUMENTS):
                     amount = self.pipeline[region, index, slot]
                     if amount <= 0:
                         continue
                     self.pipeline[region, index, slot] = 0.0
-                    units = amount / model.instrument_params[index].unit_cost
-                    INSTRUMENT_MECHANISMS[name].deliver(
-                        model, region, units, model.instrument_params[index]
-                    )
+                    params = self.instrument_params[index]
+                    units = amount / params.unit_cost
+                    INSTRUMENT_MECHANISMS[name].deliver(targets, region, units, params)

@@ -4,61 +4,80 @@ Each instrument states its *capacity* — how many units its eligible applicants
 take up in a quarter, which limits budget absorption — and its *delivery* — the effect of the
 units whose delay has passed. Effects depend on the recipients' absorptive capacity and on the
 government's institutional quality (targeting accuracy), so one mix works differently in
-different regions. Outputs (firms supported, vouchers used, ...) are counted per region.
+different regions. Outputs (firms supported, vouchers used, ...) are counted per region under
+the names the indicator registry gives them. Every coefficient is a field of the instrument's
+``[instruments.NAME]`` table.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from smartspec.scenarios.schema import InstrumentParams
+from smartspec.scenarios.instruments import (
+    CapacityBuildingParams,
+    CollaborativeRDParams,
+    InnovationVouchersParams,
+    InstrumentParams,
+    LivingLabsParams,
+    RDGrantsParams,
+    ResearchInfrastructureParams,
+    StartupSupportParams,
+    TargetedBoostParams,
+    TrainingParams,
+)
 
-if TYPE_CHECKING:
-    from .model import EcosystemModel
+from .base import EPSILON, Policy
+from .citizen import CitizenGroups
+from .firm import Firms
+from .indicators import OUTPUT_INDICATORS
+from .network import CollaborationNetwork
+from .region import RegionState
+from .university import Universities
 
-__all__ = ["INSTRUMENT_MECHANISMS", "Instrument", "OUTPUT_INDICATORS"]
+__all__ = ["INSTRUMENT_MECHANISMS", "Instrument", "PolicyTargets"]
 
-#: The output indicator each instrument reports (counted units delivered).
-OUTPUT_INDICATORS = {
-    "rd_grants": "firms_supported",
-    "innovation_vouchers": "vouchers_used",
-    "collaborative_rd": "projects_funded",
-    "cluster_support": "cluster_actions",
-    "training": "trainees",
-    "research_infrastructure": "infrastructure_units",
-    "startup_support": "startups_supported",
-    "public_procurement": "procurement_contracts",
-    "living_labs": "living_labs_run",
-    "capacity_building": "capacity_actions",
-}
+
+@dataclass(frozen=True)
+class PolicyTargets:
+    """Everything instruments reach: the agent populations, region state, the network, the
+    governments' policy state and the model's generator."""
+
+    firms: Firms
+    universities: Universities
+    citizens: CitizenGroups
+    regions: RegionState
+    network: CollaborationNetwork
+    policy: Policy
+    rng: np.random.Generator
 
 
 class Instrument(Protocol):
-    def capacity(self, model: EcosystemModel, region: int) -> float: ...
+    def capacity(self, targets: PolicyTargets, region: int, params: InstrumentParams) -> float: ...
 
     def deliver(
-        self, model: EcosystemModel, region: int, units: float, params: InstrumentParams
+        self, targets: PolicyTargets, region: int, units: float, params: InstrumentParams
     ) -> None: ...
 
 
-def _whole(model: EcosystemModel, units: float) -> int:
+def _whole(rng: np.random.Generator, units: float) -> int:
     """Stochastic rounding, so that fractional units are delivered at the right average rate."""
     whole = int(units)
-    return whole + int(model.rng.random() < units - whole)
+    return whole + int(rng.random() < units - whole)
 
 
-def _pick(model: EcosystemModel, pool: np.ndarray, count: int, weights=None) -> np.ndarray:
+def _pick(rng: np.random.Generator, pool: np.ndarray, count: int, weights=None) -> np.ndarray:
     if len(pool) == 0 or count <= 0:
         return np.empty(0, dtype=np.int64)
     if weights is None:
-        return pool[model.rng.integers(0, len(pool), count)]
+        return pool[rng.integers(0, len(pool), count)]
     # Draws with replacement, probability proportional to weight: Generator.choice's own
     # inverse-CDF algorithm without its validation overhead.
-    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64) + 1e-12)
-    draws = model.rng.random(count) * cumulative[-1]
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64) + EPSILON)
+    draws = rng.random(count) * cumulative[-1]
     position = np.searchsorted(cumulative, draws, side="right")
     return pool[np.minimum(position, len(pool) - 1)]
 
@@ -69,102 +88,106 @@ def _pairs(count: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(count, 1)
 
 
-def _record(model: EcosystemModel, name: str, region: int, count: float) -> None:
-    model.regions.outputs[OUTPUT_INDICATORS[name]][region] += count
+def _record(targets: PolicyTargets, name: str, region: int, count: float) -> None:
+    targets.regions.outputs[OUTPUT_INDICATORS[name]][region] += count
 
 
-def _priority(model: EcosystemModel, name: str) -> bool:
-    """Whether instrument ``name`` is aimed at the priority domains in this scenario."""
-    return model.spec.instruments[name].targeting == "priority"
+def _targeted_firms(targets: PolicyTargets, region: int, params: InstrumentParams) -> np.ndarray:
+    return targets.firms.directory.eligible(region, priority_only=params.targeting == "priority")
 
 
-def _targeted_firms(model: EcosystemModel, region: int, params: InstrumentParams) -> np.ndarray:
-    return model.regions.eligible_firms(region, priority_only=params.targeting == "priority")
+def _domains(targets: PolicyTargets, region: int, params: InstrumentParams) -> np.ndarray:
+    """The priority domains with priority targeting, every domain otherwise."""
+    if params.targeting == "priority":
+        return np.flatnonzero(targets.policy.priorities[region])
+    return np.arange(targets.firms.domains)
 
 
 class RDGrants:
     """Grants added to a firm's R&D budget; competitive (weighted by knowledge x capacity).
 
-    Only firms with absorptive capacity above 0.15 can write a fundable proposal. With
-    priority targeting, poor administrations mis-target: a share 0.5 (1 - q) of grants goes to
-    eligible firms outside the priorities. The grant's knowledge effect is scaled by the
-    recipient's absorptive capacity in :meth:`Firms.invest_in_rd`. Output: distinct firms
-    supported.
+    Only firms above a minimum absorptive capacity can write a fundable proposal. With
+    priority targeting, poor administrations mis-target: a share misallocation x (1 - q) of
+    grants goes to eligible firms outside the priorities. The grant's knowledge effect is
+    scaled by the recipient's absorptive capacity in ``Firms.invest_in_rd``. Output: distinct
+    firms supported.
     """
 
-    def _applicants(self, model: EcosystemModel, region: int, priority_only: bool) -> np.ndarray:
-        pool = model.regions.eligible_firms(region, priority_only=priority_only)
-        return pool[model.firms.absorptive[pool] > 0.15]
+    def _applicants(
+        self, targets: PolicyTargets, region: int, priority_only: bool, params: RDGrantsParams
+    ) -> np.ndarray:
+        pool = targets.firms.directory.eligible(region, priority_only=priority_only)
+        return pool[targets.firms.absorptive[pool] > params.min_absorptive_capacity]
 
-    def capacity(self, model: EcosystemModel, region: int) -> float:
-        targeted = self._applicants(model, region, _priority(model, "rd_grants"))
-        return 0.25 * len(targeted)
+    def capacity(self, targets, region, params: RDGrantsParams) -> float:
+        applicants = self._applicants(targets, region, params.targeting == "priority", params)
+        return params.grants_per_applicant * len(applicants)
 
-    def deliver(self, model, region, units, params) -> None:
-        firms = model.firms
-        count = _whole(model, units)
-        targeted = self._applicants(model, region, params.targeting == "priority")
+    def deliver(self, targets, region, units, params: RDGrantsParams) -> None:
+        firms, rng = targets.firms, targets.rng
+        count = _whole(rng, units)
+        applicants = self._applicants(targets, region, params.targeting == "priority", params)
         leaked = 0
         outside = np.empty(0, dtype=np.int64)
         if params.targeting == "priority":
-            everyone = self._applicants(model, region, False)
+            everyone = self._applicants(targets, region, False, params)
             # The applicants not in a priority domain (a mask, not a sorting set difference).
-            outside = everyone[~model.regions.priority_member(firms)[everyone]]
+            outside = everyone[~firms.directory.priority_member()[everyone]]
             if len(outside):
-                quality = model.governments.quality[region]
-                leaked = model.rng.binomial(count, 0.5 * (1.0 - quality))
-        merit = firms.knowledge_total()[targeted] * firms.absorptive[targeted]
+                quality = targets.policy.quality[region]
+                leaked = rng.binomial(count, params.misallocation * (1.0 - quality))
+        merit = firms.knowledge_total()[applicants] * firms.absorptive[applicants]
         chosen = np.concatenate(
-            [_pick(model, targeted, count - leaked, merit), _pick(model, outside, leaked)]
+            [_pick(rng, applicants, count - leaked, merit), _pick(rng, outside, leaked)]
         )
         np.add.at(firms.grant, chosen, params.unit_cost * params.effect)
-        _record(model, "rd_grants", region, len(np.unique(chosen)))
+        _record(targets, "rd_grants", region, len(np.unique(chosen)))
 
 
 class InnovationVouchers:
     """Small firms buy knowledge services from a university: a link and a knowledge boost."""
 
-    def capacity(self, model, region) -> float:
-        firms = model.regions.eligible_firms(
-            region, priority_only=_priority(model, "innovation_vouchers")
-        )
-        return 0.05 * int((model.firms.employees[firms] < 50).sum())
+    def capacity(self, targets, region, params: InnovationVouchersParams) -> float:
+        firms = _targeted_firms(targets, region, params)
+        small = int((targets.firms.employees[firms] < params.max_employees).sum())
+        return params.vouchers_per_firm * small
 
-    def deliver(self, model, region, units, params) -> None:
-        firms = model.firms
-        pool = _targeted_firms(model, region, params)
-        pool = pool[firms.employees[pool] < 50]
-        chosen = np.unique(_pick(model, pool, _whole(model, units)))
-        universities = model.regions.universities_in(region)
+    def deliver(self, targets, region, units, params: InnovationVouchersParams) -> None:
+        firms, rng = targets.firms, targets.rng
+        pool = _targeted_firms(targets, region, params)
+        pool = pool[firms.employees[pool] < params.max_employees]
+        chosen = np.unique(_pick(rng, pool, _whole(rng, units)))
+        universities = targets.universities.in_region(region)
         if len(universities) and len(chosen):
-            partners = _pick(model, universities, len(chosen))
-            model.network.add(firms.uid[chosen], model.universities.uid[partners])
+            partners = _pick(rng, universities, len(chosen))
+            targets.network.add(firms.uid[chosen], targets.universities.uid[partners])
         cores = firms.core[chosen]
-        firms.knowledge[chosen, cores] += 0.05 * params.effect * firms.absorptive[chosen]
-        _record(model, "innovation_vouchers", region, len(chosen))
+        gain = params.knowledge_gain * params.effect
+        firms.knowledge[chosen, cores] += gain * firms.absorptive[chosen]
+        _record(targets, "innovation_vouchers", region, len(chosen))
 
 
 class CollaborativeRD:
-    """Projects of three distinct firms active in one domain (a priority domain, or with
-    horizontal targeting the core domain of a random firm) plus a university: all members are
-    linked, and each firm gains knowledge in the project's domain. Where fewer than three
-    firms are active in the domain, members come from the whole eligible pool."""
+    """Projects of distinct firms active in one domain (a priority domain, or with horizontal
+    targeting the core domain of a random firm) plus a university: all members are linked,
+    and each firm gains knowledge in the project's domain. Where too few firms are active in
+    the domain, members come from the whole eligible pool."""
 
-    def capacity(self, model, region) -> float:
-        priority_only = _priority(model, "collaborative_rd")
-        return len(model.regions.eligible_firms(region, priority_only=priority_only)) / 3.0
+    def capacity(self, targets, region, params: CollaborativeRDParams) -> float:
+        return len(_targeted_firms(targets, region, params)) / params.firms_per_project
 
-    def deliver(self, model, region, units, params) -> None:
-        firms, rng = model.firms, model.rng
-        projects = _whole(model, units)
-        pool = _targeted_firms(model, region, params)
+    def deliver(self, targets, region, units, params: CollaborativeRDParams) -> None:
+        firms, rng = targets.firms, targets.rng
+        projects = _whole(rng, units)
+        pool = _targeted_firms(targets, region, params)
         if params.targeting == "priority":
-            domains = np.flatnonzero(model.governments.priorities[region])
+            domains = np.flatnonzero(targets.policy.priorities[region])
         else:
             domains = np.unique(firms.core[pool])
         if projects == 0 or len(domains) == 0 or len(pool) == 0:
             return
-        universities = model.regions.universities_in(region)
+        size = params.firms_per_project
+        universities = targets.universities.in_region(region)
         active_in: dict[int, np.ndarray] = {}
         left, right = [], []
         funded = 0
@@ -172,156 +195,150 @@ class CollaborativeRD:
             if domain not in active_in:
                 active_in[domain] = pool[firms.portfolio[pool, domain]]
             active = active_in[domain]
-            candidates = active if len(active) >= 3 else pool
-            members = rng.choice(candidates, size=min(3, len(candidates)), replace=False)
+            candidates = active if len(active) >= size else pool
+            members = rng.choice(candidates, size=min(size, len(candidates)), replace=False)
             ids = firms.uid[members]
             if len(universities):
-                ids = np.append(ids, model.universities.uid[_pick(model, universities, 1)])
+                ids = np.append(ids, targets.universities.uid[_pick(rng, universities, 1)])
             # Every pair of members; all projects' links are added in one batch below.
             first, second = _pairs(len(ids))
             left.append(ids[first])
             right.append(ids[second])
-            firms.knowledge[members, domain] += 0.15 * params.effect * firms.absorptive[members]
+            gain = params.knowledge_gain * params.effect
+            firms.knowledge[members, domain] += gain * firms.absorptive[members]
             funded += 1
         if funded:
-            model.network.add(np.concatenate(left), np.concatenate(right))
-        _record(model, "collaborative_rd", region, funded)
+            targets.network.add(np.concatenate(left), np.concatenate(right))
+        _record(targets, "collaborative_rd", region, funded)
 
 
 class _TargetedBoost:
-    """A decaying per-firm boost bought per unit: ``per_unit`` x units, spread over the
-    targeted firms (priority domains or all), raises the region's column of ``boost``."""
+    """A decaying per-firm boost bought per unit: ``boost_per_unit`` x units, spread over the
+    targeted firms (priority domains or all), raises the region's column of the boost."""
 
     name: str
     boost: str
-    per_unit: float
-    capacity_share: float
 
-    def capacity(self, model, region) -> float:
-        pool = model.regions.eligible_firms(region, _priority(model, self.name))
-        return max(1.0, self.capacity_share * len(pool))
+    def capacity(self, targets, region, params: TargetedBoostParams) -> float:
+        pool = _targeted_firms(targets, region, params)
+        return max(1.0, params.uptake_share * len(pool))
 
-    def deliver(self, model, region, units, params) -> None:
-        pool = _targeted_firms(model, region, params)
+    def deliver(self, targets, region, units, params: TargetedBoostParams) -> None:
+        pool = _targeted_firms(targets, region, params)
         column = 0 if params.targeting == "priority" else 1
-        boost = getattr(model.regions, self.boost)
-        boost[region, column] += params.effect * self.per_unit * units / max(1, len(pool))
-        _record(model, self.name, region, units)
+        boost = getattr(targets.regions, self.boost)
+        boost[region, column] += params.effect * params.boost_per_unit * units / max(1, len(pool))
+        _record(targets, self.name, region, units)
 
 
 class ClusterSupport(_TargetedBoost):
-    """Cluster management and matchmaking: the targeted firms (priority domains, or all) search
-    for partners more often; the boost decays by 15 % a quarter."""
+    """Cluster management and matchmaking: the targeted firms (priority domains, or all)
+    search for partners more often; the boost decays each quarter."""
 
-    name, boost, per_unit, capacity_share = "cluster_support", "cluster_boost", 10.0, 0.05
+    name, boost = "cluster_support", "cluster_boost"
 
 
 class Training:
     """Training places: each trainee joins the region's skilled workforce (region-wide:
     ``targeting`` has no effect)."""
 
-    def capacity(self, model, region) -> float:
-        return 0.005 * model.regions.employment[region]
+    def capacity(self, targets, region, params: TrainingParams) -> float:
+        return params.places_per_employee * targets.regions.employment[region]
 
-    def deliver(self, model, region, units, params) -> None:
-        added = np.zeros(model.n_regions)
+    def deliver(self, targets, region, units, params: TrainingParams) -> None:
+        added = np.zeros(targets.regions.count)
         added[region] = units * params.effect
-        model.regions.add_skilled(added)
-        _record(model, "training", region, units)
+        targets.regions.add_skilled(added)
+        _record(targets, "training", region, units)
 
 
 class ResearchInfrastructure:
     """Raises the research-strength target of the region's universities in the targeted
     domains (the priorities, or all domains when horizontal)."""
 
-    def capacity(self, model, region) -> float:
-        return 2.0 * len(model.regions.universities_in(region))
+    def capacity(self, targets, region, params: ResearchInfrastructureParams) -> float:
+        return params.units_per_university * len(targets.universities.in_region(region))
 
-    def deliver(self, model, region, units, params) -> None:
-        universities = model.regions.universities_in(region)
-        if len(universities) == 0:
+    def deliver(self, targets, region, units, params: ResearchInfrastructureParams) -> None:
+        universities = targets.universities
+        rows = universities.in_region(region)
+        if len(rows) == 0:
             return
-        if params.targeting == "priority":
-            domains = np.flatnonzero(model.governments.priorities[region])
-            gain = 0.05
-        else:
-            domains = np.arange(model.knowledge.size)
-            gain = 0.02
+        domains = _domains(targets, region, params)
+        priority = params.targeting == "priority"
+        gain = params.priority_gain if priority else params.horizontal_gain
         # Additive in money (each unit adds the same to the target): no compounding.
-        rows = np.ix_(universities, domains)
-        base = model.universities.base[rows]
-        model.universities.target[rows] += params.effect * gain * units / len(universities) * base
-        _record(model, "research_infrastructure", region, units)
+        cells = np.ix_(rows, domains)
+        base = universities.base[cells]
+        universities.target[cells] += params.effect * gain * units / len(rows) * base
+        _record(targets, "research_infrastructure", region, units)
 
 
 class StartupSupport:
     """Supported start-ups in the targeted domains; founders need skilled people."""
 
-    def capacity(self, model, region) -> float:
-        return 0.002 * model.regions.skilled[region]
+    def capacity(self, targets, region, params: StartupSupportParams) -> float:
+        return params.founders_per_skilled * targets.regions.skilled[region]
 
-    def deliver(self, model, region, units, params) -> None:
-        count = _whole(model, units)
+    def deliver(self, targets, region, units, params: StartupSupportParams) -> None:
+        count = _whole(targets.rng, units)
         if count == 0:
             return
-        if params.targeting == "priority":
-            domains = np.flatnonzero(model.governments.priorities[region])
-        else:
-            domains = np.arange(model.knowledge.size)
-        cores = model.rng.choice(domains, size=count)
-        model.regions.new_firms(region, cores, extra_capital=params.unit_cost * params.effect)
-        _record(model, "startup_support", region, count)
+        cores = targets.rng.choice(_domains(targets, region, params), size=count)
+        targets.firms.enter(region, cores, extra_capital=params.unit_cost * params.effect)
+        _record(targets, "startup_support", region, count)
 
 
 class PublicProcurement(_TargetedBoost):
     """Innovation procurement: demand pull that raises the innovation hazard of the targeted
-    firms (active in the priority domains, or all); decays by 15 % a quarter."""
+    firms (active in the priority domains, or all); decays each quarter."""
 
-    name, boost, per_unit, capacity_share = "public_procurement", "procurement_pull", 5.0, 0.1
+    name, boost = "public_procurement", "procurement_pull"
 
 
 class LivingLabs:
     """Co-creation labs joining a citizen group, a university and a firm active in one of the
     group's needs: links between them, a social-innovation boost and a little trust."""
 
-    def capacity(self, model, region) -> float:
-        return 0.5 * len(model.regions.citizens_in(region))
+    def capacity(self, targets, region, params: LivingLabsParams) -> float:
+        return params.labs_per_group * len(targets.citizens.in_region(region))
 
-    def deliver(self, model, region, units, params) -> None:
-        citizens, firms = model.citizens, model.firms
-        groups = model.regions.citizens_in(region)
-        labs = _whole(model, units)
+    def deliver(self, targets, region, units, params: LivingLabsParams) -> None:
+        citizens, firms, rng = targets.citizens, targets.firms, targets.rng
+        groups = citizens.in_region(region)
+        labs = _whole(rng, units)
         if labs == 0 or len(groups) == 0:
             return
-        chosen = _pick(model, groups, labs, citizens.participation[groups] + 0.05)
+        weights = citizens.participation[groups] + params.selection_floor
+        chosen = _pick(rng, groups, labs, weights)
         needs = citizens.needs[chosen]
         if params.targeting == "priority":
-            needs = needs * (0.2 + model.governments.priorities[region])
+            needs = needs * (params.non_priority_weight + targets.policy.priorities[region])
         domains = np.argmax(needs, axis=1)
-        pool = model.regions.eligible_firms(region, priority_only=False)
+        pool = firms.directory.eligible(region, priority_only=False)
         active_in: dict[int, np.ndarray] = {}
         groups_linked, partners = [], []
         for group, domain in zip(chosen.tolist(), domains.tolist(), strict=True):
             if domain not in active_in:
                 active_in[domain] = pool[firms.portfolio[pool, domain]]
             active = active_in[domain]
-            partner = _pick(model, active if len(active) else pool, 1)
+            partner = _pick(rng, active if len(active) else pool, 1)
             if len(partner):
                 groups_linked.append(group)
                 partners.append(partner[0])
         if partners:
-            model.network.add(citizens.uid[groups_linked], firms.uid[partners])
-        universities = model.regions.universities_in(region)
+            targets.network.add(citizens.uid[groups_linked], firms.uid[partners])
+        universities = targets.universities.in_region(region)
         if len(universities):
-            model.network.add(
+            targets.network.add(
                 citizens.uid[chosen],
-                model.universities.uid[_pick(model, universities, len(chosen))],
+                targets.universities.uid[_pick(rng, universities, len(chosen))],
             )
-        np.add.at(citizens.lab_boost, chosen, 0.5 * params.effect)
+        np.add.at(citizens.lab_boost, chosen, params.lab_boost * params.effect)
         # Per lab, like the boost: a group drawn for several labs gains trust from each.
-        np.add.at(citizens.trust, chosen, 0.01 * params.effect)
+        np.add.at(citizens.trust, chosen, params.trust_gain * params.effect)
         np.minimum(citizens.trust, 1.0, out=citizens.trust)
-        _record(model, "living_labs", region, labs)
+        _record(targets, "living_labs", region, labs)
 
 
 class CapacityBuilding:
@@ -329,17 +346,19 @@ class CapacityBuilding:
     diminishing returns, and firms' absorptive capacity gets a regional bonus (region-wide:
     ``targeting`` has no effect)."""
 
-    def capacity(self, model, region) -> float:
-        return 40.0
+    def capacity(self, targets, region, params: CapacityBuildingParams) -> float:
+        return params.max_units
 
-    def deliver(self, model, region, units, params) -> None:
-        governments = model.governments
+    def deliver(self, targets, region, units, params: CapacityBuildingParams) -> None:
+        quality = targets.policy.quality
         step = params.effect * np.sqrt(units)
-        governments.quality[region] += 0.004 * step * (1.0 - governments.quality[region])
-        governments.quality[region] = min(governments.quality[region], 1.0)
-        bonus = model.regions.capacity_bonus
-        bonus[region] = min(0.3, bonus[region] + 0.002 * step)
-        _record(model, "capacity_building", region, units)
+        quality[region] += params.quality_gain * step * (1.0 - quality[region])
+        quality[region] = min(quality[region], 1.0)
+        bonus = targets.regions.capacity_bonus
+        bonus[region] = min(
+            params.max_absorptive_bonus, bonus[region] + params.absorptive_bonus * step
+        )
+        _record(targets, "capacity_building", region, units)
 
 
 INSTRUMENT_MECHANISMS: dict[str, Instrument] = {

@@ -66,7 +66,7 @@ class KnowledgeSpace:
         data_rng = np.random.default_rng(spec.seed)
         if spec.matrix_csv is not None:
             names, proximity = read_proximity_csv(Path(spec.matrix_csv), spec.matrix_csv)
-            family = cluster_families(np.asarray(proximity, dtype=np.float64))
+            family = cluster_families(np.asarray(proximity, dtype=np.float64), spec.family_cut)
         else:
             count = spec.domains
             names = synthetic_domain_names(count)
@@ -85,8 +85,8 @@ class KnowledgeSpace:
         proximity = np.asarray(proximity, dtype=np.float64)
         np.fill_diagonal(proximity, 1.0)
         count = len(names)
-        complexity = data_rng.beta(2.0, 2.0, size=count)
-        world_share = data_rng.dirichlet(np.full(count, 8.0))
+        complexity = data_rng.beta(spec.complexity_shape, spec.complexity_shape, size=count)
+        world_share = data_rng.dirichlet(np.full(count, spec.world_share_concentration))
         return cls(tuple(names), proximity, family, complexity, world_share)
 
     def relatedness_density(self, portfolio: np.ndarray) -> np.ndarray:
@@ -106,7 +106,7 @@ class KnowledgeSpace:
         return order[:count]
 
 
-def cluster_families(proximity: np.ndarray, cut: float = 0.7) -> np.ndarray:
+def cluster_families(proximity: np.ndarray, cut: float) -> np.ndarray:
     """Families of related domains for a matrix without them: average-linkage clusters of the
     distance 1 - phi, cut at ``cut`` (used for related/unrelated variety)."""
     from scipy.cluster.hierarchy import fcluster, linkage

@@ -1,7 +1,15 @@
-"""The SmartSpec ecosystem model: a Mesa model of one or more regional innovation systems."""
+"""The SmartSpec ecosystem model: a Mesa model of one or more regional innovation systems.
+
+It builds the agent populations from a scenario and schedules their verbs; it holds no
+behaviour of its own. Imports point one way: this module → the populations (``firm``,
+``university``, ``government``, ``citizen``, ``instruments``, ``peer_review``) and
+measurement (``measure``) → the kernels (``vector``, ``network``, ``metrics``, ``knowledge``,
+``population``, ``portfolio``, ``partnering``, ``region``) → the scenario schema.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +18,30 @@ import numpy as np
 import pandas as pd
 
 from smartspec.scenarios import Scenario, load_scenario, revise_scenario
-from smartspec.scenarios.schema import INSTRUMENTS
 
 from .citizen import CitizenGroup, CitizenGroups
-from .firm import FIRM, Firm, Firms
+from .firm import Firm, Firms
 from .government import Government, Governments
-from .indicators import DOMAIN_COLUMNS, MODEL_REPORTERS, REGION_COLUMNS, region_indicators
+from .indicators import (
+    DOMAIN_COLUMNS,
+    MODEL_REPORTER_INDICATORS,
+    OUTPUT_INDICATORS,
+    REGION_COLUMNS,
+    indicator,
+)
+from .instruments import PolicyTargets
 from .knowledge import KnowledgeSpace
+from .measure import Measurement, measure
 from .network import CollaborationNetwork
 from .peer_review import hold_round
 from .population import NodeRegistry
 from .region import RegionState
-from .university import UNIVERSITY, Universities, University
-from .vector import choose_per_row, sum_runs
+from .university import Universities, University
 
-__all__ = ["EcosystemModel"]
+__all__ = ["AGENT_TYPES", "MODEL_REPORTERS", "EcosystemModel"]
+
+#: Firm rows allocated at the start, per initial firm (entrants fill them before regrowth).
+_FIRM_ROWS_PER_FIRM = 2
 
 
 class EcosystemModel(mesa.Model):
@@ -52,9 +69,6 @@ class EcosystemModel(mesa.Model):
     same rows are returned by :meth:`indicators`.
     """
 
-    #: Rounds of network formation before the first quarter (see ``_create_agents``).
-    WARMUP_ROUNDS = 40
-
     def __init__(
         self,
         scenario: Scenario | str | Path | None = None,
@@ -72,82 +86,97 @@ class EcosystemModel(mesa.Model):
         self.spec: Scenario = scenario
         self.knowledge = KnowledgeSpace.from_spec(scenario.knowledge)
         self.n_regions = len(scenario.regions)
-        self.instrument_params = [scenario.instruments[name] for name in INSTRUMENTS]
-        horizon = max(params.delay for params in self.instrument_params) + 1
+        domains = self.knowledge.size
 
         self.nodes = NodeRegistry()
         self.network = CollaborationNetwork()
-        domains = self.knowledge.size
-        self.firms = Firms(self, domains, capacity=sum(r.firms for r in scenario.regions) * 2)
-        self.universities = Universities(self, domains)
-        self.governments = Governments(self, domains, dims={"I": len(INSTRUMENTS), "H": horizon})
-        self.citizens = CitizenGroups(self, domains)
-        self.regions = RegionState(self)
-
-        self._degree_cache: tuple[tuple[int, int], np.ndarray] | None = None
-        self._links_cache: tuple[tuple[int, int, int], dict[str, np.ndarray]] | None = None
-        self._buffers: dict[str, np.ndarray] = {}
+        self.regions = RegionState(scenario, domains, list(OUTPUT_INDICATORS.values()))
+        self.universities = Universities(
+            self,
+            self.nodes,
+            domains=domains,
+            regions=self.regions,
+            network=self.network,
+            params=scenario.university,
+        )
+        self.citizens = CitizenGroups(
+            self,
+            self.nodes,
+            domains=domains,
+            regions=self.regions,
+            network=self.network,
+            params=scenario.citizens,
+        )
+        self.governments = Governments(
+            self,
+            self.nodes,
+            scenario=scenario,
+            knowledge=self.knowledge,
+            regions=self.regions,
+            universities=self.universities,
+            citizens=self.citizens,
+            network=self.network,
+        )
+        self.firms = Firms(
+            self,
+            self.nodes,
+            knowledge=self.knowledge,
+            regions=self.regions,
+            network=self.network,
+            universities=self.universities,
+            policy=self.governments,
+            params=scenario.firm,
+            interregional=scenario.interregional,
+            capacity=sum(region.firms for region in scenario.regions) * _FIRM_ROWS_PER_FIRM,
+        )
+        self.policy_targets = PolicyTargets(
+            firms=self.firms,
+            universities=self.universities,
+            citizens=self.citizens,
+            regions=self.regions,
+            network=self.network,
+            policy=self.governments,
+            rng=self.rng,
+        )
+        self.latest: list[dict[str, Any]] = []
+        self.peer_reviews: list[dict[str, Any]] = []
+        self._measurement: Measurement | None = None
+        self._sums_valid = False
+        self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
         self._create_agents()
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
         )
-        self.latest: list[dict[str, Any]] = []
-        self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
-        self.peer_reviews: list[dict[str, Any]] = []
         self._collect()
 
     # ------------------------------------------------------------ initialisation
     def _create_agents(self) -> None:
-        rng = self.rng
+        """Found every region's firms, universities and citizen groups, then the governments;
+        run the network warm-up and give the firms an innovation history (docs/ODD.md §5)."""
+        rng, initial = self.rng, self.spec.initial
         for index, spec in enumerate(self.spec.regions):
             if spec.specialised_domains:
-                specialised = np.array(
-                    [self.knowledge.names.index(d) for d in spec.specialised_domains]
-                )
+                names = self.knowledge.names
+                specialised = np.array([names.index(domain) for domain in spec.specialised_domains])
             else:
                 seed_domain = int(rng.integers(self.knowledge.size))
                 specialised = self.knowledge.related_cluster(seed_domain, spec.specialisations)
-            # The other firms spread over all domains, more often near the specialisations:
-            # a regional economy is coherent, not a random draw of activities.
-            nearness = self.knowledge.proximity[specialised].mean(axis=0) + 0.1
-            concentrated = rng.random(spec.firms) < spec.concentration
-            cores = np.where(
-                concentrated,
-                rng.choice(specialised, size=spec.firms),
-                rng.choice(self.knowledge.size, size=spec.firms, p=nearness / nearness.sum()),
-            )
-            # Pareto (Zipf-like) sizes with the scenario's mean (Axtell 2001).
-            alpha = 1.3
-            minimum = spec.mean_firm_size * (alpha - 1.0) / alpha
-            employees = np.round(minimum * rng.random(spec.firms) ** (-1 / alpha))
-            employees = np.maximum(1.0, employees)
-            level = spec.knowledge_level * rng.lognormal(-0.125, 0.5, spec.firms)
-            slots = self.firms.found(index, spec.firms, cores, level, employees)
-            large = slots[employees >= 20]
-            if len(large):
-                second = self._related_domains(self.firms.core[large])
-                self.firms.portfolio[large, second] = True
-                self.firms.knowledge[large, second] = 0.5 * level[employees >= 20]
-            self.universities.found(index, spec.universities, specialised)
-            self.citizens.found(index, spec.citizen_groups)
+            employees = self.firms.populate(index, spec, specialised, initial)
+            self.universities.found(index, spec, specialised)
+            self.citizens.found(index, spec)
             self.regions.skilled[index] = spec.human_capital * employees.sum()
             self.regions.initial_employment[index] = employees.sum()
         self.governments.found_all()
-        self.regions.begin_step()
+        self._begin_step()
         # Warm-up: partner search, university outreach and link dissolution run (nothing
         # else does) until the network is close to its steady state, so that indicators do
         # not open with a build-up of links that no policy caused.
-        for _ in range(self.WARMUP_ROUNDS):
-            self.firms.prepare()
-            self.firms.seek_partners()
-            self.universities.transfer_knowledge()
+        for _ in range(initial.warmup_rounds):
+            self.firms.seek_partners(self.firms.prepare())
+            self.universities.transfer_knowledge(self.firms)
             self.network.dissolve(self.rng, self.spec.firm.link_decay)
-        self.firms.prepare()
-        self.firms.seed_innovation_history()
+        self.firms.seed_innovation_history(self.firms.prepare())
         self.firms.age[: self.firms.size] = 0
-
-    def _related_domains(self, cores: np.ndarray) -> np.ndarray:
-        return choose_per_row(self.rng, self.knowledge.off_diagonal[cores] ** 2)
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
@@ -156,33 +185,58 @@ class EcosystemModel(mesa.Model):
         ``running`` turns False at the scenario's horizon (``steps``), so that Mesa's
         ``batch_run`` and visualisation stop there; ``step`` and ``run_for`` still advance.
         """
-        self.regions.begin_step()
-        self.governments.step()
+        self._begin_step()
+        self.governments.step(self.policy_targets)
         settings = self.spec.peer_review
         if settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
-            hold_round(self)
-        self.universities.step()
+            reviews = hold_round(
+                self.governments, self.latest, self.regions.names, settings, self.rng, self.steps
+            )
+            self.peer_reviews.extend(reviews)
+        self.universities.step(self.firms)
         self.firms.step()
-        self.citizens.step()
-        self.regions.end_step()
+        self.citizens.step(self.governments)
+        employment = self.firms.per_region(self.firms.employees[: self.firms.size])
+        self.regions.end_step(employment, *self.firms.innovations_this_step())
         self.network.dissolve(self.rng, self.spec.firm.link_decay)
         self.network.drop_dead(self.nodes.alive)
         self._collect()
         self.running = self.steps < self.spec.steps
 
+    def _begin_step(self) -> None:
+        """Zero the step's counters and set the regional sums the verbs read: those of the
+        last measurement when no agent changed since (the usual case), otherwise recomputed."""
+        last = self._measurement
+        reuse = (
+            self._sums_valid
+            and last is not None
+            and (last.step, last.firm_rows) == (self.steps - 1, self.firms.size)
+        )
+        self._sums_valid = False
+        self.regions.begin_step(last.sums if reuse else self.firms.regional_sums())
+        self.firms.directory.invalidate()
+
     def _collect(self) -> None:
-        self.latest = region_indicators(self)
+        previous = self._measurement.specialised if self._measurement is not None else None
+        self._measurement = measure(self, previous)
+        self._sums_valid = True
+        self.latest = self._measurement.rows
         for row in self.latest:
             self.datacollector.add_table_row("regions", row)
         self.datacollector.collect(self)
-        self._domain_history.append((self.steps, self.regions.domain_snapshot))
+        self._domain_history.append((self.steps, self._measurement.domains))
 
     # ------------------------------------------------------------------ results
     def refresh(self) -> None:
         """Call after editing agent state by hand between steps (a shock, a what-if): the
         next step then recomputes the regional aggregates instead of reusing those taken by
         the last data collection."""
-        self.regions.forget_collected()
+        self._sums_valid = False
+
+    @property
+    def domain_snapshot(self) -> dict[str, np.ndarray]:
+        """The region x domain arrays of the last measurement (see :meth:`domains`)."""
+        return self._domain_history[-1][1]
 
     def indicators(self) -> pd.DataFrame:
         """Tidy indicator table: one row per region and step (step 0 = initial state)."""
@@ -204,7 +258,9 @@ class EcosystemModel(mesa.Model):
                 "region": np.repeat(regions, domains),
                 "domain": np.tile(names, count),
             }
-            for column in DOMAIN_COLUMNS[3:]:
+            for column in DOMAIN_COLUMNS:
+                if column in frame:
+                    continue
                 values = np.asarray(snapshot[column])
                 if values.ndim == 1:
                     values = np.tile(values, count)
@@ -212,150 +268,30 @@ class EcosystemModel(mesa.Model):
             frames.append(pd.DataFrame(frame))
         return pd.concat(frames, ignore_index=True)
 
-    # --------------------------------------------------------- network helpers
-    def node_degree(self) -> np.ndarray:
-        """Links per node id (all partner types), cached until the network changes."""
-        key = (self.network.version, self.nodes.capacity)
-        if self._degree_cache is None or self._degree_cache[0] != key:
-            self._degree_cache = (key, self.network.degree(self.nodes.capacity))
-        return self._degree_cache[1]
 
-    def firm_degree(self) -> np.ndarray:
-        firms = self.firms
-        return self.node_degree()[firms.uid[: firms.size]] * firms.alive[: firms.size]
+def _reporter(name: str) -> Callable[[EcosystemModel], float]:
+    """A model-level reporter: the indicator over all regions, summed or weighted by
+    employment as the registry says."""
+    if indicator(name).across_regions == "sum":
 
-    def firm_links(self) -> dict[str, np.ndarray]:
-        """The links of firms as slot pairs, cached until the network or any slot changes.
+        def reporter(model: EcosystemModel) -> float:
+            return float(sum(row[name] for row in model.latest))
 
-        ``partner_source`` / ``partner_target``: firm-firm links in both directions, sorted by
-        source slot, with ``partner_count`` (firm partners per firm slot) and ``partner_start``
-        (position of each slot's first partner); ``university_firm`` / ``university``: the
-        firm and university slots of firm-university links.
-        """
-        key = (self.network.version, self.nodes.epoch, self.firms.size)
-        if self._links_cache is None or self._links_cache[0] != key:
-            source, target = self.network.directed()
-            kind, slot = self.nodes.kind, self.nodes.slot
-            from_firm = kind[source] == FIRM
-            target_kind = kind[target]
-            firm_pairs = from_firm & (target_kind == FIRM)
-            university_pairs = from_firm & (target_kind == UNIVERSITY)
-            partner_source = slot[source[firm_pairs]]
-            partner_target = slot[target[firm_pairs]]
-            if np.any(partner_source[1:] < partner_source[:-1]):
-                order = np.argsort(partner_source, kind="stable")
-                partner_source, partner_target = partner_source[order], partner_target[order]
-            partner_count = np.bincount(partner_source, minlength=self.firms.size)
-            links = {
-                "partner_source": partner_source,
-                "partner_target": partner_target,
-                "partner_count": partner_count,
-                "partner_start": np.cumsum(partner_count) - partner_count,
-                "university_firm": slot[source[university_pairs]],
-                "university": slot[target[university_pairs]],
-            }
-            self._links_cache = (key, links)
-        return self._links_cache[1]
+    else:
 
-    def buffer(self, name: str, rows: int, width: int, dtype: type = np.float32) -> np.ndarray:
-        """A reusable (rows x width) work array for per-link passes (see ``Population.scratch``
-        for why); grows by doubling."""
-        buffer = self._buffers.get(name)
-        unfit = buffer is None or buffer.shape[1] != width or buffer.dtype != dtype
-        if unfit or len(buffer) < rows:
-            capacity = max(rows, 2 * len(buffer) if buffer is not None else 1024)
-            buffer = np.empty((capacity, width), dtype=dtype)
-            self._buffers[name] = buffer
-        return buffer[:rows]
+        def reporter(model: EcosystemModel) -> float:
+            # Plain Python: a handful of regions, where NumPy's per-call overhead dominates.
+            total = sum(row["employment"] for row in model.latest)
+            if total <= 0:
+                return 0.0
+            return sum(row["employment"] * row[name] for row in model.latest) / total
 
-    def knowledge_from_links(
-        self, knowledge: np.ndarray, partner_weight: float, university_weight: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Weighted knowledge gaps of firms towards their firm partners and partner universities.
-
-        gain[f] = partner_weight * sum_{firm partners p} max(k_p - k_f, 0)
-                  + university_weight * sum_{universities u} transfer_u * max(s_u - k_f, 0)
-
-        Returns ``(partner_rows, partner_gains, university_rows, university_gains)``: the firm
-        slots with such links and their gains (one row per slot), so that no (firms x domains)
-        array of zeros is built. Both kinds of link go through one gap buffer.
-        """
-        links = self.firm_links()
-        me, partner = links["partner_source"], links["partner_target"]
-        my_university, university = links["university_firm"], links["university"]
-        firm_pairs, width = len(me), knowledge.shape[1]
-        gap = self.buffer("link_gap", firm_pairs + len(university), width)
-        partner_gap, university_gap = gap[:firm_pairs], gap[firm_pairs:]
-        # mode="clip" (indices are valid anyway): with the default mode NumPy buffers ``out``.
-        np.take(knowledge, partner, axis=0, out=partner_gap, mode="clip")
-        own = self.buffer("own", firm_pairs, width)
-        partner_gap -= np.take(knowledge, me, axis=0, out=own, mode="clip")
-        university_gap[:] = self.universities.strength[university]
-        university_gap -= knowledge[my_university]
-        np.maximum(gap, 0.0, out=gap)
-        partner_gap *= np.float32(partner_weight)
-        weight = university_weight * self.universities.transfer[university]
-        university_gap *= weight.astype(np.float32)[:, None]
-        return (*sum_runs(me, partner_gap), *sum_runs(my_university, university_gap))
-
-    def sample_firms(self, regions: np.ndarray, preferential: bool = False) -> np.ndarray:
-        """One live firm per entry of ``regions`` (uniformly, or by degree + 1); -1 if none."""
-        order, starts, counts = self.regions._firm_index()
-        regions = np.asarray(regions, dtype=np.int64)
-        draws = self.rng.random(len(regions))
-        result = np.full(len(regions), -1, dtype=np.int64)
-        has = counts[regions] > 0
-        if not preferential:
-            offset = np.floor(draws * counts[regions]).astype(np.int64)
-            result[has] = order[(starts[regions] + offset)[has]]
-            return result
-        cumulative = self.regions.attachment_weights()
-        edges = np.concatenate([[0.0], cumulative])
-        before = edges[starts]
-        total = edges[starts + counts] - before
-        target = before[regions] + draws * total[regions]
-        # Binary searches for sorted targets walk the same path: much faster than random order.
-        by_target = np.argsort(target)
-        position = np.empty(len(target), dtype=np.int64)
-        position[by_target] = np.searchsorted(cumulative, target[by_target], side="right")
-        position = np.minimum(position, np.maximum(starts[regions] + counts[regions] - 1, 0))
-        result[has] = order[position[has]]
-        return result
-
-    def draw_partner_candidates(self, seekers: np.ndarray, per_seeker: int) -> np.ndarray:
-        """Candidate partner firms (seekers x per_seeker slots, -1 where none)."""
-        rng, params, firms = self.rng, self.spec.firm, self.firms
-        shape = (len(seekers), per_seeker)
-        home = np.repeat(firms.region[seekers], per_seeker)
-        destination = home.copy()
-        if self.n_regions > 1:
-            settings = self.spec.interregional
-            reach = np.exp(-self.regions.distance / settings.distance_decay)
-            np.fill_diagonal(reach, 0.0)
-            abroad = settings.openness * reach.sum(axis=1) / (self.n_regions - 1)
-            going = rng.random(len(home)) < abroad[home]
-            if going.any():
-                destination[going] = choose_per_row(rng, reach[home[going]])
-        kind = rng.random(len(home))
-        candidates = np.empty(len(home), dtype=np.int64)
-        uniform = kind < 0.5
-        candidates[uniform] = self.sample_firms(destination[uniform], preferential=False)
-        candidates[~uniform] = self.sample_firms(destination[~uniform], preferential=True)
-        # Triadic closure: a random partner of a random firm partner.
-        links = self.firm_links()
-        dst = links["partner_target"]
-        firm_links, start = links["partner_count"], links["partner_start"]
-        seeker_rows = np.repeat(seekers, per_seeker)
-        closing = (kind >= 1.0 - params.triadic_share) & (firm_links[seeker_rows] > 0)
-        if closing.any():
-            rows = seeker_rows[closing]
-            first = dst[start[rows] + (rng.random(len(rows)) * firm_links[rows]).astype(np.int64)]
-            second = dst[
-                start[first] + (rng.random(len(first)) * firm_links[first]).astype(np.int64)
-            ]
-            candidates[closing] = second
-        return candidates.reshape(shape)
+    reporter.__name__ = f"all_regions_{name}"
+    return reporter
 
 
-# Agent classes re-exported for ``model.agents_by_type[Firm]`` and friends.
+#: Model-level reporters (all regions together) for Mesa's DataCollector and batch_run.
+MODEL_REPORTERS = {name: _reporter(name) for name in MODEL_REPORTER_INDICATORS}
+
+#: Agent classes, for ``model.agents_by_type[Firm]`` and friends.
 AGENT_TYPES = (Firm, University, Government, CitizenGroup)

@@ -11,8 +11,11 @@ from scipy.sparse import csgraph
 
 __all__ = ["CollaborationNetwork"]
 
+#: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
 _SHIFT = np.int64(32)
-_LOW = np.int64(0xFFFFFFFF)
+_LOW = (np.int64(1) << _SHIFT) - 1
+#: Links in a triangle.
+_TRIANGLE = 3
 
 
 class CollaborationNetwork:
@@ -106,7 +109,15 @@ class CollaborationNetwork:
         return int((~survive).sum())
 
     def degree(self, size: int) -> np.ndarray:
+        """Links per node id below ``size`` (computed afresh)."""
         return np.bincount(self.u, minlength=size) + np.bincount(self.v, minlength=size)
+
+    def node_degree(self, size: int) -> np.ndarray:
+        """:meth:`degree`, kept until the links change (read by several verbs per step)."""
+        key = ("degree", size)
+        if key not in self._derived:
+            self._derived[key] = self.degree(size)
+        return self._derived[key]
 
     def directed(self) -> tuple[np.ndarray, np.ndarray]:
         """Both directions of every link, sorted by source (CSR order)."""
@@ -169,7 +180,7 @@ class CollaborationNetwork:
         which hubs such as universities make large. ``degree`` (links per node id, at least
         ``size`` long) may be passed when already known.
         """
-        if len(self.keys) < 3:
+        if len(self.keys) < _TRIANGLE:
             return np.zeros(size)
         u, v = self.u, self.v
         if degree is None:

@@ -5,19 +5,19 @@ regions. Reviewers score it on the six steps of the RIS3 Guide from observable i
 reviewed region then moves its policy mix towards the mixes of the reviewers that perform
 better than it does, as far as its institutional quality allows, and may take over a better
 peer's governance model. Every review is recorded (scores, strengths, weaknesses,
-recommendations) in ``model.peer_reviews``.
+recommendations) in ``EcosystemModel.peer_reviews``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from smartspec.scenarios.schema import Governance
+from smartspec.scenarios.schema import Governance, PeerReview
 
-if TYPE_CHECKING:
-    from .model import EcosystemModel
+from .government import GOVERNANCES, Governments
 
 __all__ = ["RIS3_STEPS", "RECOMMENDATIONS", "hold_round", "score_strategy", "select_peers"]
 
@@ -38,24 +38,24 @@ RECOMMENDATIONS = {
     "policy mix and action plan": "fit the instruments to what applicants can absorb",
     "monitoring and evaluation": "invest in administrative and monitoring capacity",
 }
-_INCLUSIVENESS = {
-    Governance.top_down: 0.3,
-    Governance.triple_helix: 0.7,
-    Governance.quadruple_helix: 1.0,
-}
+#: Reviewers score each step on the workshop scale from 1 (weak) to 5 (strong).
+SCORE_RANGE = (1.0, 5.0)
 
 
-def score_strategy(row: dict[str, Any], governance: Governance) -> dict[str, float]:
+def score_strategy(
+    row: dict[str, Any], governance: Governance, settings: PeerReview
+) -> dict[str, float]:
     """Scores 1-5 per RIS3 step from one region's indicators (each maps [0, 1] to [1, 5])."""
     values = dict(row)
-    values["edp_inclusiveness"] = _INCLUSIVENESS[governance] * min(
-        1.0, 0.5 + values.get("citizen_participation", 0.0)
+    values["edp_inclusiveness"] = settings.inclusiveness[governance] * min(
+        1.0, settings.participation_offset + values.get("citizen_participation", 0.0)
     )
+    low, high = SCORE_RANGE
     scores = {}
     for step, column in RIS3_STEPS.items():
         value = values.get(column, 0.0)
         value = 0.0 if value is None or not np.isfinite(value) else float(value)
-        scores[step] = 1.0 + 4.0 * min(max(value, 0.0), 1.0)
+        scores[step] = low + (high - low) * min(max(value, 0.0), 1.0)
     return scores
 
 
@@ -73,18 +73,24 @@ def select_peers(index: np.ndarray, region: int, count: int, rule: str, rng) -> 
     return sorted(ranked[:count] if below_median else ranked[::-1][:count])
 
 
-def hold_round(model: EcosystemModel) -> list[dict[str, Any]]:
-    """One review round over every region; returns (and records) the reviews."""
-    settings = model.spec.peer_review
-    governments = model.governments
-    rows = model.latest
+def hold_round(
+    governments: Governments,
+    rows: Sequence[dict[str, Any]],
+    names: Sequence[str],
+    settings: PeerReview,
+    rng: np.random.Generator,
+    step: int,
+) -> list[dict[str, Any]]:
+    """One review round over every region, from each region's latest indicator ``rows``;
+    regions move their mix (``governments.shares``, ``governments.governance``) towards
+    better reviewers. Returns the reviews."""
     index = np.array([row["innovation_index"] for row in rows])
-    governances = [list(Governance)[int(code)] for code in governments.governance[: len(rows)]]
+    governances = [GOVERNANCES[int(code)] for code in governments.governance[: len(rows)]]
     reviews = []
     new_shares = governments.shares[: len(rows)].copy()
     for region, row in enumerate(rows):
-        peers = select_peers(index, region, settings.peers, settings.selection, model.rng)
-        scores = score_strategy(row, governances[region])
+        peers = select_peers(index, region, settings.peers, settings.selection, rng)
+        scores = score_strategy(row, governances[region], settings)
         ordered = sorted(scores, key=scores.get)
         better = [peer for peer in peers if index[peer] > index[region]]
         quality = float(governments.quality[region])
@@ -94,22 +100,21 @@ def hold_round(model: EcosystemModel) -> list[dict[str, Any]]:
             shares = new_shares[region] + adjustment * (target - new_shares[region])
             new_shares[region] = shares / shares.sum()
             best = max(better, key=lambda peer: index[peer])
-            if governances[best] != governances[region] and model.rng.random() < adjustment:
-                governments.governance[region] = list(Governance).index(governances[best])
+            if governances[best] != governances[region] and rng.random() < adjustment:
+                governments.governance[region] = GOVERNANCES.index(governances[best])
         reviews.append(
             {
-                "step": model.steps,
-                "region": model.regions.names[region],
-                "reviewers": ";".join(model.regions.names[peer] for peer in peers),
+                "step": step,
+                "region": names[region],
+                "reviewers": ";".join(names[peer] for peer in peers),
                 "innovation_index": float(index[region]),
                 **{f"score: {step}": round(value, 2) for step, value in scores.items()},
                 "strengths": "; ".join(ordered[-2:][::-1]),
                 "weaknesses": "; ".join(ordered[:2]),
                 "recommendations": "; ".join(RECOMMENDATIONS[step] for step in ordered[:2]),
-                "learned_from": ";".join(model.regions.names[peer] for peer in better),
+                "learned_from": ";".join(names[peer] for peer in better),
                 "mix_adjustment": adjustment if better else 0.0,
             }
         )
     governments.shares[: len(rows)] = new_shares
-    model.peer_reviews.extend(reviews)
     return reviews

@@ -14,6 +14,15 @@ import numpy as np
 
 __all__ = ["NodeRegistry", "Population"]
 
+#: Arrays start with this many rows and double when full.
+INITIAL_CAPACITY = 16
+#: Rows are compacted when fewer than this share of them hold live agents (and there are more
+#: than ``COMPACT_MIN_ROWS``): array passes then stay proportional to the live agents.
+COMPACT_BELOW = 0.7
+COMPACT_MIN_ROWS = 64
+#: Node ids the registry has room for before it first doubles.
+INITIAL_NODE_CAPACITY = 1024
+
 
 class NodeRegistry:
     """Maps a Mesa ``unique_id`` (the node id in the collaboration network) to its population.
@@ -22,7 +31,7 @@ class NodeRegistry:
     that type's arrays), ``region`` and ``alive``.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = INITIAL_NODE_CAPACITY) -> None:
         self.kind = np.full(capacity, -1, dtype=np.int8)
         self.slot = np.full(capacity, -1, dtype=np.int64)
         self.region = np.full(capacity, -1, dtype=np.int32)
@@ -63,9 +72,18 @@ class Population:
     kind: ClassVar[int] = -1
 
     def __init__(
-        self, model: Any, domains: int, capacity: int = 16, dims: dict[str, int] | None = None
+        self,
+        model: mesa.Model,
+        nodes: NodeRegistry,
+        domains: int,
+        capacity: int = INITIAL_CAPACITY,
+        dims: dict[str, int] | None = None,
     ) -> None:
+        # The Mesa model registers the agent objects and keeps the clock (``model.steps``);
+        # every random draw uses its generator.
         self.model = model
+        self.rng: np.random.Generator = model.rng
+        self.nodes = nodes
         self.domains = domains
         self.dims = {"K": domains, **(dims or {})}
         self.size = 0
@@ -138,7 +156,7 @@ class Population:
         self.uid[rows] = ids
         self.agents[self.size - count : self.size] = agents  # slots are contiguous
         regions = values.get("region", 0)
-        self.model.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
+        self.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
         return slots
 
     def remove(self, slots: np.ndarray) -> None:
@@ -146,21 +164,12 @@ class Population:
         if len(slots) == 0:
             return
         self.alive[slots] = False
-        self.model.nodes.alive[self.uid[slots]] = False
+        self.nodes.alive[self.uid[slots]] = False
         agents = self.agents
         for slot in slots.tolist():
-            agent = agents[slot]
-            # What ``Agent.remove`` does for an agent tracked by no data set (deregister it,
-            # ignoring one that is already gone), without its per-agent overhead.
-            if type(agent).remove is mesa.Agent.remove and not agent._datasets:
-                try:
-                    self.model.deregister_agent(agent)
-                except KeyError:
-                    pass
-            else:
-                agent.remove()
+            agents[slot].remove()
             agents[slot] = None
-        if self.size > 64 and self.count < 0.7 * self.size:
+        if self.size > COMPACT_MIN_ROWS and self.count < COMPACT_BELOW * self.size:
             self.compact()
 
     def compact(self) -> None:
@@ -174,8 +183,8 @@ class Population:
         self.agents[:new_size] = [self.agents[slot] for slot in keep.tolist()]
         self.agents[new_size : self.size] = [None] * (self.size - new_size)
         self.size = new_size
-        self.model.nodes.slot[self.uid[:new_size]] = np.arange(new_size)
-        self.model.nodes.epoch += 1
+        self.nodes.slot[self.uid[:new_size]] = np.arange(new_size)
+        self.nodes.epoch += 1
         self.on_compact(keep)
 
     def on_compact(self, kept_slots: np.ndarray) -> None:

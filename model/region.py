@@ -1,38 +1,58 @@
-"""Region-level state shared by the agent types: labour market, support boosts, counters."""
+"""Region-level state: what belongs to a region and to no single agent.
+
+Productivity, the pool of skilled workers (human capital), the decaying boosts bought by
+cluster support and innovation procurement, the absorptive-capacity bonus of capacity
+building, the running innovation count per domain, and this step's counters (entries, exits,
+outputs, knowledge flows). The agent populations read and write these arrays; this module
+reads no population itself: the model hands it the sums it needs (:class:`RegionSums`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .instruments import OUTPUT_INDICATORS
-from .vector import choose_per_row
+from smartspec.scenarios.schema import Region, Scenario
 
-if TYPE_CHECKING:
-    from .firm import Firms
-    from .model import EcosystemModel
+__all__ = ["KNOWLEDGE_SOURCES", "RegionState", "RegionSums"]
 
-__all__ = ["INNOVATION_MEMORY", "RegionState"]
+#: Sources of the knowledge firms learn, recorded per region and step (docs/ODD.md §7.1).
+KNOWLEDGE_SOURCES = ("firm", "university", "own", "spillover")
 
-#: Weight kept per quarter by the running count of innovations per region and domain (a mean
-#: lag of about 2.5 years, like the multi-year patent windows of technological-specialisation
-#: studies); RCA and the firms' signal in the EDP are based on it.
-INNOVATION_MEMORY = 0.9
+
+@dataclass(frozen=True)
+class RegionSums:
+    """Per-region sums over live firms that the verbs read during a step.
+
+    ``firm_count`` and ``employment`` per region; ``firm_knowledge``: knowledge in the domains
+    firms are active in and ``knowledge_sums``: all knowledge (regions x domains).
+    """
+
+    firm_count: np.ndarray
+    employment: np.ndarray
+    firm_knowledge: np.ndarray
+    knowledge_sums: np.ndarray
 
 
 class RegionState:
-    """Arrays over regions (index r) plus per-step caches of who is where.
+    """Arrays over regions (index r), set up from the scenario's ``[[regions]]``.
 
-    Holds what belongs to no single agent: productivity, the pool of skilled workers (human
-    capital), the decaying boosts set by cluster support and procurement, the absorptive-
-    capacity bonus from capacity building, and this step's counters (entries, exits, outputs).
+    Parameters
+    ----------
+    scenario
+        The validated scenario (regions, instruments' boost persistence, dynamics).
+    domains
+        Number of knowledge domains K.
+    outputs
+        Names of the instruments' output counters (one per instrument).
     """
 
-    def __init__(self, model: EcosystemModel) -> None:
-        self.model = model
-        specs = model.spec.regions
-        count, domains = len(specs), model.knowledge.size
+    def __init__(self, scenario: Scenario, domains: int, outputs: Sequence[str]) -> None:
+        specs: list[Region] = scenario.regions
+        count = len(specs)
+        self.count = count
         self.names = [spec.name for spec in specs]
         self.productivity = np.array([spec.productivity for spec in specs])
         # Starting means of new firms' traits, per region (read when firms are founded).
@@ -49,88 +69,55 @@ class RegionState:
         # firms (an instrument's ``targeting`` decides which one it raises).
         self.cluster_boost = np.zeros((count, 2))
         self.procurement_pull = np.zeros((count, 2))
+        self.cluster_persistence = scenario.instruments.cluster_support.persistence
+        self.procurement_persistence = scenario.instruments.public_procurement.persistence
+        self.innovation_memory = scenario.dynamics.innovation_memory
+        self.skilled_attrition = scenario.university.human_capital_attrition
         self.firm_count = np.zeros(count, dtype=np.int64)
         self.firm_knowledge = np.zeros((count, domains))
+        self.mean_knowledge = np.zeros((count, domains))
         self.innovations_by_domain = np.zeros((count, domains))
         self.social_innovations_total = np.zeros(count, dtype=np.int64)
         self.distance = np.linalg.norm(
             self.positions[:, None, :] - self.positions[None, :, :], axis=2
         )
-        self._cache: dict = {}
-        self._collected: tuple | None = None
+        self._outputs = tuple(outputs)
         self.reset_counters()
 
     # ---------------------------------------------------------------- lifecycle
     def reset_counters(self) -> None:
-        count = len(self.names)
+        """Zero this step's counters."""
+        count = self.count
         self.entries = np.zeros(count, dtype=np.int64)
         self.exits = np.zeros(count, dtype=np.int64)
         self.spinoffs = np.zeros(count, dtype=np.int64)
         self.domain_entries = np.zeros(count, dtype=np.int64)
         self.social_innovations = np.zeros(count, dtype=np.int64)
-        self.outputs = {name: np.zeros(count) for name in OUTPUT_INDICATORS.values()}
-        self.knowledge_flows = {
-            source: np.zeros(count) for source in ("firm", "university", "own", "spillover")
-        }
+        self.outputs = {name: np.zeros(count) for name in self._outputs}
+        self.knowledge_flows = {source: np.zeros(count) for source in KNOWLEDGE_SOURCES}
 
-    def begin_step(self) -> None:
-        """Refresh the regional aggregates the verbs read during the step.
-
-        The firm counts, employment and knowledge sums are those the indicators took at the end
-        of the previous step (see :meth:`remember_collected`): no agent state changes between
-        collecting data and the next step, so they are reused instead of recomputed (code that
-        edits agents by hand in between calls ``EcosystemModel.refresh()``).
-        """
+    def begin_step(self, sums: RegionSums) -> None:
+        """Start a step: zero the counters and take the live firms' sums the verbs read."""
         self.reset_counters()
-        self.invalidate()
-        firms = self.model.firms
-        collected, self._collected = self._collected, None
-        if collected is not None and collected[0] == (self.model.steps - 1, firms.size):
-            self.firm_count, self.employment, self.firm_knowledge, knowledge_sums = collected[1:]
-        else:
-            self.firm_count = firms.per_region(np.ones(firms.size))
-            self.employment = firms.per_region(firms.employees[: firms.size])
-            knowledge = firms.knowledge[: firms.size]
-            held = np.multiply(knowledge, firms.portfolio[: firms.size], out=firms.scratch("work"))
-            self.firm_knowledge, knowledge_sums = firms.per_region_rows(held, knowledge)
-        self.mean_knowledge = knowledge_sums / np.maximum(self.firm_count, 1)[:, None]
+        self.firm_count = sums.firm_count
+        self.employment = sums.employment
+        self.firm_knowledge = sums.firm_knowledge
+        self.mean_knowledge = sums.knowledge_sums / np.maximum(self.firm_count, 1)[:, None]
 
-    def forget_collected(self) -> None:
-        """Drop the sums kept from the last collection (state was edited by hand)."""
-        self._collected = None
-
-    def remember_collected(
-        self,
-        firm_count: np.ndarray,
-        employment: np.ndarray,
-        firm_knowledge: np.ndarray,
-        knowledge_sums: np.ndarray,
+    def end_step(
+        self, employment: np.ndarray, innovation_regions: np.ndarray, innovation_domains: np.ndarray
     ) -> None:
-        """Keep the per-region sums over live firms taken by the indicators at this step's end
-        (count, employment, knowledge in held domains, all knowledge) for the next
-        :meth:`begin_step`."""
-        key = (self.model.steps, self.model.firms.size)
-        self._collected = (key, firm_count, employment, firm_knowledge, knowledge_sums)
-
-    def end_step(self) -> None:
-        """Boosts decay; skilled workers retire or leave; the pool cannot exceed employment."""
-        firms = self.model.firms
-        self.employment = firms.per_region(firms.employees[: firms.size])
-        self.cluster_boost *= 0.85
-        self.procurement_pull *= 0.85
-        self.skilled *= 1.0 - self.model.spec.university.human_capital_attrition
+        """End a step: boosts decay; skilled workers retire or leave and cannot exceed
+        ``employment``; this step's innovations (one entry per innovating firm) join the
+        decaying running count per region and domain."""
+        self.employment = employment
+        self.cluster_boost *= self.cluster_persistence
+        self.procurement_pull *= self.procurement_persistence
+        self.skilled *= 1.0 - self.skilled_attrition
         self.skilled = np.minimum(self.skilled, self.employment)
         self.social_innovations_total += self.social_innovations
-        self.innovations_by_domain *= INNOVATION_MEMORY
-        live = np.flatnonzero(firms.innovated[: firms.size] & firms.alive[: firms.size])
-        np.add.at(
-            self.innovations_by_domain,
-            (firms.region[live], firms.innovation_domain[live]),
-            1.0,
-        )
-
-    def invalidate(self) -> None:
-        self._cache.clear()
+        self.innovations_by_domain *= self.innovation_memory
+        np.add.at(self.innovations_by_domain, (innovation_regions, innovation_domains), 1.0)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -144,151 +131,26 @@ class RegionState:
         )
 
     def human_capital_gain(self) -> np.ndarray:
+        """Human capital above (or below) each region's starting share."""
         return self.human_capital - self.initial_human_capital
 
+    def crowding(self, exponent: float) -> np.ndarray:
+        """(initial firms / firms now) ** exponent per region: how much more (or less) room
+        the regional market leaves than at the start."""
+        return (self.initial_firms / np.maximum(self.firm_count, 1.0)) ** exponent
+
+    # ------------------------------------------------------------------ changes
     def add_skilled(self, people: np.ndarray) -> None:
         self.skilled += people
 
-    def _firm_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Live firm slots sorted by region, with each region's start and count."""
-        if "firm_index" not in self._cache:
-            firms = self.model.firms
-            live = np.flatnonzero(firms.alive[: firms.size])
-            if len(self.names) == 1:
-                order = live
-            else:
-                order = live[np.argsort(firms.region[live], kind="stable")]
-            counts = np.bincount(firms.region[order], minlength=len(self.names))
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            self._cache["firm_index"] = (order, starts, counts)
-        return self._cache["firm_index"]
-
-    def attachment_weights(self) -> np.ndarray:
-        """Cumulative (links + 1) over the region-sorted firm index, for preferential
-        attachment; taken once per step (links formed during the step count from the next)."""
-        if "attachment" not in self._cache:
-            order = self._firm_index()[0]
-            weights = self.model.node_degree()[self.model.firms.uid[order]] + 1.0
-            self._cache["attachment"] = np.cumsum(weights)
-        return self._cache["attachment"]
-
-    def targeted_boost(self, boost: np.ndarray, firms: Firms) -> np.ndarray:
-        """Per-firm value of a (regions x 2) boost: the priority column for firms active in a
-        priority domain, plus the all-firms column."""
-        member = self.priority_member(firms)
-        return firms.of_region(boost[:, 0]) * member + firms.of_region(boost[:, 1])
-
-    def firms_in(self, region: int) -> np.ndarray:
-        order, starts, counts = self._firm_index()
-        return order[starts[region] : starts[region] + counts[region]]
-
-    def priority_member(self, firms: Firms) -> np.ndarray:
-        """Whether each firm is active in one of its region's priority domains (as of the
-        start of the step's firm verbs)."""
-        cached = self._cache.get("priority_member")
-        if cached is None or len(cached) != firms.size:
-            n = firms.size
-            priorities = self.model.governments.priorities[: len(self.names)]
-            portfolio, region = firms.portfolio[:n], firms.region[:n]
-            member = np.zeros(n, dtype=bool)
-            # A loop over the few priority domains (columns), not over firms.
-            for domain in np.flatnonzero(priorities.any(axis=0)).tolist():
-                if len(self.names) == 1:
-                    member |= portfolio[:, domain]
-                else:
-                    member |= portfolio[:, domain] & priorities[region, domain]
-            self._cache["priority_member"] = member
-        return self._cache["priority_member"]
-
-    def eligible_firms(self, region: int, priority_only: bool) -> np.ndarray:
-        key = ("eligible", region, priority_only)
-        if key not in self._cache:
-            pool = self.firms_in(region)
-            if priority_only:
-                pool = pool[self.priority_member(self.model.firms)[pool]]
-            self._cache[key] = pool
-        return self._cache[key]
-
-    def universities_in(self, region: int) -> np.ndarray:
-        universities = self.model.universities
-        live = universities.alive[: universities.size]
-        return np.flatnonzero(live & (universities.region[: universities.size] == region))
-
-    def citizens_in(self, region: int) -> np.ndarray:
-        citizens = self.model.citizens
-        live = citizens.alive[: citizens.size]
-        return np.flatnonzero(live & (citizens.region[: citizens.size] == region))
-
-    def university_strength(self, region: int) -> np.ndarray:
-        rows = self.universities_in(region)
-        return self.model.universities.strength[rows].sum(axis=0)
-
-    def citizen_signal(self, region: int) -> tuple[np.ndarray, float]:
-        """Needs weighted by participation, and the mean participation."""
-        rows = self.citizens_in(region)
-        if len(rows) == 0:
-            return np.zeros(self.model.knowledge.size), 0.0
-        citizens = self.model.citizens
-        weights = citizens.participation[rows]
-        return weights @ citizens.needs[rows], float(weights.mean())
-
-    # ------------------------------------------------------------------ changes
-    def record_entries(self, regions: np.ndarray, domains: np.ndarray) -> None:
-        del domains
-        self.domain_entries += np.bincount(regions, minlength=len(self.names))
+    def record_entries(self, regions: np.ndarray) -> None:
+        """Count firms entering a new domain (one entry of ``regions`` per firm)."""
+        self.domain_entries += np.bincount(regions, minlength=self.count)
 
     def record_exits(self, regions: np.ndarray) -> None:
-        self.exits += np.bincount(regions, minlength=len(self.names))
+        self.exits += np.bincount(regions, minlength=self.count)
 
-    def new_firms(
-        self,
-        regions: int | np.ndarray,
-        cores: np.ndarray,
-        inherited: np.ndarray | None = None,
-        spinoff: bool | np.ndarray = False,
-        extra_capital: float = 0.0,
-    ) -> np.ndarray:
-        """Create firms, any number of regions at once (one Mesa creation per call): firm i
-        in ``regions[i]`` (or all in one region) with core domain ``cores[i]``, inheriting
-        ``inherited[i]`` (spin-outs; rows of zeros for other firms). ``spinoff`` marks which
-        count as spin-offs. Returns the new slots."""
-        model, rng = self.model, self.model.rng
-        count = len(cores)
-        if count == 0:
-            return np.empty(0, dtype=np.int64)
-        regions = np.broadcast_to(np.asarray(regions, dtype=np.int64), (count,))
-        # Entrants know on average what the region's incumbents know in their domain.
-        level = self.mean_knowledge[regions, cores] * rng.uniform(0.5, 1.5, count) + 0.05
-        if inherited is not None:
-            level = np.maximum(level, inherited[np.arange(count), cores])
-        employees = 1.0 + rng.integers(0, 3, count)
-        firms = model.firms
-        slots = firms.found(regions, count, cores, level, employees, inherited)
-        firms.capital[slots] += extra_capital
-        self.entries += np.bincount(regions, minlength=len(self.names))
-        spinoff = np.broadcast_to(spinoff, (count,))
-        self.spinoffs += np.bincount(regions[spinoff], minlength=len(self.names))
-        return slots
-
-    def spinout_firms(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(regions, cores, inherited knowledge) of start-ups spun out of innovating firms:
-        core = the parent's latest innovation, 30 % of the parent's knowledge."""
-        firms = self.model.firms
-        return (
-            firms.region[parents].astype(np.int64),
-            firms.innovation_domain[parents].astype(np.int64),
-            0.3 * firms.knowledge[parents],
-        )
-
-    def entrant_cores(self, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(regions, cores) of independent entrants, one per entry of ``regions``: each copies
-        the core domain of a random local firm, 30 % of them moving to a related domain.
-        Entrants to regions without firms are dropped."""
-        model, rng = self.model, self.model.rng
-        local = model.sample_firms(regions)
-        regions = np.asarray(regions, dtype=np.int64)[local >= 0]
-        cores = model.firms.core[local[local >= 0]].astype(np.int64)
-        wander = rng.random(len(cores)) < 0.3
-        if wander.any():
-            cores[wander] = choose_per_row(rng, model.knowledge.off_diagonal[cores[wander]])
-        return regions, cores
+    def record_foundings(self, regions: np.ndarray, spinoff: np.ndarray) -> None:
+        """Count new firms per region, and which of them are spin-offs."""
+        self.entries += np.bincount(regions, minlength=self.count)
+        self.spinoffs += np.bincount(regions[spinoff], minlength=self.count)

@@ -1,47 +1,41 @@
-"""Universities: research strength per domain, graduates, technology transfer, spin-offs."""
+"""Universities: research strength per domain, graduates, technology transfer, spin-offs.
+
+State is a struct of arrays (one row per university) held by :class:`Universities`; the Mesa
+agent :class:`University` reads its row. Equations: docs/ODD.md §7.2.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from .population import Population
+from smartspec.scenarios.schema import Region, UniversityBehaviour
+
+from .agents import University
+from .base import EPSILON, AgentKind
+from .firm import Firms
+from .network import CollaborationNetwork
+from .population import NodeRegistry, Population
+from .region import RegionState
 from .vector import choose_per_row
 
-if TYPE_CHECKING:
-    from .model import EcosystemModel
+__all__ = ["Universities", "University"]
 
-__all__ = ["University", "Universities", "UNIVERSITY"]
-
-UNIVERSITY = 1
-
-
-class University(mesa.Agent):
-    """A university; its state is one row of :class:`Universities`."""
-
-    @property
-    def _row(self) -> int:
-        return int(self.model.nodes.slot[self.unique_id])
-
-    @property
-    def region(self) -> int:
-        return int(self.model.universities.region[self._row])
-
-    @property
-    def strength(self) -> np.ndarray:
-        return self.model.universities.strength[self._row].copy()
-
-    @property
-    def tech_transfer(self) -> float:
-        return float(self.model.universities.transfer[self._row])
+#: Graduates are set per 1,000 employees.
+_PER_THOUSAND = 1000.0
 
 
 class Universities(Population):
-    """All universities as arrays."""
+    """All universities as arrays.
 
-    kind = UNIVERSITY
+    ``strength`` moves towards ``target`` (raised by research infrastructure), which
+    depreciates towards ``base``, the strength at founding; ``transfer`` is the technology-
+    transfer capacity.
+    """
+
+    kind = AgentKind.UNIVERSITY
+    #: The verbs of one step, in order (docs/ODD.md §3).
+    VERBS = ("research", "graduate", "transfer_knowledge", "spin_off")
     fields = {
         "region": ((), np.int32),
         "strength": (("K",), np.float64),
@@ -50,16 +44,33 @@ class Universities(Population):
         "transfer": ((), np.float64),
     }
 
-    model: EcosystemModel
+    def __init__(
+        self,
+        model: mesa.Model,
+        nodes: NodeRegistry,
+        *,
+        domains: int,
+        regions: RegionState,
+        network: CollaborationNetwork,
+        params: UniversityBehaviour,
+    ) -> None:
+        super().__init__(model, nodes, domains)
+        self.regions = regions
+        self.network = network
+        self.params = params
 
-    def found(self, region: int, count: int, specialised: np.ndarray) -> np.ndarray:
-        """Universities strong across the board, a little stronger in the region's domains."""
+    def found(self, region: int, spec: Region, specialised: np.ndarray) -> np.ndarray:
+        """The universities of one region: strong across the board, stronger in the region's
+        specialisations."""
+        count = spec.universities
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        rng, spec = self.model.rng, self.model.spec.regions[region]
-        profile = rng.lognormal(-0.18, 0.6, size=(count, self.domains))
-        profile[:, specialised] *= 1.5
+        rng, params = self.rng, self.params
+        sigma = params.strength_dispersion
+        profile = rng.lognormal(-0.5 * sigma**2, sigma, size=(count, self.domains))
+        profile[:, specialised] *= params.specialisation_bonus
         strength = spec.university_strength * profile
+        spread = rng.lognormal(0.0, params.transfer_dispersion, count)
         return self.append(
             University,
             count,
@@ -67,74 +78,85 @@ class Universities(Population):
             strength=strength,
             target=strength,
             base=strength,
-            transfer=np.clip(spec.tech_transfer * rng.lognormal(0.0, 0.2, count), 0.0, 1.0),
+            transfer=np.clip(spec.tech_transfer * spread, 0.0, 1.0),
         )
 
-    def step(self) -> None:
-        """The university verbs, in order (docs/ODD.md §3)."""
+    def in_region(self, region: int) -> np.ndarray:
+        """Rows of the live universities of a region."""
+        live = self.alive[: self.size]
+        return np.flatnonzero(live & (self.region[: self.size] == region))
+
+    def strength_in(self, region: int) -> np.ndarray:
+        """Summed research strength per domain of a region's universities."""
+        return self.strength[self.in_region(region)].sum(axis=0)
+
+    # --------------------------------------------------------------------- step
+    def step(self, firms: Firms) -> None:
+        """The university verbs of one quarter, in the order of :attr:`VERBS`."""
         if self.count == 0:
             return
         self.research()
         self.graduate()
-        self.transfer_knowledge()
-        self.spin_off()
+        self.transfer_knowledge(firms)
+        self.spin_off(firms)
 
     def research(self) -> None:
         """Strength moves towards its funded target; the target (raised by research
         infrastructure) depreciates towards the university's base strength, so that
         infrastructure must be maintained."""
-        n, params = self.size, self.model.spec.university
+        n, params = self.size, self.params
         self.target[:n] += params.infrastructure_depreciation * (self.base[:n] - self.target[:n])
         self.strength[:n] += params.research_rate * (self.target[:n] - self.strength[:n])
 
     def graduate(self) -> None:
         """Graduates join the region's pool of skilled workers; the flow scales with the
         region's labour market and the universities' mean strength."""
-        model, n = self.model, self.size
+        n, count = self.size, self.regions.count
         live = self.alive[:n]
         regions = self.region[:n][live]
         mean_strength = self.strength[:n][live].mean(axis=1)
-        count = np.maximum(np.bincount(regions, minlength=model.n_regions), 1)
-        strength = np.bincount(regions, mean_strength, minlength=model.n_regions) / count
-        per_thousand = model.spec.university.graduates_per_strength * strength
-        graduates = per_thousand * model.regions.employment / 1000.0
-        graduates[np.bincount(regions, minlength=model.n_regions) == 0] = 0.0
-        model.regions.add_skilled(graduates)
+        per_region = np.maximum(np.bincount(regions, minlength=count), 1)
+        strength = np.bincount(regions, mean_strength, minlength=count) / per_region
+        per_thousand = self.params.graduates_per_strength * strength
+        graduates = per_thousand * self.regions.employment / _PER_THOUSAND
+        graduates[np.bincount(regions, minlength=count) == 0] = 0.0
+        self.regions.add_skilled(graduates)
 
-    def transfer_knowledge(self) -> None:
+    def transfer_knowledge(self, firms: Firms) -> None:
         """Each university forms about links_per_quarter x transfer capacity links with firms
-        whose knowledge overlaps its strengths."""
-        model, rng, n = self.model, self.model.rng, self.size
+        whose knowledge overlaps its strengths (firms drawn by links + 1)."""
+        rng, n = self.rng, self.size
         live = np.flatnonzero(self.alive[:n])
-        links = rng.poisson(model.spec.university.links_per_quarter * self.transfer[live])
+        links = rng.poisson(self.params.links_per_quarter * self.transfer[live])
         sources = np.repeat(live, links)
         if len(sources) == 0:
             return
-        firms = model.sample_firms(self.region[sources], preferential=True)
-        ok = firms >= 0
-        sources, firms = sources[ok], firms[ok]
-        knowledge = model.firms.knowledge[firms]
+        chosen = firms.directory.sample(self.region[sources], preferential=True)
+        ok = chosen >= 0
+        sources, chosen = sources[ok], chosen[ok]
+        knowledge = firms.knowledge[chosen]
         overlap = (knowledge * self.strength[sources]).sum(axis=1) / (
             np.linalg.norm(knowledge, axis=1) * np.linalg.norm(self.strength[sources], axis=1)
-            + 1e-12
+            + EPSILON
         )
-        accept = rng.random(len(sources)) < overlap * model.firms.absorptive[firms] * 2.0
-        model.network.add(self.uid[sources[accept]], model.firms.uid[firms[accept]])
+        acceptance = overlap * firms.absorptive[chosen] * self.params.link_acceptance
+        accept = rng.random(len(sources)) < acceptance
+        self.network.add(self.uid[sources[accept]], firms.uid[chosen[accept]])
 
-    def spin_off(self) -> None:
+    def spin_off(self, firms: Firms) -> None:
         """Spin-offs in the university's strongest domains, inheriting part of its knowledge."""
-        model, rng, n = self.model, self.model.rng, self.size
+        rng, n, params = self.rng, self.size, self.params
         live = np.flatnonzero(self.alive[:n])
-        rate = model.spec.university.spinoff_rate * self.transfer[live]
+        rate = params.spinoff_rate * self.transfer[live]
         rate *= self.strength[live].mean(axis=1)
         counts = rng.poisson(rate)
         parents = np.repeat(live, counts)
         if len(parents) == 0:
             return
-        cores = choose_per_row(rng, self.strength[parents] ** 2)
-        model.regions.new_firms(
+        cores = choose_per_row(rng, self.strength[parents] ** params.spinoff_focus)
+        firms.enter(
             self.region[parents],
             cores,
-            inherited=0.3 * self.strength[parents],
+            inherited=params.spinoff_inheritance * self.strength[parents],
             spinoff=True,
         )

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from .behaviour import GovernmentBehaviour, PeerReview
 from .errors import ScenarioError
 from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
 
@@ -145,6 +146,14 @@ def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
                 f"unknown archetype {archetype!r} (archetypes: {known})",
             )
         regions[index] = _deep_merge(archetypes[archetype], region)
+
+
+def _nested_defaults() -> dict[str, dict[str, Any]]:
+    return {
+        "instruments": default_instruments().model_dump(mode="json"),
+        "government": GovernmentBehaviour().model_dump(mode="json"),
+        "peer_review": PeerReview().model_dump(mode="json"),
+    }
 
 
 def _parse_value(text: str) -> Any:
@@ -334,8 +343,11 @@ def load_scenario(
                 f"instruments.{unknown[0]}",
                 f"unknown instrument '{unknown[0]}' (known: {', '.join(INSTRUMENTS)})",
             )
-        defaults = {name: params.model_dump() for name, params in default_instruments().items()}
-        raw["instruments"] = _deep_merge(defaults, instruments)
+    # Tables whose defaults are nested tables: a file (or --set) may change single fields of
+    # them, so the file's values are merged onto the defaults before validation.
+    for key, defaults in _nested_defaults().items():
+        if isinstance(raw.get(key, {}), dict):
+            raw[key] = _deep_merge(defaults, raw.get(key, {}))
 
     apply_overrides(raw, overrides, source)
 

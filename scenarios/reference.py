@@ -29,10 +29,25 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from .base import group_of, unit_of
+from .behaviour import EdpWeights
+from .instruments import Instruments
 from .loader import BundledEntry, bundled_mixes, bundled_scenarios
 from .schema import INSTRUMENTS, InstrumentParams, PolicyMix, Scenario, default_instruments
 
-__all__ = ["DOCS_DIR", "OUTPUT", "Section", "check", "main", "render", "sections", "write"]
+__all__ = [
+    "DOCS_DIR",
+    "ODD",
+    "OUTPUT",
+    "Section",
+    "check",
+    "main",
+    "parameter_table",
+    "render",
+    "render_odd",
+    "sections",
+    "write",
+]
 
 #: The repository's ``docs/`` folder (the parent of ``scenarios/`` is the repository root).
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
@@ -152,7 +167,16 @@ def _toml_value(value: Any) -> str:
         return _number(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_key(key)} = {_toml_value(item)}" for key, item in value.items())
+        return "{ " + items + " }"
+    if isinstance(value, BaseModel):
+        return _toml_value(value.model_dump())
     return str(value)
+
+
+def _key(key: Any) -> str:
+    return key.value if isinstance(key, Enum) else str(key)
 
 
 def _bounds(metadata: Sequence[Any]) -> str:
@@ -270,6 +294,8 @@ def _default(field: FieldInfo, links: dict[type[BaseModel], Section]) -> str:
         section = links[nested[0]]
         if field.default_factory is not None or field.default is not PydanticUndefined:
             if field.default_factory is default_instruments:
+                return f"see [`{section.header}`](#{section.anchor})"
+            if nested[1] == "named":
                 return f"see [defaults](#{section.anchor}-defaults)"
             if field.default_factory is dict:
                 return "empty"
@@ -298,39 +324,51 @@ def _description(field: FieldInfo, links: dict[type[BaseModel], Section]) -> str
     return _cell(text.strip())
 
 
+def _instrument_default(model: type[BaseModel], name: str) -> str | None:
+    """The default of a common instrument field (unit cost, delay, ...), which lives in the
+    ``Instruments`` table's default for that instrument rather than in the field itself."""
+    defaults = default_instruments()
+    for instrument in INSTRUMENTS:
+        params = getattr(defaults, instrument)
+        if type(params) is model and name in InstrumentParams.model_fields:
+            return f"`{_toml_value(getattr(params, name))}`"
+    return None
+
+
 def _field_table(model: type[BaseModel], links: dict[type[BaseModel], Section]) -> list[str]:
     lines = [
-        "| field | type | default | allowed | description (unit) |",
-        "|---|---|---|---|---|",
+        "| field | type | default | allowed | unit | description |",
+        "|---|---|---|---|---|---|",
     ]
     for name, field in model.model_fields.items():
+        default = _instrument_default(model, name) or _default(field, links)
         cells = [
             f"`{name}`",
             _cell(_type_name(field.annotation)),
-            _default(field, links),
+            default,
             _cell(_allowed(field)),
+            _cell(unit_of(field)) or "—",
             _description(field, links),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
-def _instrument_defaults(anchor: str) -> list[str]:
-    columns = list(InstrumentParams.model_fields)
+def _edp_defaults(anchor: str) -> list[str]:
+    columns = list(EdpWeights.model_fields)
     lines = [
         f'<a id="{anchor}-defaults"></a>',
         "",
-        "Default parameters of the instruments (`default_instruments()`); a scenario overrides "
-        "single fields, e.g. `[instruments.rd_grants]` with `delay = 3`.",
+        "Default weights (`NAME` is the governance model; each row is normalised to sum 1, "
+        "after the citizens' weight is scaled by participation):",
         "",
-        "| instrument | " + " | ".join(f"`{column}`" for column in columns) + " |",
+        "| governance | " + " | ".join(f"`{column}`" for column in columns) + " |",
         "|---" * (len(columns) + 1) + "|",
     ]
-    defaults = default_instruments()
-    for name in INSTRUMENTS:
-        params = defaults[name].model_dump()
-        values = [_toml_value(params[column]) for column in columns]
-        lines.append(f"| `{name}` | " + " | ".join(f"`{value}`" for value in values) + " |")
+    weights = Scenario.model_fields["government"].default_factory().edp_weights
+    for governance, row in weights.items():
+        values = [_number(value) for value in row.vector()]
+        lines.append(f"| `{governance.value}` | " + " | ".join(values) + " |")
     return lines
 
 
@@ -356,7 +394,7 @@ quarter; money is in M€. Unknown fields are errors. How a file is read (`scena
 - A `[[regions]]` entry may say `archetype = "leader"` (any bundled scenario name): it starts from
   that scenario's first region and the entry's own fields override it.
 - `[instruments.NAME]` tables override single fields of the [instrument
-  defaults](#instruments-defaults).
+  defaults](#instruments); so do `[government]` and `[peer_review]` for their nested tables.
 - Dotted overrides are applied before validation, e.g.
   `load_scenario("emerging", overrides={{"regions.0.firms": 2000}})`,
   `EcosystemModel("emerging", rng=1, steps=20)` or on the command line
@@ -375,10 +413,14 @@ def _section_block(section: Section, links: dict[type[BaseModel], Section]) -> l
     lines = [f'<a id="{section.anchor}"></a>', "", f"## {title}"]
     lines += ["", doc, ""] if doc else [""]
     lines += _field_table(section.model, links)
-    if section.model is InstrumentParams:
-        names = ", ".join(f"`{name}`" for name in INSTRUMENTS)
-        lines += ["", f"`NAME` is one of the {len(INSTRUMENTS)} instruments: {names}.", ""]
-        lines += _instrument_defaults(section.anchor)
+    if section.model is Instruments:
+        lines += [
+            "",
+            "Each instrument's table has the four common fields (`unit_cost`, `delay`, "
+            "`targeting`, `effect`) and the coefficients of its own mechanism.",
+        ]
+    if section.model is EdpWeights:
+        lines += [""] + _edp_defaults(section.anchor)
     if section.model is PolicyMix:
         lines += [
             "",
@@ -480,45 +522,156 @@ def render() -> str:
     return "\n".join(_lines()).rstrip() + "\n"
 
 
-def write(path: Path = OUTPUT) -> bool:
-    """Write the reference to ``path``.
+# ------------------------------------------------------------ ODD parameter tables
+#: The ODD document, whose parameter tables are generated here too.
+ODD = DOCS_DIR / "ODD.md"
+_BEGIN = "<!-- parameters: {key} (generated by `" + COMMAND + "`; do not edit) -->"
+_END = "<!-- end of parameters -->"
+
+
+def _parameter_sections() -> dict[str, tuple[str, type[BaseModel]]]:
+    """Table key -> (dotted prefix, model) of every table of behavioural parameters."""
+    found: dict[str, tuple[str, type[BaseModel]]] = {
+        "knowledge": ("knowledge", Scenario.model_fields["knowledge"].annotation),
+        "initial": ("initial", Scenario.model_fields["initial"].annotation),
+        "firm": ("firm", Scenario.model_fields["firm"].annotation),
+        "university": ("university", Scenario.model_fields["university"].annotation),
+        "citizens": ("citizens", Scenario.model_fields["citizens"].annotation),
+        "government": ("government", Scenario.model_fields["government"].annotation),
+        "dynamics": ("dynamics", Scenario.model_fields["dynamics"].annotation),
+        "interregional": ("interregional", Scenario.model_fields["interregional"].annotation),
+        "peer_review": ("peer_review", Scenario.model_fields["peer_review"].annotation),
+    }
+    for name in INSTRUMENTS:
+        found[f"instruments.{name}"] = (
+            f"instruments.{name}",
+            Instruments.model_fields[name].annotation,
+        )
+    return found
+
+
+def parameter_table(key: str) -> list[str]:
+    """The ODD table of one parameter table: each parameter with its full dotted path,
+    default, range, unit and meaning, grouped by the part of the submodel it belongs to."""
+    prefix, model = _parameter_sections()[key]
+    rows: dict[str, list[str]] = {}
+    instrument = getattr(default_instruments(), key.split(".")[1]) if "." in key else None
+    for name, field in model.model_fields.items():
+        if instrument is not None:
+            value = f"`{_toml_value(getattr(instrument, name))}`"
+        else:
+            value = _default(field, {})
+        if _nested_model(field.annotation) is not None or isinstance(
+            field.default_factory and field.default_factory(), dict
+        ):
+            value = "see [reference](scenario-reference.md#" + prefix.replace(".", "-") + ")"
+        cells = [
+            f"`{prefix}.{name}`",
+            value,
+            _cell(_allowed(field)),
+            _cell(unit_of(field)) or "—",
+            _cell((field.description or "").strip()),
+        ]
+        rows.setdefault(group_of(field) or "general", []).append("| " + " | ".join(cells) + " |")
+    lines = []
+    for group, group_rows in rows.items():
+        lines += [
+            f"*{group}*",
+            "",
+            "| parameter | default | range | unit | meaning |",
+            "|---|---|---|---|---|",
+            *group_rows,
+            "",
+        ]
+    return lines[:-1]
+
+
+def render_odd(text: str) -> str:
+    """``text`` (the ODD document) with every generated parameter block brought up to date.
+
+    A block starts with ``<!-- parameters: KEY ... -->`` and ends with ``<!-- end of
+    parameters -->``; KEY names a table (``firm``, ``instruments.rd_grants``, ...).
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("<!-- parameters: "):
+            key = line.removeprefix("<!-- parameters: ").split(" ", 1)[0]
+            out += [_BEGIN.format(key=key), "", *parameter_table(key), "", _END]
+            while index < len(lines) and lines[index] != _END:
+                index += 1
+        else:
+            out.append(line)
+        index += 1
+    return "\n".join(out) + "\n"
+
+
+def odd_keys(text: str) -> list[str]:
+    """The parameter tables the ODD document shows."""
+    return [
+        line.removeprefix("<!-- parameters: ").split(" ", 1)[0]
+        for line in text.splitlines()
+        if line.startswith("<!-- parameters: ")
+    ]
+
+
+def write(path: Path = OUTPUT, odd: Path = ODD) -> bool:
+    """Write the reference to ``path`` and refresh the parameter tables of ``odd``.
 
     Parameters
     ----------
     path
         Target file; its folder is created if needed.
+    odd
+        The ODD document (left alone if it does not exist).
 
     Returns
     -------
     bool
-        Whether the file changed.
+        Whether a file changed.
     """
+    changed = False
     text = render()
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return True
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed = True
+    if odd.is_file():
+        current = odd.read_text(encoding="utf-8")
+        updated = render_odd(current)
+        if updated != current:
+            odd.write_text(updated, encoding="utf-8")
+            changed = True
+    return changed
 
 
-def check(path: Path = OUTPUT) -> bool:
-    """Whether the file on disk equals what :func:`render` produces.
+def check(path: Path = OUTPUT, odd: Path = ODD) -> bool:
+    """Whether the reference on disk and the ODD's parameter tables are up to date.
 
     Parameters
     ----------
     path
-        The file to compare.
+        The reference file to compare.
+    odd
+        The ODD document.
 
     Returns
     -------
     bool
-        ``True`` when the file exists and is up to date.
+        ``True`` when both are up to date.
     """
-    return path.is_file() and path.read_text(encoding="utf-8") == render()
+    reference_ok = path.is_file() and path.read_text(encoding="utf-8") == render()
+    odd_ok = not odd.is_file() or render_odd(odd.read_text(encoding="utf-8")) == odd.read_text(
+        encoding="utf-8"
+    )
+    return reference_ok and odd_ok
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: write the reference, or with ``--check`` verify it.
+    """Command line: write the reference and the ODD's parameter tables, or with ``--check``
+    verify them.
 
     Parameters
     ----------
@@ -528,25 +681,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success; 1 when ``--check`` finds the file missing or out of date.
+        0 on success; 1 when ``--check`` finds a file missing or out of date.
     """
     parser = argparse.ArgumentParser(
         prog=COMMAND.removeprefix("python -m "),
-        description="Generate docs/scenario-reference.md from the scenario schema.",
+        description="Generate docs/scenario-reference.md and the parameter tables of "
+        "docs/ODD.md from the scenario schema.",
     )
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the file on disk is out of date"
+        "--check", action="store_true", help="exit 1 if a file on disk is out of date"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"target (default: {OUTPUT})")
     args = parser.parse_args(argv)
     if args.check:
         if check(args.output):
             return 0
-        state = "is missing" if not args.output.is_file() else "is out of date"
-        print(f"{args.output} {state}: run `{COMMAND}`", file=sys.stderr)
+        print(f"{args.output} or {ODD} is out of date: run `{COMMAND}`", file=sys.stderr)
         return 1
     changed = write(args.output)
-    print(f"{'wrote' if changed else 'unchanged'}: {args.output}")
+    print(f"{'wrote' if changed else 'unchanged'}: {args.output}, {ODD}")
     return 0
 
 

@@ -8,27 +8,39 @@ one way (model -> scenarios).
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
-
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from .base import Governance, Share, StrictTable, parameter
+from .behaviour import (
+    CitizenBehaviour,
+    Dynamics,
+    FirmBehaviour,
+    GovernmentBehaviour,
+    Initialisation,
+    Interregional,
+    PeerReview,
+    UniversityBehaviour,
+)
+from .instruments import INSTRUMENTS, InstrumentParams, Instruments, default_instruments
+
 __all__ = [
     "INSTRUMENTS",
     "synthetic_domain_names",
     "default_instruments",
     "CitizenBehaviour",
+    "Dynamics",
     "FirmBehaviour",
     "Governance",
     "Government",
+    "GovernmentBehaviour",
+    "Initialisation",
     "InstrumentParams",
+    "Instruments",
     "Interregional",
     "KnowledgeSpace",
     "PeerReview",
@@ -39,43 +51,9 @@ __all__ = [
     "UniversityBehaviour",
 ]
 
-#: The policy instruments the model implements, in a fixed order (array columns follow it).
-INSTRUMENTS: tuple[str, ...] = (
-    "rd_grants",
-    "innovation_vouchers",
-    "collaborative_rd",
-    "cluster_support",
-    "training",
-    "research_infrastructure",
-    "startup_support",
-    "public_procurement",
-    "living_labs",
-    "capacity_building",
-)
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 SHARE_TOLERANCE = 1e-6
 
-
-class _Strict(BaseModel):
-    """Unknown keys, NaN/infinity and booleans given for numbers are errors, not coerced."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_booleans_for_numbers(cls, value: object, info: ValidationInfo) -> object:
-        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation is not bool:
-            raise ValueError("must be a number (integer or decimal) or text, not a boolean")
-        return value
-
-
-class Governance(StrEnum):
-    """Who is heard in the entrepreneurial discovery process (EDP)."""
-
-    top_down = "top_down"
-    triple_helix = "triple_helix"
-    quadruple_helix = "quadruple_helix"
+_Strict = StrictTable
 
 
 class KnowledgeSpace(_Strict):
@@ -110,6 +88,32 @@ class KnowledgeSpace(_Strict):
         description="Synthetic matrix: seed of the input-data generator (the matrix and domain "
         "complexities are scenario input, fixed across replications).",
     )
+    complexity_shape: float = parameter(
+        2.0,
+        "Domain complexities are drawn from Beta(shape, shape) (input data, fixed by seed).",
+        unit="beta a = b",
+        group="input data",
+        gt=0.0,
+        le=1000.0,
+    )
+    world_share_concentration: float = parameter(
+        8.0,
+        "Dirichlet concentration of the world reference portfolio that RCA is measured "
+        "against (higher: more even; input data, fixed by seed).",
+        unit="Dirichlet a",
+        group="input data",
+        gt=0.0,
+        le=1e6,
+    )
+    family_cut: float = parameter(
+        0.7,
+        "CSV matrix: domains are grouped into families (for related variety) by "
+        "average-linkage clusters of 1 - proximity cut at this distance.",
+        unit="distance",
+        group="input data",
+        gt=0.0,
+        le=1.0,
+    )
     matrix_csv: str | None = Field(
         None,
         description="Path (relative to the scenario file) of a square CSV proximity matrix with "
@@ -123,41 +127,10 @@ class KnowledgeSpace(_Strict):
         return self
 
 
-class InstrumentParams(_Strict):
-    """How one policy instrument turns money into effects (see docs/ODD.md §7.6)."""
-
-    unit_cost: float = Field(
-        gt=0.0, description="Cost of one unit (grant, voucher, project, ...) (M€)."
-    )
-    delay: int = Field(ge=0, le=40, description="Quarters between absorption and effect (steps).")
-    targeting: Literal["priority", "horizontal"] = Field(
-        description="'priority': aimed at the S3 priority domains; 'horizontal': open to all "
-        "(training and capacity_building act region-wide either way)."
-    )
-    effect: float = Field(ge=0.0, le=10.0, description="Strength multiplier of the effect (x).")
-
-
 def synthetic_domain_names(count: int) -> list[str]:
     """Names of the domains of a synthetic knowledge space: D01, D02, ..."""
     width = max(2, len(str(count)))
     return [f"D{index + 1:0{width}d}" for index in range(count)]
-
-
-def default_instruments() -> dict[str, InstrumentParams]:
-    """Defaults for every instrument; a scenario overrides single fields."""
-    p = InstrumentParams
-    return {
-        "rd_grants": p(unit_cost=0.2, delay=2, targeting="priority", effect=1.0),
-        "innovation_vouchers": p(unit_cost=0.01, delay=1, targeting="horizontal", effect=1.0),
-        "collaborative_rd": p(unit_cost=0.6, delay=4, targeting="priority", effect=1.0),
-        "cluster_support": p(unit_cost=0.1, delay=2, targeting="priority", effect=1.0),
-        "training": p(unit_cost=0.02, delay=4, targeting="horizontal", effect=1.0),
-        "research_infrastructure": p(unit_cost=1.0, delay=8, targeting="priority", effect=1.0),
-        "startup_support": p(unit_cost=0.15, delay=2, targeting="priority", effect=1.0),
-        "public_procurement": p(unit_cost=0.3, delay=3, targeting="priority", effect=1.0),
-        "living_labs": p(unit_cost=0.1, delay=2, targeting="priority", effect=1.0),
-        "capacity_building": p(unit_cost=0.25, delay=4, targeting="horizontal", effect=1.0),
-    }
 
 
 def _check_shares(shares: dict[str, float]) -> dict[str, float]:
@@ -304,238 +277,6 @@ class Region(_Strict):
     government: Government = Field(default_factory=Government)
 
 
-class FirmBehaviour(_Strict):
-    """Rates of the firm verbs (shared by every region)."""
-
-    learning_own: float = Field(
-        0.15,
-        ge=0.0,
-        le=5.0,
-        description="Knowledge per quarter per square root of R&D effort (own R&D + absorptive "
-        "capacity x grants, over base revenue), split over the firm's domains.",
-    )
-    learning_partner: float = Field(
-        0.02, ge=0.0, le=1.0, description="Share of a partner's knowledge gap learnt per quarter."
-    )
-    learning_university: float = Field(
-        0.03,
-        ge=0.0,
-        le=1.0,
-        description="Share of a university's knowledge gap learnt per quarter.",
-    )
-    learning_spillover: float = Field(
-        0.005, ge=0.0, le=1.0, description="Share of the regional knowledge gap learnt per quarter."
-    )
-    learning_by_doing: float = Field(
-        0.02, ge=0.0, le=1.0, description="Knowledge gained in a domain by innovating in it."
-    )
-    obsolescence: float = Field(
-        0.025, ge=0.0, le=1.0, description="Knowledge lost per quarter in domains in use (share)."
-    )
-    expertise_decay: float = Field(
-        0.05,
-        ge=0.0,
-        le=1.0,
-        description="Knowledge lost per quarter in domains not in use (share).",
-    )
-    innovation_rate: float = Field(
-        0.15, ge=0.0, le=5.0, description="Base innovation hazard per quarter (events/quarter)."
-    )
-    knowledge_elasticity: float = Field(
-        0.4,
-        ge=0.0,
-        le=3.0,
-        description="Elasticity of the innovation hazard to mean knowledge in own domains (ke).",
-    )
-    partner_effect: float = Field(
-        0.25, ge=0.0, le=5.0, description="Innovation hazard gain per ln(1 + partners) (x)."
-    )
-    variety_effect: float = Field(
-        0.5, ge=0.0, le=5.0, description="Innovation hazard gain from related variety (x)."
-    )
-    diversification_rate: float = Field(
-        0.03, ge=0.0, le=1.0, description="Probability a firm tries a new domain (per quarter)."
-    )
-    relatedness_exponent: float = Field(
-        1.5, ge=0.0, le=10.0, description="How strongly new domains are chosen by relatedness."
-    )
-    partner_search_rate: float = Field(
-        0.08,
-        ge=0.0,
-        le=1.0,
-        description="Base probability a firm looks for a partner per quarter, scaled by "
-        "(0.5 + absorptive capacity) x (1 + cluster support).",
-    )
-    candidates: int = Field(6, ge=1, le=50, description="Candidates screened per search (count).")
-    progressive_share: Share = Field(
-        0.5, description="Share of firms seeking complementary (not similar) partners (0-1)."
-    )
-    triadic_share: Share = Field(
-        0.3,
-        description="Share of candidates drawn among partners' partners, for firms that have "
-        "partners (0-1).",
-    )
-    max_partners: int = Field(
-        12,
-        ge=1,
-        le=1000,
-        description="Links above which a firm stops searching for partners (count; links made "
-        "by instruments and universities can exceed it).",
-    )
-    link_decay: Share = Field(0.04, description="Probability a link dissolves per quarter (0-1).")
-    markup_per_innovation: float = Field(
-        0.08, ge=0.0, le=5.0, description="Revenue premium from one innovation (share)."
-    )
-    markup_decay: Share = Field(0.1, description="Share of the premium lost per quarter (0-1).")
-    wage_share: float = Field(
-        0.97, ge=0.0, le=2.0, description="Operating costs as share of base revenue (0-2)."
-    )
-    growth_sensitivity: float = Field(
-        0.25,
-        ge=0.0,
-        le=20.0,
-        description="Employment growth per unit of operating margin above the regional mean (x).",
-    )
-    labour_market_tightness: float = Field(
-        0.15,
-        ge=0.0,
-        le=5.0,
-        description="Pull of regional employment back to its initial level (per log unit).",
-    )
-    growth_noise: float = Field(
-        0.05, ge=0.0, le=1.0, description="Std. dev. of quarterly log-size shocks."
-    )
-    knowledge_premium: float = Field(
-        0.05,
-        ge=0.0,
-        le=0.5,
-        description="Revenue gain per unit of ln(1 + mean knowledge in own domains) above the "
-        "region's mean (share).",
-    )
-    efficiency_persistence: Share = Field(
-        0.9, description="Autocorrelation of a firm's efficiency shock per quarter (0-1)."
-    )
-    efficiency_noise: float = Field(
-        0.04, ge=0.0, le=1.0, description="Std. dev. of quarterly efficiency innovations."
-    )
-    revenue_noise: float = Field(
-        0.08, ge=0.0, le=1.0, description="Std. dev. of quarterly log-revenue shocks."
-    )
-    capital_buffer: float = Field(
-        2.0,
-        ge=0.0,
-        le=100.0,
-        description="Capital reserve a firm keeps; the excess is paid out (quarters of revenue).",
-    )
-    payout_rate: Share = Field(
-        0.25, description="Share of capital above the buffer paid out per quarter (0-1)."
-    )
-    exit_losses: int = Field(
-        5, ge=1, le=400, description="Consecutive loss quarters that make a firm exit (quarters)."
-    )
-    startup_rate: Share = Field(
-        0.02,
-        description="Probability that an innovation spins out a start-up, times the crowding "
-        "factor (0-1).",
-    )
-    entry_rate: float = Field(
-        0.02,
-        ge=0.0,
-        le=1.0,
-        description="Independent entrants per firm per quarter, times the crowding factor (rate).",
-    )
-    competition: float = Field(
-        0.2,
-        ge=0.0,
-        le=2.0,
-        description="Revenue scales with (initial firms / current firms) to this power (exponent).",
-    )
-    entry_crowding: float = Field(
-        3.0,
-        ge=0.0,
-        le=4.0,
-        description="Crowding factor: entry scales with (initial firms / current firms) to this "
-        "power (exponent).",
-    )
-    absorptive_adjustment: Share = Field(
-        0.03, description="Speed at which absorptive capacity moves to its target (per quarter)."
-    )
-
-
-class UniversityBehaviour(_Strict):
-    """Rates of the university verbs."""
-
-    infrastructure_depreciation: Share = Field(
-        0.02,
-        description="Share of the infrastructure gain in strength target lost per quarter.",
-    )
-    research_rate: Share = Field(
-        0.02, description="Share of the gap to the funded strength target closed per quarter."
-    )
-    graduates_per_strength: float = Field(
-        5.5,
-        ge=0.0,
-        le=1e4,
-        description="Graduates per quarter per 1,000 employees per unit of mean research strength.",
-    )
-    human_capital_attrition: Share = Field(
-        0.02, description="Share of skilled workers retiring or leaving per quarter (0-1)."
-    )
-    links_per_quarter: float = Field(
-        3.0,
-        ge=0.0,
-        le=1000.0,
-        description="Industry link attempts per quarter at full transfer capacity (count).",
-    )
-    spinoff_rate: float = Field(
-        0.05,
-        ge=0.0,
-        le=10.0,
-        description="Spin-offs per quarter per unit of transfer capacity x mean strength (rate).",
-    )
-
-
-class CitizenBehaviour(_Strict):
-    """Rates of the citizen-group verbs."""
-
-    social_innovation_rate: float = Field(
-        0.08, ge=0.0, le=5.0, description="Base social-innovation hazard per group (per quarter)."
-    )
-    trust_adjustment: Share = Field(0.05, description="Speed of trust updating (per quarter).")
-    participation_adjustment: Share = Field(
-        0.05, description="Speed of participation updating (per quarter)."
-    )
-
-
-class Interregional(_Strict):
-    """Collaboration across regions."""
-
-    openness: Share = Field(
-        0.1, description="Share of partner searches that look outside the region at distance 0."
-    )
-    distance_decay: float = Field(
-        1.0, gt=0.0, le=1e6, description="Distance at which cross-region search falls to 1/e."
-    )
-
-
-class PeerReview(_Strict):
-    """Peer review of S3 strategies between the regions of a scenario (S3 Platform style)."""
-
-    enabled: bool = Field(False, description="Hold peer-review rounds (needs two regions or more).")
-    period: int = Field(8, ge=1, le=400, description="Quarters between review rounds (steps).")
-    peers: int = Field(2, ge=1, le=50, description="Peers reviewing each region (count).")
-    selection: Literal["similar", "random", "leader_laggard"] = Field(
-        "similar",
-        description="similar: closest innovation index; random; leader_laggard: laggards are "
-        "reviewed by the best performers and leaders by the laggards.",
-    )
-    learning_rate: Share = Field(
-        0.3,
-        description="Share of the gap to better peers' mix closed per round, times the "
-        "region's institutional quality (0-1).",
-    )
-
-
 class Scenario(_Strict):
     """A complete simulation set-up: knowledge space, regions, policy mix and behaviour."""
 
@@ -551,25 +292,17 @@ class Scenario(_Strict):
         default_factory=dict,
         description="Resolved per-region mixes (filled by the loader from government.mix).",
     )
-    instruments: dict[str, InstrumentParams] = Field(
+    instruments: Instruments = Field(
         default_factory=default_instruments, description="Parameters of every instrument."
     )
+    initial: Initialisation = Field(default_factory=Initialisation)
     firm: FirmBehaviour = Field(default_factory=FirmBehaviour)
     university: UniversityBehaviour = Field(default_factory=UniversityBehaviour)
     citizens: CitizenBehaviour = Field(default_factory=CitizenBehaviour)
+    government: GovernmentBehaviour = Field(default_factory=GovernmentBehaviour)
+    dynamics: Dynamics = Field(default_factory=Dynamics)
     interregional: Interregional = Field(default_factory=Interregional)
     peer_review: PeerReview = Field(default_factory=PeerReview)
-
-    @field_validator("instruments")
-    @classmethod
-    def _all_instruments_known(cls, value: dict[str, InstrumentParams]) -> dict:
-        unknown = sorted(set(value) - set(INSTRUMENTS))
-        if unknown:
-            raise ValueError(f"unknown instrument '{unknown[0]}' (known: {', '.join(INSTRUMENTS)})")
-        missing = [name for name in INSTRUMENTS if name not in value]
-        if missing:
-            raise ValueError(f"missing instrument '{missing[0]}'")
-        return value
 
     @model_validator(mode="after")
     def _regions_consistent(self, info: ValidationInfo) -> Scenario:

@@ -16,6 +16,16 @@ def test_scenario_reference_is_generated_from_the_current_schema():
     assert on_disk == reference.render(), "run: python -m smartspec.scenarios.reference"
 
 
+def test_odd_parameter_tables_are_generated_from_the_current_schema():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert text == reference.render_odd(text), "run: python -m smartspec.scenarios.reference"
+
+
+def test_odd_shows_every_table_of_behavioural_parameters():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert sorted(reference.odd_keys(text)) == sorted(reference._parameter_sections())
+
+
 def test_odd_has_the_seven_elements_in_order():
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (\d)\.? ", text, flags=re.MULTILINE)

@@ -157,9 +157,9 @@ def test_refresh_after_editing_state_between_steps():
         seen = []
         original = model.universities.step
 
-        def spy() -> None:
+        def spy(firms) -> None:
             seen.append(model.regions.employment[0])
-            original()
+            original(firms)
 
         model.universities.step = spy
         model.step()

@@ -268,7 +268,7 @@ def test_strategies_command_end_to_end(tmp_path, capsys):
 
 def test_ris3_scores_map_indicators_to_one_to_five():
     from smartspec.model.peer_review import RIS3_STEPS, score_strategy
-    from smartspec.scenarios.schema import Governance
+    from smartspec.scenarios.schema import Governance, PeerReview
 
     row = {
         "density_specialisations": 0.5,
@@ -278,13 +278,14 @@ def test_ris3_scores_map_indicators_to_one_to_five():
         "institutional_quality": 0.75,
         "citizen_participation": 0.5,
     }
-    scores = score_strategy(row, Governance.quadruple_helix)
+    settings = PeerReview()
+    scores = score_strategy(row, Governance.quadruple_helix, settings)
     assert set(scores) == set(RIS3_STEPS)
     assert scores["analysis of the regional context"] == pytest.approx(3.0)
     assert scores["shared vision"] == pytest.approx(5.0)
     assert scores["selection of priorities"] == pytest.approx(1.0)
     assert scores["governance"] == pytest.approx(5.0)
-    top_down = score_strategy(row, Governance.top_down)["governance"]
+    top_down = score_strategy(row, Governance.top_down, settings)["governance"]
     assert top_down < scores["governance"]
 
 
@@ -335,7 +336,14 @@ def test_review_moves_the_mix_towards_better_peers_by_quality():
     governments = model.governments
     governments.shares[3] = np.eye(10)[0]  # the laggard spends everything on R&D grants
     before = governments.shares[3].copy()
-    reviews = hold_round(model)
+    reviews = hold_round(
+        governments,
+        model.latest,
+        model.regions.names,
+        model.spec.peer_review,
+        model.rng,
+        model.steps,
+    )
     laggard = next(review for review in reviews if review["region"] == "South-East")
     assert laggard["learned_from"]
     step = 0.5 * governments.quality[3]
@@ -343,7 +351,7 @@ def test_review_moves_the_mix_towards_better_peers_by_quality():
     target = governments.shares[peers].mean(axis=0)
     expected = before + step * (target - before)
     np.testing.assert_allclose(governments.shares[3], expected / expected.sum())
-    assert len(model.peer_reviews) == 4
+    assert len(reviews) == 4
 
 
 def test_peer_review_command_writes_each_regions_review(tmp_path, capsys):

@@ -1,0 +1,219 @@
+"""Firm demography: founding, entry (start-ups, spin-outs) and exit.
+
+Every firm of the model is created by :meth:`FirmDemography.found`, called by
+:meth:`~FirmDemography.populate` (the initial firms) and :meth:`~FirmDemography.enter` (new
+firms during the run, from all routes: start-ups, spin-outs, university spin-offs, supported
+start-ups). These are methods of :class:`~smartspec.model.firm.Firms`, mixed in from here to
+keep each file short. Equations: docs/ODD.md §5 and §7.1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smartspec.scenarios.schema import FirmBehaviour, Initialisation, Region
+
+from .agents import Firm
+from .base import NEVER
+from .firm_learning import FirmStep
+from .knowledge import KnowledgeSpace
+from .partnering import FirmDirectory
+from .region import RegionState
+from .vector import choose_per_row
+
+__all__ = ["FirmDemography"]
+
+
+class FirmDemography:
+    """Founding, entry and exit of :class:`Firms`."""
+
+    # Arrays and collaborators of Firms used here (declared for readers and type checkers);
+    # also used: append() and remove() (from Population), track_portfolio() (from Firms).
+    rng: np.random.Generator
+    size: int
+    domains: int
+    params: FirmBehaviour
+    knowledge_space: KnowledgeSpace
+    regions: RegionState
+    directory: FirmDirectory
+    knowledge: np.ndarray
+    portfolio: np.ndarray
+    core: np.ndarray
+    region: np.ndarray
+    alive: np.ndarray
+    capital: np.ndarray
+    loss_streak: np.ndarray
+    innovated: np.ndarray
+    innovation_domain: np.ndarray
+
+    # ----------------------------------------------------------------- creation
+    def populate(
+        self, region: int, spec: Region, specialised: np.ndarray, initial: Initialisation
+    ) -> np.ndarray:
+        """Found the initial firms of one region; returns their employees.
+
+        Core domains: a share ``spec.concentration`` in the specialisations, the others over
+        all domains, more often near the specialisations (a regional economy is coherent, not
+        a random draw of activities). Sizes are Pareto (Zipf-like, Axtell 2001) with the
+        region's mean; larger firms also hold a second, related domain.
+        """
+        rng, space, count = self.rng, self.knowledge_space, spec.firms
+        nearness = space.proximity[specialised].mean(axis=0) + initial.core_nearness_floor
+        concentrated = rng.random(count) < spec.concentration
+        cores = np.where(
+            concentrated,
+            rng.choice(specialised, size=count),
+            rng.choice(space.size, size=count, p=nearness / nearness.sum()),
+        )
+        alpha = initial.firm_size_exponent
+        minimum = spec.mean_firm_size * (alpha - 1.0) / alpha
+        employees = np.maximum(1.0, np.round(minimum * rng.random(count) ** (-1 / alpha)))
+        sigma = initial.knowledge_dispersion
+        level = spec.knowledge_level * rng.lognormal(-0.5 * sigma**2, sigma, count)
+        slots = self.found(region, count, cores, level, employees)
+        diversified = employees >= initial.diversified_size
+        large = slots[diversified]
+        if len(large):
+            nearness = space.off_diagonal[self.core[large]] ** initial.second_domain_focus
+            second = choose_per_row(rng, nearness)
+            self.portfolio[large, second] = True
+            self.knowledge[large, second] = initial.second_domain_knowledge * level[diversified]
+        return employees
+
+    def found(
+        self,
+        region: int | np.ndarray,
+        count: int,
+        core: np.ndarray,
+        knowledge_in_core: np.ndarray,
+        employees: np.ndarray,
+        inherited: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Create ``count`` firm rows with given regions (one, or one per firm), core domains,
+        knowledge and size; every firm of the model is created here. Returns the slots."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        rng, params, regions = self.rng, self.params, self.regions
+        region = np.broadcast_to(np.asarray(region, dtype=np.int64), (count,))
+        rows = np.arange(count)
+        knowledge = np.zeros((count, self.domains), dtype=np.float32)
+        if inherited is not None:
+            knowledge += inherited
+        knowledge[rows, core] = np.maximum(knowledge[rows, core], knowledge_in_core)
+        portfolio = np.zeros((count, self.domains), dtype=bool)
+        portfolio[rows, core] = True
+        margin = params.absorptive_margin
+        mean = np.clip(regions.absorptive_capacity[region], 2 * margin, 1.0 - 2 * margin)
+        bonus = regions.capacity_bonus[region]
+        concentration = params.absorptive_concentration
+        drawn = rng.beta(concentration, concentration * (1.0 - mean) / mean, count)
+        absorptive = np.clip(drawn + bonus, margin, 1.0 - margin)
+        productivity = regions.productivity[region]
+        sigma = params.rd_intensity_dispersion
+        rd_intensity = regions.rd_intensity[region] * rng.lognormal(-0.5 * sigma**2, sigma, count)
+        slots = self.append(
+            Firm,
+            count,
+            region=region,
+            knowledge=knowledge,
+            portfolio=portfolio,
+            core=core,
+            absorptive=absorptive,
+            absorptive_base=absorptive - bonus,
+            employees=employees,
+            capital=employees
+            * productivity
+            * rng.uniform(params.capital_min, params.capital_max, count),
+            efficiency=0.0,
+            rd_intensity=rd_intensity,
+            revenue=employees * productivity,
+            rd_spend=rd_intensity * employees * productivity,
+            markup=0.0,
+            loss_streak=0,
+            innovations=0,
+            last_innovation=NEVER,
+            innovated=False,
+            innovation_domain=-1,
+            age=0,
+            progressive=rng.random(count) < params.progressive_share,
+        )
+        self.track_portfolio(added=slots * self.domains + core)
+        return slots
+
+    def enter(
+        self,
+        regions: int | np.ndarray,
+        cores: np.ndarray,
+        inherited: np.ndarray | None = None,
+        spinoff: bool | np.ndarray = False,
+        extra_capital: float = 0.0,
+    ) -> np.ndarray:
+        """New firms during the run (start-ups, spin-outs, university spin-offs, supported
+        start-ups): firm i in ``regions[i]`` (or all in one region) with core ``cores[i]``,
+        inheriting ``inherited[i]`` (rows of zeros for independent entrants). Entrants know
+        about what the region's incumbents know in their domain. Returns the new slots."""
+        params, rng = self.params, self.rng
+        count = len(cores)
+        if count == 0:
+            return np.empty(0, dtype=np.int64)
+        regions = np.broadcast_to(np.asarray(regions, dtype=np.int64), (count,))
+        spread = params.entrant_knowledge_spread
+        share = rng.uniform(1.0 - spread, 1.0 + spread, count)
+        level = self.regions.mean_knowledge[regions, cores] * share + params.entrant_knowledge_floor
+        if inherited is not None:
+            level = np.maximum(level, inherited[np.arange(count), cores])
+        employees = 1.0 + rng.integers(0, params.entrant_max_employees, count)
+        slots = self.found(regions, count, cores, level, employees, inherited)
+        self.capital[slots] += extra_capital
+        self.regions.record_foundings(regions, np.broadcast_to(spinoff, (count,)))
+        return slots
+
+    # --------------------------------------------------------------- entry and exit
+    def spawn_startups(self, state: FirmStep) -> None:
+        """Innovating firms spin out start-ups and independent entrants appear in every
+        region; both become rarer as the number of firms rises above its starting level
+        (density-dependent entry, exponent ``firm.entry_crowding``)."""
+        params, rng, n, regions = self.params, self.rng, state.n, self.regions
+        crowding = regions.crowding(params.entry_crowding)
+        chance = np.minimum(params.startup_rate * crowding[self.region[:n]], 1.0)
+        parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < chance))
+        entrants = rng.poisson(params.entry_rate * regions.firm_count * crowding)
+        # Spin-outs start in the parent's latest innovation with part of its knowledge.
+        spun_regions = self.region[parents].astype(np.int64)
+        spun_cores = self.innovation_domain[parents].astype(np.int64)
+        inherited = params.spinout_inheritance * self.knowledge[parents]
+        entrant_regions, entrant_cores = self._entrant_cores(
+            np.repeat(np.arange(regions.count), entrants)
+        )
+        # Spin-outs and entrants of every region are founded together (one Mesa creation).
+        count = len(entrant_cores)
+        self.enter(
+            np.concatenate([spun_regions, entrant_regions]),
+            np.concatenate([spun_cores, entrant_cores]),
+            inherited=np.concatenate([inherited, np.zeros((count, self.domains), np.float32)]),
+            spinoff=np.arange(len(parents) + count) < len(parents),
+        )
+
+    def _entrant_cores(self, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(regions, cores) of independent entrants, one per entry of ``regions``: each copies
+        the core domain of a random local firm, some moving to a related domain. Entrants to
+        regions without firms are dropped."""
+        rng = self.rng
+        local = self.directory.sample(regions)
+        regions = np.asarray(regions, dtype=np.int64)[local >= 0]
+        cores = self.core[local[local >= 0]].astype(np.int64)
+        wander = rng.random(len(cores)) < self.params.entrant_related_move
+        if wander.any():
+            cores[wander] = choose_per_row(rng, self.knowledge_space.off_diagonal[cores[wander]])
+        return regions, cores
+
+    def exit_failed(self, state: FirmStep) -> None:
+        """Firms with exhausted capital or sustained losses leave the model (firms founded
+        during this step are not checked)."""
+        n = state.n
+        failed = self.alive[:n] & (
+            (self.capital[:n] < 0.0) | (self.loss_streak[:n] >= self.params.exit_losses)
+        )
+        leaving = np.flatnonzero(failed)
+        self.regions.record_exits(self.region[leaving])
+        self.remove(leaving)

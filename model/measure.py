@@ -1,0 +1,317 @@
+"""Measurement: the indicators of every region at the end of a step.
+
+:func:`measure` only reads the model. It returns the indicator rows, the region x domain
+arrays of this step, and what the next step reuses (the live firms' sums per region and the
+specialisation matrix, for specialisation entries and exits), which the model keeps and hands
+back explicitly. Everything is vectorised over agents; clustering counts triangles with a
+degree-ordered algorithm (cross-checked against networkx in the tests). Formulas: docs/ODD.md
+§7.8; the indicators themselves are defined in ``indicators.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from . import metrics
+from .base import QUARTERS_PER_YEAR, AgentKind
+from .citizen import CitizenGroups
+from .firm import Firms
+from .government import Governments
+from .indicators import INDICATORS, Measures
+from .knowledge import KnowledgeSpace
+from .network import CollaborationNetwork
+from .population import NodeRegistry
+from .region import RegionState, RegionSums
+from .vector import FEW_GROUPS
+
+__all__ = ["Measured", "Measurement", "measure"]
+
+#: Firm quantities summed per region in one pass (in this order).
+_FIRM_SUMS = ("employees", "revenue", "rd_spend", "absorptive")
+
+
+class Measured(Protocol):
+    """What measurement reads of the model."""
+
+    steps: int
+    knowledge: KnowledgeSpace
+    nodes: NodeRegistry
+    network: CollaborationNetwork
+    regions: RegionState
+    firms: Firms
+    citizens: CitizenGroups
+    governments: Governments
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One step's measurement.
+
+    ``rows``: one dict per region (``step``, ``region`` and every indicator); ``domains``:
+    region x domain arrays for ``EcosystemModel.domains()``; ``sums``: the live firms' sums
+    per region, valid for the next step while no agent changes (keyed by ``step`` and the
+    number of firm rows); ``specialised``: this step's specialisation matrix.
+    """
+
+    step: int
+    firm_rows: int
+    rows: list[dict[str, Any]]
+    domains: dict[str, np.ndarray]
+    sums: RegionSums
+    specialised: np.ndarray
+
+
+def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measurement:
+    """Compute every indicator for every region at the current step.
+
+    ``previous_specialised`` is the specialisation matrix of the previous measurement (None at
+    the first one, when no domain has entered or left).
+    """
+    firms, regions, nodes = model.firms, model.regions, model.nodes
+    count = regions.count
+    n = firms.size
+
+    degree = model.network.node_degree(nodes.capacity)
+    # The per-firm sums of real values in one pass: a (firms x quantities) table summed by
+    # region. Counts are whole numbers, exact in any order, so they are plain counts.
+    quantities = firms.scratch("quantities", dtype=np.float64, width=len(_FIRM_SUMS))
+    for column, name in enumerate(_FIRM_SUMS):
+        quantities[:, column] = getattr(firms, name)[:n]
+    knowledge = firms.knowledge[:n]
+    sums, knowledge_sums = firms.per_region_rows(quantities, knowledge)
+    stocks = _held_knowledge(firms, count)
+    employment, revenue, rd, absorptive = sums.T
+    live = firms.alive[:n]
+    recent = model.steps - firms.last_innovation[:n] < QUARTERS_PER_YEAR
+    firm_count, recent_innovators, partnered, innovators = _count_by_region(
+        firms,
+        count,
+        live,
+        live & recent,
+        live & (degree[firms.uid[:n]] > 0),
+        live & firms.innovated[:n],
+    )
+    stocks = stocks.astype(np.float64)
+    carry = RegionSums(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
+
+    # Technological specialisation: RCA of the region's recent innovations (running count,
+    # ~2.5-year memory) against the fixed world portfolio, so that it is defined for a single
+    # region too.
+    innovation_counts = regions.innovations_by_domain.copy()
+    rca = metrics.rca(innovation_counts, model.knowledge.world_share)
+    specialised = rca >= 1.0
+    previous = specialised if previous_specialised is None else previous_specialised
+
+    # Relatedness, complexity and variety of the regions' portfolios (model/metrics.py).
+    governments = model.governments
+    priorities = governments.priorities[:count]
+    held_matrix = specialised.astype(np.float64)
+    region_density = metrics.relatedness_density(held_matrix, model.knowledge.proximity)
+    if count >= 2:
+        eci, pci = metrics.economic_complexity(held_matrix)
+    else:
+        eci, pci = np.full(count, np.nan), np.full(model.knowledge.size, np.nan)
+    domains = model.knowledge.size
+    core_employment = np.bincount(
+        firms.region[:n][live] * domains + firms.core[:n][live],
+        firms.employees[:n][live],
+        minlength=count * domains,
+    ).reshape(count, domains)
+    related_variety, unrelated_variety = metrics.entropy_variety(
+        core_employment, model.knowledge.family
+    )
+    domain_arrays = {
+        "knowledge": stocks,
+        "innovations": innovation_counts,
+        "rca": rca,
+        "specialised": specialised,
+        "density": region_density,
+        "priority": priorities.copy(),
+        "employment": core_employment,
+        "complexity": pci,
+    }
+    network = _network_measures(model, degree, count)
+    citizens = _citizen_means(model.citizens, count)
+    names = model.knowledge.names
+    measures = Measures(
+        firm_count=firm_count,
+        employment=employment,
+        revenue=revenue,
+        rd=rd,
+        absorptive=absorptive,
+        recent_innovators=recent_innovators,
+        partnered=partnered,
+        innovators=innovators,
+        held_knowledge=stocks,
+        specialised=specialised,
+        previous_specialised=previous,
+        density_specialisations=_masked_mean(region_density, specialised),
+        density_priorities=_masked_mean(region_density, priorities),
+        eci=eci,
+        related_variety=related_variety,
+        unrelated_variety=unrelated_variety,
+        **network,
+        human_capital=regions.human_capital,
+        institutional_quality=governments.quality[:count],
+        citizen_participation=citizens[0],
+        citizen_trust=citizens[1],
+        committed=governments.committed[:count],
+        absorbed=governments.absorbed[:count],
+        committed_total=governments.committed_total[:count].sum(axis=1),
+        absorbed_total=governments.absorbed_total[:count].sum(axis=1),
+        priorities=[
+            ";".join(names[d] for d in np.flatnonzero(governments.priorities[r]))
+            for r in range(count)
+        ],
+        counters={
+            "entries": regions.entries,
+            "exits": regions.exits,
+            "spinoffs": regions.spinoffs,
+            "domain_entries": regions.domain_entries,
+            "social_innovations": regions.social_innovations,
+            "social_innovations_total": regions.social_innovations_total,
+            **regions.outputs,
+        },
+        knowledge_flows=regions.knowledge_flows,
+    )
+    # Whole columns first, converted to Python numbers once (not element by element).
+    columns = {}
+    for entry in INDICATORS:
+        values = measures.value(entry.name)
+        columns[entry.name] = values if isinstance(values, list) else values.tolist()
+    step = model.steps
+    rows = [
+        {
+            "step": step,
+            "region": regions.names[r],
+            **{column: column_values[r] for column, column_values in columns.items()},
+        }
+        for r in range(count)
+    ]
+    return Measurement(step, n, rows, domain_arrays, carry, specialised)
+
+
+def _network_measures(model: Measured, degree: np.ndarray, count: int) -> dict[str, np.ndarray]:
+    """Network indicators per region: nodes are all live agents; a link counts for a region
+    when one of its ends is in it (density: when both are)."""
+    nodes, network = model.nodes, model.network
+    size = nodes.capacity
+    alive_nodes = nodes.alive
+    node_region = nodes.region
+    clustering = network.local_clustering(size, degree)
+    live_nodes = np.flatnonzero(alive_nodes)
+    live_region = node_region[live_nodes]
+    region_nodes = np.bincount(live_region, minlength=count).astype(np.float64)
+    region_clustering = np.bincount(
+        live_region, clustering[live_nodes], minlength=count
+    ) / np.maximum(region_nodes, 1)
+    u, v = network.u, network.v
+    internal = node_region[u] == node_region[v]
+    internal_links = np.bincount(node_region[u][internal], minlength=count).astype(np.float64)
+    possible = region_nodes * (region_nodes - 1) / 2
+    density = np.divide(internal_links, possible, out=np.zeros(count), where=possible > 0)
+    links = np.bincount(node_region[u], minlength=count) + np.bincount(
+        node_region[v][~internal], minlength=count
+    )
+    kind_u, kind_v = nodes.kind[u], nodes.kind[v]
+
+    def touching(mask: np.ndarray) -> np.ndarray:
+        """Links with the property, counted for each region an end is in."""
+        return np.bincount(node_region[u][mask], minlength=count) + np.bincount(
+            node_region[v][mask & ~internal], minlength=count
+        )
+
+    firm, university, citizen = AgentKind.FIRM, AgentKind.UNIVERSITY, AgentKind.CITIZEN
+    university_industry = touching(
+        ((kind_u == firm) & (kind_v == university)) | ((kind_u == university) & (kind_v == firm))
+    )
+    citizen_links = touching((kind_u == citizen) | (kind_v == citizen))
+    giant_share = _largest_component_share(network, node_region, alive_nodes, region_nodes)
+    region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
+    return {
+        "network_density": density,
+        "network_clustering": region_clustering,
+        "links": links,
+        "mean_degree": region_degree_sum / np.maximum(region_nodes, 1),
+        "largest_component_share": giant_share,
+        "university_industry_links": university_industry,
+        "citizen_links": citizen_links,
+    }
+
+
+def _citizen_means(citizens: CitizenGroups, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean participation and trust of each region's live groups (0 without groups)."""
+    live = citizens.alive[: citizens.size]
+    region = citizens.region[: citizens.size][live]
+    groups = np.maximum(np.bincount(region, minlength=count), 1)
+    participation = (
+        np.bincount(region, citizens.participation[: citizens.size][live], count) / groups
+    )
+    trust = np.bincount(region, citizens.trust[: citizens.size][live], count) / groups
+    return participation, trust
+
+
+def _count_by_region(firms: Firms, count: int, *masks: np.ndarray) -> list[np.ndarray]:
+    """Number of firms (slots ``[:size]``) in each region for which each mask is True."""
+    if count == 1:
+        return [np.array([np.count_nonzero(mask)], dtype=np.float64) for mask in masks]
+    region = firms.region[: firms.size]
+    return [np.bincount(region[mask], minlength=count).astype(np.float64) for mask in masks]
+
+
+def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
+    """Knowledge of each region's live firms in the domains they are active in (regions x
+    domains, float32 sums).
+
+    Summed over the portfolio's entries rather than over a masked copy of the whole
+    knowledge array. ``np.add.at`` adds each region-domain's terms one by one in firm order,
+    in float32, the order in which the einsum of ``Firms.per_region_rows`` accumulates its
+    sums over all firms (the zero terms of cells outside the portfolio change no sum), so
+    both give the same numbers.
+    """
+    n, domains = firms.size, firms.domains
+    if count > FEW_GROUPS:  # ``per_region_rows`` sums these in another order
+        held = np.multiply(firms.knowledge[:n], firms.portfolio[:n], out=firms.scratch("work"))
+        return firms.per_region_rows(held)[0]
+    entries = firms.portfolio_entries()
+    entry_firm = entries // domains
+    cell = entries - entry_firm * domains
+    if count > 1:
+        cell += firms.region[entry_firm].astype(np.int64) * domains
+    # Departed firms' entries add exact zeros, which is cheaper than filtering them out.
+    values = firms.knowledge[:n].reshape(-1)[entries] * firms.alive[entry_firm]
+    sums = np.zeros(count * domains, dtype=np.float32)
+    np.add.at(sums, cell, values)
+    return sums.reshape(count, domains)
+
+
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row means of ``values`` over the True entries of ``mask`` (NaN for an empty row)."""
+    counts = mask.sum(axis=1)
+    sums = np.where(mask, values, 0.0).sum(axis=1)
+    return np.divide(sums, counts, out=np.full(len(counts), np.nan), where=counts > 0)
+
+
+def _largest_component_share(
+    network: CollaborationNetwork,
+    node_region: np.ndarray,
+    alive: np.ndarray,
+    region_nodes: np.ndarray,
+) -> np.ndarray:
+    """Share of each region's agents in the largest connected component of the whole network."""
+    # Components of the linked nodes only: an isolated agent is a component of one, so any
+    # component with two live agents is larger, and among equal sizes the one with the
+    # lowest node id wins either way (labels follow the lowest node id).
+    nodes, labels = network.linked_components()
+    live_member = alive[nodes]
+    sizes = np.bincount(labels, live_member)
+    if len(sizes) and sizes.max() >= 2:
+        members = nodes[live_member & (labels == np.argmax(sizes))]
+    else:  # no component with two live agents: label every node
+        labels = network.components(len(alive))
+        members = alive & (labels == np.argmax(np.bincount(labels[alive])))
+    in_giant = np.bincount(node_region[members], minlength=len(region_nodes))
+    return in_giant / np.maximum(region_nodes, 1.0)
