@@ -9,6 +9,7 @@ every design point (common random numbers), so that differences between points a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ __all__ = [
     "replication_seeds",
     "salib_problem",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def build_design(spec: ExperimentSpec) -> Design:
     kind = design_kind(design.kind)
     made = kind.points(spec)
     seeds = replication_seeds(design.seed, design.replications)
+    logger.debug("%s design: %d points x %d replications", kind.name, len(made.points), len(seeds))
     points = pd.DataFrame(
         [
             {"point": index, "scenario": point.scenario, "mix": point.mix or "", **point.values}
