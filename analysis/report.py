@@ -10,7 +10,6 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,7 +19,7 @@ from smartspec.experiments.provenance import utc_now
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
 from . import comparison, figures, sensitivity
-from .analyze import scalar_outcomes
+from .kinds import ANALYSIS_KINDS, Ranking, analysis_kind
 
 __all__ = ["write_report"]
 
@@ -104,169 +103,6 @@ def _scenario_text(name: str) -> str:
     stem = Path(name).stem
     description = known.get(stem, "a scenario file supplied by the user")
     return f"<b>{html.escape(stem)}</b>: {html.escape(description)}"
-
-
-def _comparison_sections(results: Results) -> tuple[list[tuple[str, str]], list[str], Any]:
-    outcomes = results.outcomes
-    experiment = results.provenance["experiment"]
-    by = "mix" if outcomes["mix"].nunique() > 1 else "scenario"
-    factors = [p["name"] for p in experiment.get("parameters", []) if p["name"] in outcomes]
-    if factors:
-        # A factorial comparison: each combination of mix (or scenario) and levels is a group.
-        def label(frame):
-            parts = [frame[by].astype(str)] + [
-                name + "=" + frame[name].astype(str) for name in factors
-            ]
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = joined + " / " + part
-            return joined
-
-        outcomes = outcomes.assign(group=label(outcomes))
-        results.inputs = results.inputs.assign(group=label(results.inputs))
-        by = "group"
-    groups = list(dict.fromkeys(outcomes[by]))
-    baseline = "baseline" if "baseline" in groups else groups[0]
-    columns = scalar_outcomes(results)
-    main = _main_outcome(columns)
-    steps = experiment["model"].get("steps") or 56
-    replications = experiment["design"]["replications"]
-    scenario = experiment["model"]["scenario"]
-
-    question = (
-        f"<p>How do the policy mixes {', '.join(f'<b>{html.escape(g)}</b>' for g in groups)} "
-        f"compare for {_scenario_text(scenario)}? Each mix was simulated {replications} times "
-        f"over {steps / 4:.0f} years. Every mix used the same {replications} random seeds, so "
-        "each replication is a like-for-like comparison (common random numbers).</p>"
-    )
-    setting = f"<p>Region: {_scenario_text(scenario)}.</p>" + _describe_mixes(groups)
-
-    summary = comparison.summarise_outcomes(outcomes, columns, by=by)
-    differences = comparison.paired_differences(outcomes, columns, baseline, by=by)
-    ranking = comparison.rank_groups(outcomes, main, by=by)
-    shown = [column for column in MAIN_OUTCOMES if column in columns][:4] or columns[:3]
-
-    parts = [
-        _image(
-            figures.plot_mix_comparison(summary, shown, by=by),
-            "Mean of each mix with 95 % intervals",
-        )
-    ]
-    if len(results.series):
-        available = [c for c in SERIES_TITLES if c in results.series.columns]
-        bands = {
-            c: comparison.series_bands(results.series, results.inputs, c, by=by) for c in available
-        }
-        if bands:
-            parts.append(
-                _image(
-                    figures.plot_bands(bands, SERIES_TITLES, by=by),
-                    "Indicators over time, mean and 95 % band per mix",
-                )
-            )
-    parts.append(
-        _image(
-            figures.plot_paired_differences(
-                differences[differences["outcome"].isin(shown)], baseline, by=by
-            ),
-            f"Paired differences from {baseline} with 95 % intervals",
-        )
-    )
-    table = summary[summary["outcome"].isin(shown)].copy()
-    table["95 % interval"] = [
-        f"{low:.3g} to {high:.3g}" for low, high in zip(table["low"], table["high"], strict=True)
-    ]
-    parts.append(_table(table[[by, "outcome", "mean", "95 % interval", "n"]]))
-    results_html = (
-        "<p>Bars and lines are means over replications; whiskers and bands are 95 % "
-        "confidence intervals for that mean. Green differences are clear: their interval "
-        "excludes zero.</p>" + "".join(parts)
-    )
-
-    findings = []
-    for record in differences[differences["outcome"] == main].itertuples():
-        group = getattr(record, by)
-        if record.clear:
-            verb = "raised" if record.difference > 0 else "lowered"
-            findings.append(
-                f"<b>{html.escape(group)}</b> {verb} {_plain(main)} by "
-                f"{abs(record.difference):.3g} compared with {html.escape(baseline)} "
-                f"(95 % interval {record.low:.3g} to {record.high:.3g})."
-            )
-        else:
-            findings.append(
-                f"<b>{html.escape(group)}</b> cannot be told apart from "
-                f"{html.escape(baseline)} on {_plain(main)} (difference {record.difference:.3g}, "
-                f"95 % interval {record.low:.3g} to {record.high:.3g})."
-            )
-    best = ranking[ranking["tier"] == 1][by].tolist()
-    findings.append(
-        f"Best on {_plain(main)}: {', '.join(f'<b>{html.escape(g)}</b>' for g in best)}"
-        + (" (these cannot be told apart from each other)." if len(best) > 1 else ".")
-    )
-    criteria = {
-        c: True
-        for c in ("mean_innovation_index", "total_social_innovations", "mean_absorption_rate")
-        if c in columns
-    }
-    if len(criteria) >= 2:
-        trade = comparison.tradeoffs(outcomes, criteria, by=by)
-        leaders = {c: trade.loc[trade[c].idxmax(), by] for c in criteria}
-        findings.append(
-            "Trade-offs: "
-            + "; ".join(
-                f"most {_plain(c)}: <b>{html.escape(str(g))}</b>" for c, g in leaders.items()
-            )
-            + ". Mixes that no other mix beats on all of these at once: "
-            + ", ".join(html.escape(str(g)) for g in trade[trade["pareto_efficient"]][by])
-            + "."
-        )
-    sections = [
-        ("The question", question),
-        ("The region and the policy mixes", setting),
-        ("Results with their uncertainty", results_html),
-    ]
-    baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
-    return sections, findings, (scenario, baseline_mix, groups)
-
-
-def _sensitivity_section(results: Results) -> tuple[str, list[str]]:
-    kind = results.provenance["design"]["design"]
-    columns = scalar_outcomes(results)
-    main = _main_outcome(columns)
-    if kind == "sobol":
-        result = sensitivity.sobol_indices(results, main)
-        table = result.indices
-        figure = figures.plot_sobol(table, main)
-        lead = table.iloc[0]
-        sentence = (
-            f"{_plain(main).capitalize()} depends most on <b>{html.escape(lead['parameter'])}"
-            f"</b>, which accounts for {lead['ST']:.0%} of its variance including interactions "
-            f"(Sobol total index, 95 % interval ± {lead['ST_conf']:.2f})."
-        )
-    else:
-        result = sensitivity.morris_indices(results, main)
-        table = result.indices
-        figure = figures.plot_morris(table, main)
-        top = table.head(3)["parameter"].tolist()
-        sentence = (
-            f"Of {len(table)} parameters screened, {_plain(main)} reacts most to "
-            + ", ".join(f"<b>{html.escape(p)}</b>" for p in top)
-            + " (Morris mu*, mean absolute effect of moving one parameter)."
-        )
-    noise = result.noise_share
-    noise_text = (
-        f" Replication noise is {noise:.0%} of the outcome's variance."
-        if noise == noise
-        else " With one replication per design point, model noise is part of what the indices "
-        "cannot attribute."
-    )
-    body = (
-        f"<p>{sentence}{noise_text}</p>"
-        + _image(figure, f"{kind} sensitivity indices")
-        + _table(table)
-    )
-    return body, [sentence]
 
 
 def _diagnosis_section(results: Results) -> tuple[str, list[str]]:
@@ -360,6 +196,17 @@ def _provenance_section(results: Results, folder: Path) -> str:
     return f"<table>{table}</table><p>Experiment file:</p><pre>{html.escape(text)}</pre>"
 
 
+def _ranking(results: Results, folder: str | Path) -> Ranking:
+    kind = results.provenance["design"]["design"]
+    ranking = analysis_kind(kind).ranking
+    if ranking is None:
+        rankers = " or ".join(name for name, known in ANALYSIS_KINDS.items() if known.ranking)
+        raise sensitivity.SensitivityError(
+            f"{folder}: a {kind} design does not rank parameters (use a {rankers} folder)"
+        )
+    return ranking(results)
+
+
 def write_report(
     results_dir: str | Path,
     out: str | Path | None = None,
@@ -382,18 +229,17 @@ def write_report(
         body, sentences = _diagnosis_section(results)
         sections.append(("Which constraint binds (bottleneck diagnosis)", body))
         findings += sentences
-    elif kind == "comparison":
-        sections, findings, (scenario, mix, _) = _comparison_sections(results)
-    elif kind in ("sobol", "morris"):
-        body, sentences = _sensitivity_section(results)
-        sections.append(("Sensitivity", body))
-        findings += sentences
+    else:
+        part = analysis_kind(kind).report(results)
+        sections, findings = list(part.sections), list(part.findings)
+        if part.snapshot is not None:
+            scenario, mix = part.snapshot
     screening = None
     if sensitivity_dir is not None:
         screening = load_results(Path(sensitivity_dir))
-        body, sentences = _sensitivity_section(screening)
-        sections.append(("Which parameters matter (sensitivity ranking)", body))
-        findings += sentences
+        ranked = _ranking(screening, sensitivity_dir)
+        sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
+        findings += ranked.findings
     if snapshot:
         extra = [("A look inside one simulation", _snapshot_section(scenario, mix))]
     else:

@@ -4,11 +4,15 @@ execution, durable resumable results.
     from smartspec.experiments import load_experiment, run_experiment, load_results
 
 Names are imported on first use, so reading an experiment file does not load the model.
+
+The modules log to loggers under ``smartspec.experiments`` (start, resume, end, each failed
+run, each committed batch); the command line decides what is shown.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 #: Public name -> submodule that defines it.
@@ -38,6 +42,10 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+# A library leaves handlers to the application; without this, Python's last-resort handler
+# would print warnings (failed runs) to stderr before the command line configures logging.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:

@@ -1,13 +1,15 @@
-"""Design points and seeds: comparison, full factorial grid, Latin hypercube, Sobol, Morris.
+"""Design points and seeds: every run of an experiment, whatever its design kind.
 
-Samplers are SALib's (``SALib.sample.latin``, ``.sobol``, ``.morris``), not hand-written.
+The kind (``design.kind``) makes the design points: comparison, full factorial grid, Latin
+hypercube, Sobol or Morris, one module each in :mod:`smartspec.experiments.kinds` (the
+samplers are SALib's, ``SALib.sample.latin``, ``.sobol``, ``.morris``, not hand-written).
 Replication seeds come from ``numpy.random.SeedSequence(master).spawn(R)`` and are shared by
 every design point (common random numbers), so that differences between points are paired.
 """
 
 from __future__ import annotations
 
-import itertools
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .spec import ExperimentSpec, ParameterSpec
+from .kinds import DesignPoint, design_kind
+from .kinds.base import salib_problem
+from .spec import ExperimentSpec
 
 __all__ = [
     "Design",
@@ -26,12 +30,7 @@ __all__ = [
     "salib_problem",
 ]
 
-_SALIB_DISTRIBUTIONS = {
-    "uniform": "unif",
-    "normal": "norm",
-    "triangular": "triang",
-    "lognormal": "lognorm",
-}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class TaskSequence(Sequence[RunTask]):
     """The runs of a design, made on demand from its points and replication seeds, so that
     memory does not grow with the number of runs (run id = point x replications + rep)."""
 
-    def __init__(self, points: list[dict[str, Any]], seeds: list[int]) -> None:
+    def __init__(self, points: list[DesignPoint], seeds: list[int]) -> None:
         self._points, self._seeds = points, seeds
 
     def __len__(self) -> int:
@@ -59,15 +58,15 @@ class TaskSequence(Sequence[RunTask]):
 
     def _task(self, run_id: int) -> RunTask:
         point, replication = divmod(run_id, len(self._seeds))
-        row = self._points[point]
+        made = self._points[point]
         return RunTask(
             run_id=run_id,
             point=point,
             replication=replication,
             seed=self._seeds[replication],
-            scenario=row["scenario"],
-            mix=row["mix"],
-            values=row["values"],
+            scenario=made.scenario,
+            mix=made.mix,
+            values=made.values,
         )
 
     def __getitem__(self, index):  # type: ignore[override]
@@ -115,108 +114,32 @@ def replication_seeds(master: int, replications: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
-def salib_problem(parameters: list[ParameterSpec]) -> dict[str, Any]:
-    """SALib's problem dictionary for sampled designs."""
-    bounds = []
-    for parameter in parameters:
-        low, high = parameter.range  # type: ignore[misc]
-        if parameter.distribution == "triangular":
-            bounds.append([low, high, 0.5])
-        else:
-            bounds.append([low, high])
-    return {
-        "num_vars": len(parameters),
-        "names": [parameter.name for parameter in parameters],
-        "bounds": bounds,
-        "dists": [_SALIB_DISTRIBUTIONS[parameter.distribution] for parameter in parameters],
-    }
-
-
-def _sample(spec: ExperimentSpec) -> tuple[np.ndarray, dict[str, Any], dict[str, Any]]:
-    from SALib.sample import latin, morris, sobol
-
-    design = spec.design
-    problem = salib_problem(spec.parameters)
-    if design.kind == "lhs":
-        matrix = latin.sample(problem, design.samples, seed=design.seed)
-        settings = {"sampler": "SALib.sample.latin", "N": design.samples}
-    elif design.kind == "sobol":
-        matrix = sobol.sample(
-            problem, design.samples, calc_second_order=design.second_order, seed=design.seed
-        )
-        settings = {
-            "sampler": "SALib.sample.sobol",
-            "N": design.samples,
-            "calc_second_order": design.second_order,
-        }
-    else:
-        matrix = morris.sample(problem, design.samples, num_levels=design.levels, seed=design.seed)
-        settings = {"sampler": "SALib.sample.morris", "N": design.samples, "levels": design.levels}
-    settings["seed"] = design.seed
-    return matrix, problem, settings
-
-
-def _value(parameter: ParameterSpec, value: Any) -> Any:
-    if parameter.integer:
-        return int(round(float(value)))
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def build_design(spec: ExperimentSpec) -> Design:
-    """Every run of the experiment, in a fixed order (run ids are positions in it)."""
-    design = spec.design
-    base = spec.model.scenario
-    point_rows: list[dict[str, Any]] = []
-    problem = None
-    if design.kind == "comparison":
-        # Scenarios x mixes, crossed with the levels of any parameters (a factorial
-        # comparison, e.g. mixes x governance models).
-        scenarios = design.scenarios or [base]
-        mixes: list[str | None] = list(design.mixes) or [None]
-        names = [parameter.name for parameter in spec.parameters]
-        levels = [parameter.levels or [] for parameter in spec.parameters]
-        for scenario, mix, *combination in itertools.product(scenarios, mixes, *levels):
-            values = {
-                name: _value(parameter, value)
-                for name, parameter, value in zip(names, spec.parameters, combination, strict=True)
-            }
-            point_rows.append({"scenario": scenario, "mix": mix, "values": values})
-        sampler = {
-            "design": "comparison",
-            "scenarios": scenarios,
-            "mixes": design.mixes,
-            "levels": {parameter.name: parameter.levels for parameter in spec.parameters},
-        }
-    elif design.kind == "grid":
-        names = [parameter.name for parameter in spec.parameters]
-        for combination in itertools.product(*(p.levels for p in spec.parameters)):
-            values = {
-                name: _value(parameter, value)
-                for name, parameter, value in zip(names, spec.parameters, combination, strict=True)
-            }
-            point_rows.append({"scenario": base, "mix": None, "values": values})
-        sampler = {"design": "grid", "levels": {p.name: p.levels for p in spec.parameters}}
-    else:
-        matrix, problem, sampler = _sample(spec)
-        sampler["design"] = design.kind
-        for row in matrix:
-            values = {
-                parameter.name: _value(parameter, value)
-                for parameter, value in zip(spec.parameters, row, strict=True)
-            }
-            point_rows.append({"scenario": base, "mix": None, "values": values})
+    """Every run of the experiment, in a fixed order (run ids are positions in it).
 
+    The design kind makes the points (:attr:`~.kinds.DesignKind.points`); every point then
+    runs the same replication seeds. ``Design.sampler`` is what ``provenance.json`` records
+    under ``"design"``: the kind's name (key ``design``), its sampler settings, the
+    replications and their seeds.
+    """
+    design = spec.design
+    kind = design_kind(design.kind)
+    made = kind.points(spec)
     seeds = replication_seeds(design.seed, design.replications)
-    tasks = TaskSequence(point_rows, seeds)
+    logger.debug("%s design: %d points x %d replications", kind.name, len(made.points), len(seeds))
     points = pd.DataFrame(
         [
-            {"point": index, "scenario": row["scenario"], "mix": row["mix"] or "", **row["values"]}
-            for index, row in enumerate(point_rows)
+            {"point": index, "scenario": point.scenario, "mix": point.mix or "", **point.values}
+            for index, point in enumerate(made.points)
         ]
     )
-    sampler["replications"] = design.replications
-    sampler["replication_seeds"] = seeds
-    sampler["master_seed"] = design.seed
-    return Design(tasks=tasks, points=points, problem=problem, sampler=sampler)
+    sampler = {
+        "design": kind.name,
+        **made.settings,
+        "replications": design.replications,
+        "replication_seeds": seeds,
+        "master_seed": design.seed,
+    }
+    return Design(
+        tasks=TaskSequence(made.points, seeds), points=points, problem=made.problem, sampler=sampler
+    )

@@ -11,6 +11,7 @@ on. Ctrl-C stops cleanly: finished batches are kept and the message says how to 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import multiprocessing
 import os
@@ -42,6 +43,8 @@ __all__ = [
     "make_executor",
     "run_experiment",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class ExperimentInterrupted(SmartSpecError):
@@ -158,6 +161,11 @@ def execute_batch(target: Target, tasks: Sequence[RunTask]) -> tuple[list[dict],
     return rows, series_frame
 
 
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else "(no message)"
+
+
 def _batches(tasks: Iterator[RunTask], size: int) -> Iterator[list[RunTask]]:
     while batch := list(itertools.islice(tasks, size)):
         yield batch
@@ -209,6 +217,15 @@ def run_experiment(
     remaining = (task for task in design.tasks if task.run_id not in done_ids)
     done = len(done_ids)
     planned = len(design.tasks)
+    logger.info(
+        "experiment %r %s in %s: %d runs planned, %d already done (%d failed)",
+        spec.name,
+        "resumed" if resume else "started",
+        out_dir,
+        planned,
+        done,
+        failed,
+    )
     if on_start:
         on_start(done, planned)
     store.write_manifest(
@@ -234,9 +251,20 @@ def run_experiment(
             finished, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in finished:
                 rows, series = future.result()
-                store.write_batch(rows, series)
+                path = store.write_batch(rows, series)
                 done += len(rows)
-                failed += sum(1 for row in rows if row["status"] != "ok")
+                failures = [row for row in rows if row["status"] != "ok"]
+                failed += len(failures)
+                for row in failures:
+                    logger.warning("run %d failed: %s", row["run_id"], _first_line(row["error"]))
+                logger.debug(
+                    "committed %s: %d runs (%d failed), %d of %d done",
+                    path.name,
+                    len(rows),
+                    len(failures),
+                    done,
+                    planned,
+                )
                 store.write_manifest(done=done, failed=failed, updated=utc_now())
                 if progress:
                     progress(len(rows))
@@ -249,6 +277,13 @@ def run_experiment(
         for future in in_flight:
             future.cancel()
         store.write_manifest(done=done, failed=failed, state="interrupted", updated=utc_now())
+        logger.info(
+            "experiment %r interrupted in %s after %d of %d runs; finished batches are kept",
+            spec.name,
+            out_dir,
+            done,
+            planned,
+        )
         raise ExperimentInterrupted(done, planned, out_dir) from None
     finally:
         if previous_handler is not None:
@@ -258,7 +293,7 @@ def run_experiment(
     store.write_manifest(
         done=done, failed=failed, state="finished", finished=utc_now(), updated=utc_now()
     )
-    return RunSummary(
+    summary = RunSummary(
         planned=planned,
         done=done,
         failed=failed,
@@ -266,3 +301,13 @@ def run_experiment(
         seconds=time.perf_counter() - started,
         out_dir=out_dir,
     )
+    logger.info(
+        "experiment %r finished in %s: %d of %d runs done, %d failed, %.1f s",
+        spec.name,
+        out_dir,
+        done,
+        planned,
+        failed,
+        summary.seconds,
+    )
+    return summary

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from smartspec.scenarios import (
     ScenarioError,
@@ -22,6 +29,8 @@ from smartspec.scenarios import (
     read_toml,
     validation_message,
 )
+
+from .kinds import DESIGN_KINDS, DesignProblem, design_kind
 
 __all__ = [
     "DesignSpec",
@@ -64,7 +73,7 @@ class ParameterSpec(_Strict):
         None, description="[low, high] for uniform, or [mean, s.d.] for normal."
     )
     distribution: Literal["uniform", "normal", "triangular", "lognormal"] = Field(
-        "uniform", description="Sampling distribution for lhs, sobol and morris designs."
+        "uniform", description="Sampling distribution for designs that sample a range."
     )
     levels: list[Any] | None = Field(None, description="Values for a grid design.")
     integer: bool = Field(False, description="Round sampled values to whole numbers.")
@@ -83,10 +92,8 @@ class ParameterSpec(_Strict):
 class DesignSpec(_Strict):
     """How design points are chosen and replicated."""
 
-    kind: Literal["comparison", "grid", "lhs", "sobol", "morris"] = Field(
-        description="comparison: scenarios x mixes (x parameter levels); grid: full factorial "
-        "of levels; "
-        "lhs: Latin hypercube; sobol: Saltelli/Sobol sequence; morris: elementary effects."
+    kind: str = Field(
+        description="; ".join(f"{kind.name}: {kind.description}" for kind in DESIGN_KINDS.values())
     )
     replications: int = Field(1, ge=1, le=100_000, description="Seeds per design point.")
     seed: int = Field(2026, ge=0, description="Master seed (numpy SeedSequence).")
@@ -100,11 +107,12 @@ class DesignSpec(_Strict):
     second_order: bool = Field(True, description="sobol: also sample second-order indices.")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels.")
 
-    @model_validator(mode="after")
-    def _design_consistent(self) -> DesignSpec:
-        if self.kind == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"sobol samples must be a power of 2 (got {self.samples})")
-        return self
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in DESIGN_KINDS:
+            raise ValueError(f"must be one of: {', '.join(DESIGN_KINDS)}")
+        return kind
 
 
 class OutcomeSpec(_Strict):
@@ -140,17 +148,19 @@ class ExperimentSpec(_Strict):
 
     @model_validator(mode="after")
     def _parameters_fit_design(self) -> ExperimentSpec:
-        kind = self.design.kind
-        if kind == "comparison":
-            if not self.design.mixes and not self.design.scenarios:
-                raise ValueError("a comparison needs design.mixes and/or design.scenarios")
-        elif not self.parameters:
-            raise ValueError(f"a {kind} design needs at least one [[parameters]] entry")
+        kind = design_kind(self.design.kind)
+        if kind.needs_parameters and not self.parameters:
+            raise DesignProblem(
+                "parameters", f"a {kind.name} design needs at least one [[parameters]] entry"
+            )
         for index, parameter in enumerate(self.parameters):
-            if kind in ("grid", "comparison") and not parameter.levels:
-                raise ValueError(f"parameters[{index}] ({parameter.name}): grid needs levels")
-            if kind in ("lhs", "sobol", "morris") and parameter.range is None:
-                raise ValueError(f"parameters[{index}] ({parameter.name}): {kind} needs range")
+            given = parameter.levels if kind.parameters == "levels" else parameter.range
+            if not given:
+                raise DesignProblem(
+                    f"parameters[{index}].{kind.parameters}",
+                    f"{kind.name} needs {kind.parameters} (parameter '{parameter.name}')",
+                )
+        kind.check(self)
         return self
 
 
@@ -159,6 +169,15 @@ def _read(path: Path, label: str) -> dict[str, Any]:
         return read_toml(path, label)
     except ScenarioError as error:
         raise ExperimentError(error.source, error.field, error.problem) from None
+
+
+def _field_and_problem(error: ValidationError) -> tuple[str, str]:
+    # A design kind's rule spans several fields, so pydantic places it at the top level; the
+    # DesignProblem it raised knows the field to name.
+    cause = error.errors(include_url=False)[0].get("ctx", {}).get("error")
+    if isinstance(cause, DesignProblem):
+        return cause.field, cause.problem
+    return validation_message(error)
 
 
 def _resolve(name_or_path: str | Path) -> Path:
@@ -186,7 +205,7 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = validation_message(error)
+        field, problem = _field_and_problem(error)
         raise ExperimentError(label, field, problem) from None
     scenario = spec.model.scenario
     if scenario.endswith(".toml") and not Path(scenario).is_absolute():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -36,6 +37,8 @@ from smartspec.scenarios import SmartSpecError
 __all__ = ["ResultStore", "StoreError"]
 
 RUNS, SERIES = "runs", "series"
+
+logger = logging.getLogger(__name__)
 
 
 class StoreError(SmartSpecError):
@@ -109,6 +112,7 @@ class ResultStore:
         _atomic_bytes(root / "provenance.json", json.dumps(provenance, indent=2).encode())
         _atomic_parquet(root / "design.parquet", design)
         store.write_manifest(planned=len(design), state="running")
+        logger.debug("created results folder %s for %d runs", root, len(design))
         return store
 
     @classmethod
@@ -129,13 +133,18 @@ class ResultStore:
     # ------------------------------------------------------------------ state
     def clean_leftovers(self) -> None:
         """Remove temporary files and series batches whose runs batch never committed."""
+        removed = 0
         for folder in (self.root, self.root / RUNS, self.root / SERIES):
             for leftover in folder.glob(".tmp-*"):
                 leftover.unlink(missing_ok=True)
+                removed += 1
         committed = {path.name for path in (self.root / RUNS).glob("batch-*.parquet")}
         for path in (self.root / SERIES).glob("batch-*.parquet"):
             if path.name not in committed:
                 path.unlink()
+                removed += 1
+        if removed:
+            logger.debug("removed %d uncommitted files from %s", removed, self.root)
 
     def design(self) -> pd.DataFrame:
         return pd.read_parquet(self.root / "design.parquet")

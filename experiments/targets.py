@@ -7,6 +7,7 @@ random draw comes from the task's seed, so a run gives the same result on any ex
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -90,6 +91,9 @@ def summarise(series: pd.DataFrame, outcomes: OutcomeSpec) -> dict[str, float]:
     return result
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class SmartSpecTarget:
     """Runs :class:`~smartspec.model.EcosystemModel` with the task's scenario, mix, parameter
@@ -128,6 +132,15 @@ class SmartSpecTarget:
             else:
                 overrides[self.paths[name]] = value
         mix = self.mix if self.mix is not None else task.mix
+        # Runs in worker processes too, where nothing is configured and DEBUG goes nowhere.
+        logger.debug(
+            "run %d: %s, mix %s, seed %d, %d overrides",
+            task.run_id,
+            task.scenario,
+            mix,
+            task.seed,
+            len(overrides),
+        )
         model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
         model.run_for(model.spec.steps)
         indicators = model.indicators()

@@ -1,0 +1,240 @@
+"""Comparisons of policy mixes (or scenarios): means with intervals, paired differences under
+common random numbers, rankings that admit ties and trade-offs; their figures; and the
+report's question, setting and results sections.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .. import comparison
+from .base import AnalysisKind, ReportPart, scalar_outcomes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from smartspec.experiments import Results
+
+__all__ = ["KIND", "LOWER_IS_BETTER", "figures", "report", "tables"]
+
+#: Outcomes where less is better (everything else: more is better).
+LOWER_IS_BETTER = ("exits",)
+
+
+def _higher_is_better(outcome: str) -> bool:
+    return (
+        not outcome.removeprefix("final_")
+        .removeprefix("mean_")
+        .removeprefix("total_")
+        .startswith(LOWER_IS_BETTER)
+    )
+
+
+def _groups_and_baseline(outcomes: pd.DataFrame, baseline: str | None) -> tuple[str, str]:
+    """Compared by mix when mixes differ, else by scenario; the baseline defaults to the
+    ``baseline`` mix if present, else the first group."""
+    by = "mix" if outcomes["mix"].nunique() > 1 else "scenario"
+    groups = list(dict.fromkeys(outcomes[by]))
+    return by, baseline or ("baseline" if "baseline" in groups else groups[0])
+
+
+def tables(results: Results, baseline: str | None = None) -> dict[str, pd.DataFrame]:
+    """``summary``, ``paired_differences`` (from the baseline), ``ranking`` of every outcome
+    and, with two or more of the economic, social and budget outcomes, ``tradeoffs``."""
+    outcomes = results.outcomes
+    columns = scalar_outcomes(results)
+    by, baseline = _groups_and_baseline(outcomes, baseline)
+    made = {
+        "summary": comparison.summarise_outcomes(outcomes, columns, by=by),
+        "paired_differences": comparison.paired_differences(outcomes, columns, baseline, by=by),
+    }
+    rankings = []
+    for column in columns:
+        ranking = comparison.rank_groups(
+            outcomes, column, by=by, higher_is_better=_higher_is_better(column)
+        )
+        rankings.append(ranking.assign(outcome=column))
+    made["ranking"] = pd.concat(rankings, ignore_index=True)
+    criteria = {
+        column: True
+        for column in (
+            "mean_innovation_index",
+            "final_innovation_index",
+            "total_social_innovations",
+            "mean_absorption_rate",
+        )
+        if column in columns
+    }
+    if len(criteria) >= 2:
+        made["tradeoffs"] = comparison.tradeoffs(outcomes, criteria, by=by)
+    return made
+
+
+def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
+    """Means with intervals and paired differences of the first four outcomes, and bands
+    over time of every series."""
+    from .. import figures as plots
+
+    outcomes = results.outcomes
+    columns = scalar_outcomes(results)
+    by, base = _groups_and_baseline(outcomes, baseline)
+    made: dict[str, Figure] = {
+        "mix_comparison": plots.plot_mix_comparison(
+            comparison.summarise_outcomes(outcomes, columns, by=by), columns[:4], by=by
+        ),
+        "paired_differences": plots.plot_paired_differences(
+            comparison.paired_differences(outcomes, columns[:4], base, by=by), base, by=by
+        ),
+    }
+    series = [c for c in results.series.columns if c not in ("run_id", "step")]
+    if series:
+        bands = {
+            c: comparison.series_bands(results.series, results.inputs, c, by=by) for c in series
+        }
+        made["bands"] = plots.plot_bands(bands, {}, by=by)
+    return made
+
+
+def report(results: Results) -> ReportPart:
+    """The question, the region and the mixes, and the results with their uncertainty; the
+    snapshot shows the baseline mix. A factorial comparison (mixes x parameter levels) groups
+    runs by each combination."""
+    from .. import figures as plots
+    from ..report import (  # the report's wording and layout; report imports kinds
+        MAIN_OUTCOMES,
+        SERIES_TITLES,
+        _describe_mixes,
+        _image,
+        _main_outcome,
+        _plain,
+        _scenario_text,
+        _table,
+    )
+
+    outcomes = results.outcomes
+    experiment = results.provenance["experiment"]
+    by = "mix" if outcomes["mix"].nunique() > 1 else "scenario"
+    factors = [p["name"] for p in experiment.get("parameters", []) if p["name"] in outcomes]
+    if factors:
+        # A factorial comparison: each combination of mix (or scenario) and levels is a group.
+        def label(frame):
+            parts = [frame[by].astype(str)] + [
+                name + "=" + frame[name].astype(str) for name in factors
+            ]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + " / " + part
+            return joined
+
+        outcomes = outcomes.assign(group=label(outcomes))
+        results.inputs = results.inputs.assign(group=label(results.inputs))
+        by = "group"
+    groups = list(dict.fromkeys(outcomes[by]))
+    baseline = "baseline" if "baseline" in groups else groups[0]
+    columns = scalar_outcomes(results)
+    main = _main_outcome(columns)
+    steps = experiment["model"].get("steps") or 56
+    replications = experiment["design"]["replications"]
+    scenario = experiment["model"]["scenario"]
+
+    question = (
+        f"<p>How do the policy mixes {', '.join(f'<b>{html.escape(g)}</b>' for g in groups)} "
+        f"compare for {_scenario_text(scenario)}? Each mix was simulated {replications} times "
+        f"over {steps / 4:.0f} years. Every mix used the same {replications} random seeds, so "
+        "each replication is a like-for-like comparison (common random numbers).</p>"
+    )
+    setting = f"<p>Region: {_scenario_text(scenario)}.</p>" + _describe_mixes(groups)
+
+    summary = comparison.summarise_outcomes(outcomes, columns, by=by)
+    differences = comparison.paired_differences(outcomes, columns, baseline, by=by)
+    ranking = comparison.rank_groups(outcomes, main, by=by)
+    shown = [column for column in MAIN_OUTCOMES if column in columns][:4] or columns[:3]
+
+    parts = [
+        _image(
+            plots.plot_mix_comparison(summary, shown, by=by),
+            "Mean of each mix with 95 % intervals",
+        )
+    ]
+    if len(results.series):
+        available = [c for c in SERIES_TITLES if c in results.series.columns]
+        bands = {
+            c: comparison.series_bands(results.series, results.inputs, c, by=by) for c in available
+        }
+        if bands:
+            parts.append(
+                _image(
+                    plots.plot_bands(bands, SERIES_TITLES, by=by),
+                    "Indicators over time, mean and 95 % band per mix",
+                )
+            )
+    parts.append(
+        _image(
+            plots.plot_paired_differences(
+                differences[differences["outcome"].isin(shown)], baseline, by=by
+            ),
+            f"Paired differences from {baseline} with 95 % intervals",
+        )
+    )
+    table = summary[summary["outcome"].isin(shown)].copy()
+    table["95 % interval"] = [
+        f"{low:.3g} to {high:.3g}" for low, high in zip(table["low"], table["high"], strict=True)
+    ]
+    parts.append(_table(table[[by, "outcome", "mean", "95 % interval", "n"]]))
+    results_html = (
+        "<p>Bars and lines are means over replications; whiskers and bands are 95 % "
+        "confidence intervals for that mean. Green differences are clear: their interval "
+        "excludes zero.</p>" + "".join(parts)
+    )
+
+    findings = []
+    for record in differences[differences["outcome"] == main].itertuples():
+        group = getattr(record, by)
+        if record.clear:
+            verb = "raised" if record.difference > 0 else "lowered"
+            findings.append(
+                f"<b>{html.escape(group)}</b> {verb} {_plain(main)} by "
+                f"{abs(record.difference):.3g} compared with {html.escape(baseline)} "
+                f"(95 % interval {record.low:.3g} to {record.high:.3g})."
+            )
+        else:
+            findings.append(
+                f"<b>{html.escape(group)}</b> cannot be told apart from "
+                f"{html.escape(baseline)} on {_plain(main)} (difference {record.difference:.3g}, "
+                f"95 % interval {record.low:.3g} to {record.high:.3g})."
+            )
+    best = ranking[ranking["tier"] == 1][by].tolist()
+    findings.append(
+        f"Best on {_plain(main)}: {', '.join(f'<b>{html.escape(g)}</b>' for g in best)}"
+        + (" (these cannot be told apart from each other)." if len(best) > 1 else ".")
+    )
+    criteria = {
+        c: True
+        for c in ("mean_innovation_index", "total_social_innovations", "mean_absorption_rate")
+        if c in columns
+    }
+    if len(criteria) >= 2:
+        trade = comparison.tradeoffs(outcomes, criteria, by=by)
+        leaders = {c: trade.loc[trade[c].idxmax(), by] for c in criteria}
+        findings.append(
+            "Trade-offs: "
+            + "; ".join(
+                f"most {_plain(c)}: <b>{html.escape(str(g))}</b>" for c, g in leaders.items()
+            )
+            + ". Mixes that no other mix beats on all of these at once: "
+            + ", ".join(html.escape(str(g)) for g in trade[trade["pareto_efficient"]][by])
+            + "."
+        )
+    sections = [
+        ("The question", question),
+        ("The region and the policy mixes", setting),
+        ("Results with their uncertainty", results_html),
+    ]
+    baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
+    return ReportPart(sections=sections, findings=findings, snapshot=(scenario, baseline_mix))
+
+
+KIND = AnalysisKind(name="comparison", tables=tables, figures=figures, report=report)

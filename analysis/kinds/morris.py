@@ -1,0 +1,75 @@
+"""Morris screening: mu*, its interval, sigma and mu per parameter
+(``SALib.analyze.morris``), and a parameter ranking for the report.
+
+References
+----------
+Morris, M. D. (1991). Factorial sampling plans for preliminary computational experiments.
+Technometrics 33, 161-174. Campolongo, F., Cariboni, J., Saltelli, A. (2007). An effective
+screening design for sensitivity analysis of large models. Env. Modelling & Software 22.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .. import sensitivity
+from .base import AnalysisKind, Ranking, ReportPart, ranking_html, scalar_outcomes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from smartspec.experiments import Results
+
+__all__ = ["KIND", "figures", "ranking", "report", "tables"]
+
+
+def tables(results: Results, baseline: str | None = None) -> dict[str, pd.DataFrame]:
+    """``morris``: the elementary-effects statistics of every outcome."""
+    frames = [
+        sensitivity.morris_indices(results, column).indices.assign(outcome=column)
+        for column in scalar_outcomes(results)
+    ]
+    return {"morris": pd.concat(frames, ignore_index=True)}
+
+
+def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
+    """mu* against sigma, per outcome."""
+    from .. import figures as plots
+
+    return {
+        f"morris_{column}": plots.plot_morris(
+            sensitivity.morris_indices(results, column).indices, column
+        )
+        for column in scalar_outcomes(results)
+    }
+
+
+def ranking(results: Results) -> Ranking:
+    """The three parameters with the largest mu* on the main outcome."""
+    from .. import figures as plots
+    from ..report import _main_outcome, _plain  # the report's wording; report imports kinds
+
+    main = _main_outcome(scalar_outcomes(results))
+    result = sensitivity.morris_indices(results, main)
+    table = result.indices
+    top = table.head(3)["parameter"].tolist()
+    sentence = (
+        f"Of {len(table)} parameters screened, {_plain(main)} reacts most to "
+        + ", ".join(f"<b>{html.escape(p)}</b>" for p in top)
+        + " (Morris mu*, mean absolute effect of moving one parameter)."
+    )
+    return ranking_html(
+        "morris", sentence, plots.plot_morris(table, main), table, result.noise_share
+    )
+
+
+def report(results: Results) -> ReportPart:
+    """A "Sensitivity" section: the ranking."""
+    ranked = ranking(results)
+    return ReportPart(sections=[("Sensitivity", ranked.body)], findings=ranked.findings)
+
+
+KIND = AnalysisKind(name="morris", tables=tables, figures=figures, report=report, ranking=ranking)

@@ -1,0 +1,38 @@
+"""Grid: the full factorial of every parameter's levels, in the model's scenario."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from .base import DesignKind, DesignPoint, DesignPoints, point_value
+
+if TYPE_CHECKING:
+    from ..spec import ExperimentSpec
+
+__all__ = ["KIND", "points"]
+
+
+def points(spec: ExperimentSpec) -> DesignPoints:
+    """Every combination of levels, the last parameter varying fastest."""
+    made = [
+        DesignPoint(
+            scenario=spec.model.scenario,
+            mix=None,
+            values={
+                parameter.name: point_value(parameter, value)
+                for parameter, value in zip(spec.parameters, combination, strict=True)
+            },
+        )
+        for combination in itertools.product(*(p.levels or [] for p in spec.parameters))
+    ]
+    settings = {"levels": {parameter.name: parameter.levels for parameter in spec.parameters}}
+    return DesignPoints(points=made, settings=settings)
+
+
+KIND = DesignKind(
+    name="grid",
+    description="full factorial of the parameters' levels",
+    parameters="levels",
+    points=points,
+)
