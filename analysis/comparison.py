@@ -12,13 +12,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from smartspec.model.indicators import outcome_column
+
 __all__ = [
+    "TRADEOFF_INDICATORS",
     "paired_differences",
     "rank_groups",
     "series_bands",
     "summarise_outcomes",
+    "tradeoff_criteria",
     "tradeoffs",
 ]
+
+#: What a policy mix trades off: economic results, social results, and money actually spent.
+TRADEOFF_INDICATORS = ("innovation_index", "social_innovations", "absorption_rate")
+
+
+def tradeoff_criteria(columns: list[str]) -> dict[str, bool]:
+    """The outcome columns to weigh against each other, one per indicator of
+    :data:`TRADEOFF_INDICATORS` whatever its summary (mean, final or total), each to be
+    maximised; empty when fewer than two are present."""
+    found = [outcome_column(columns, name) for name in TRADEOFF_INDICATORS]
+    criteria = {column: True for column in found if column is not None}
+    return criteria if len(criteria) >= 2 else {}
 
 
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:

@@ -7,16 +7,15 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from smartspec.model import indicators as registry
+from smartspec.model.indicators import label_of
+
 __all__ = ["KEY_INDICATORS", "plot_key_indicators"]
 
-#: Indicators shown in the one-page overview of a run: column -> axis title.
+#: Indicators shown in the one-page overview of a run: column -> axis title (from the
+#: indicator registry; the index title carries its reference).
 KEY_INDICATORS = {
-    "innovation_index": "Composite innovation index (ref. = 100)",
-    "innovations": "Innovations per quarter",
-    "specialisations": "Domains with RCA >= 1",
-    "network_density": "Collaboration network density",
-    "social_innovations_total": "Social innovations (cumulative)",
-    "absorption_rate": "Budget absorption rate (cumulative)",
+    name: label_of(name, unit=name == "innovation_index") for name in registry.KEY_INDICATORS
 }
 
 

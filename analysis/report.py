@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
 from smartspec.experiments.provenance import utc_now
+from smartspec.model.indicators import label_of, phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
 from . import comparison, figures, sensitivity
@@ -30,23 +31,17 @@ MAIN_OUTCOMES = (
     "total_social_innovations",
     "mean_absorption_rate",
 )
+#: Titles of the series charts, from the indicator registry.
 SERIES_TITLES = {
-    "innovation_index": "Composite innovation index (EU reference = 100)",
-    "innovations": "Innovations per quarter",
-    "social_innovations_total": "Social innovations (cumulative)",
-    "network_density": "Collaboration network density",
-    "specialisations": "Domains with RCA >= 1",
-    "absorption_rate": "Budget absorbed (cumulative share)",
-}
-PLAIN = {
-    "mean_innovation_index": "the composite innovation index (last two years)",
-    "final_innovation_index": "the composite innovation index at the end",
-    "total_innovations": "the number of innovations",
-    "total_social_innovations": "the number of social innovations",
-    "mean_absorption_rate": "the share of the budget absorbed",
-    "mean_innovating_share": "the share of innovating firms",
-    "final_human_capital": "human capital at the end",
-    "final_citizen_trust": "citizens' trust at the end",
+    name: label_of(name, unit=name == "innovation_index")
+    for name in (
+        "innovation_index",
+        "innovations",
+        "social_innovations_total",
+        "network_density",
+        "specialisations",
+        "absorption_rate",
+    )
 }
 
 STYLE = """
@@ -73,7 +68,8 @@ def _table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def _plain(outcome: str) -> str:
-    return PLAIN.get(outcome, outcome.replace("_", " "))
+    """An outcome column in words, from the indicator registry."""
+    return phrase_of(outcome)
 
 
 def _main_outcome(columns: list[str]) -> str:

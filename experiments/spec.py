@@ -283,12 +283,11 @@ def _check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
                     f"no region '{spec.outcomes.region}' in {scenario} (regions: "
                     f"{', '.join(names)})",
                 )
-    from smartspec.model import REGION_COLUMNS
+    from smartspec.model.indicators import is_indicator
 
-    numeric = set(REGION_COLUMNS) - {"step", "region", "priorities"}
     for group in ("final", "mean", "total", "series"):
         for index, column in enumerate(getattr(spec.outcomes, group)):
-            if column not in numeric:
+            if not is_indicator(column):
                 raise ExperimentError(
                     label, f"outcomes.{group}[{index}]", f"unknown indicator '{column}'"
                 )

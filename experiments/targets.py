@@ -15,39 +15,12 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from smartspec.model.indicators import indicator
+
 from .designs import RunTask
 from .spec import ExperimentSpec, OutcomeSpec
 
 __all__ = ["CallableTarget", "MesaTarget", "SmartSpecTarget", "Target", "aggregate_regions"]
-
-#: Indicators that add up over regions; all others are averaged, weighted by employment.
-EXTENSIVE_PREFIXES = (
-    "firms",
-    "entries",
-    "exits",
-    "spinoffs",
-    "employment",
-    "innovations",
-    "links",
-    "domain_entries",
-    "specialisation_entries",
-    "specialisation_exits",
-    "social_innovations",
-    "budget_",
-    "committed_",
-    "absorbed_",
-    "knowledge_flow_",
-    "firms_supported",
-    "vouchers_used",
-    "projects_funded",
-    "cluster_actions",
-    "trainees",
-    "infrastructure_units",
-    "startups_supported",
-    "procurement_contracts",
-    "living_labs_run",
-    "capacity_actions",
-)
 
 
 class Target(Protocol):
@@ -55,7 +28,8 @@ class Target(Protocol):
 
 
 def aggregate_regions(indicators: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """All regions together per step: sums for counts, employment-weighted means otherwise."""
+    """All regions together per step, as the indicator registry says: sums for counts and
+    money, employment-weighted means for shares, rates and levels."""
     if indicators["region"].nunique() == 1:
         return indicators[["step", *columns]].reset_index(drop=True)
     rows = {}
@@ -65,7 +39,7 @@ def aggregate_regions(indicators: pd.DataFrame, columns: list[str]) -> pd.DataFr
     rows["step"] = order
     for column in columns:
         values = indicators[column].to_numpy(dtype=np.float64)
-        if column.startswith(EXTENSIVE_PREFIXES):
+        if indicator(column).across_regions == "sum":
             rows[column] = np.array([values[steps == s].sum() for s in order])
         else:
             rows[column] = np.array(

@@ -35,6 +35,8 @@ __all__ = [
     "innovation_index",
     "is_indicator",
     "label_of",
+    "outcome_column",
+    "phrase_of",
 ]
 
 #: The instruments, in the order of ``smartspec.scenarios.INSTRUMENTS`` (kept here so that the
@@ -417,6 +419,26 @@ def label_of(column: str, unit: bool = False) -> str:
         entry = _BY_NAME[column]
         return f"{entry.label} ({entry.unit})" if unit else entry.label
     return column
+
+
+def phrase_of(column: str) -> str:
+    """An indicator or outcome column as it reads inside a sentence: "the composite
+    innovation index at the end", "the R&D intensity (business R&D / revenue) ..."."""
+    label = label_of(column)
+    if label == column:
+        return column.replace("_", " ")
+    keeps_case = label[:2].isupper() or label[:3] == "R&D"
+    return "the " + (label if keeps_case else label[0].lower() + label[1:])
+
+
+def outcome_column(columns: list[str], name: str) -> str | None:
+    """The outcome column that summarises indicator ``name`` among ``columns``: its mean over
+    the last quarters, its final value or its total, whichever the results hold (in that
+    order); None if none."""
+    for prefix in _OUTCOME_PREFIXES:
+        if f"{prefix}{name}" in columns:
+            return f"{prefix}{name}"
+    return None
 
 
 _OUTCOME_PREFIXES = {

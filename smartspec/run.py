@@ -17,23 +17,14 @@ import pandas as pd
 from smartspec.analysis import plot_key_indicators
 from smartspec.experiments.provenance import provenance, utc_now
 from smartspec.model import EcosystemModel
+from smartspec.model.indicators import SUMMARY_INDICATORS, indicator
 from smartspec.scenarios import Scenario
 
 __all__ = ["RunResult", "run_scenario", "write_run", "SUMMARY_COLUMNS"]
 
-#: Columns of the short summary table printed after a run.
-SUMMARY_COLUMNS = {
-    "innovation_index": "index",
-    "firms": "firms",
-    "innovating_share": "innov. share",
-    "rd_intensity": "R&D int.",
-    "specialisations": "RCA>=1",
-    "network_density": "density",
-    "human_capital": "hum. cap.",
-    "social_innovations_total": "soc. innov.",
-    "citizen_trust": "trust",
-    "absorption_rate": "absorbed",
-}
+#: Columns of the short summary table printed after a run: column -> short heading (from the
+#: indicator registry).
+SUMMARY_COLUMNS = {name: indicator(name).short for name in SUMMARY_INDICATORS}
 
 
 @dataclass

@@ -72,6 +72,16 @@ def test_report_has_every_section_and_embedded_figures(report):
     assert 'class="finding"' in text and "Caveat" in text
 
 
+def test_tradeoff_finding_names_the_innovation_index(report):
+    """compare records the index at the end (final_...), not over the last years (mean_...):
+    the trade-off finding finds it through the indicator registry whatever the summary."""
+    text = report.read_text(encoding="utf-8")
+    finding = re.search(r"Trade-offs: (.*?)</p>", text, flags=re.DOTALL)
+    assert finding, "no trade-off finding"
+    assert "composite innovation index" in finding.group(1)
+    assert "the number of" not in finding.group(1)
+
+
 def test_report_is_self_contained(report):
     text = report.read_text(encoding="utf-8")
     assert "<script" not in text

@@ -58,17 +58,8 @@ def tables(results: Results, baseline: str | None = None) -> dict[str, pd.DataFr
         )
         rankings.append(ranking.assign(outcome=column))
     made["ranking"] = pd.concat(rankings, ignore_index=True)
-    criteria = {
-        column: True
-        for column in (
-            "mean_innovation_index",
-            "final_innovation_index",
-            "total_social_innovations",
-            "mean_absorption_rate",
-        )
-        if column in columns
-    }
-    if len(criteria) >= 2:
+    criteria = comparison.tradeoff_criteria(columns)
+    if criteria:
         made["tradeoffs"] = comparison.tradeoffs(outcomes, criteria, by=by)
     return made
 
@@ -211,18 +202,14 @@ def report(results: Results) -> ReportPart:
         f"Best on {_plain(main)}: {', '.join(f'<b>{html.escape(g)}</b>' for g in best)}"
         + (" (these cannot be told apart from each other)." if len(best) > 1 else ".")
     )
-    criteria = {
-        c: True
-        for c in ("mean_innovation_index", "total_social_innovations", "mean_absorption_rate")
-        if c in columns
-    }
-    if len(criteria) >= 2:
+    criteria = comparison.tradeoff_criteria(columns)
+    if criteria:
         trade = comparison.tradeoffs(outcomes, criteria, by=by)
         leaders = {c: trade.loc[trade[c].idxmax(), by] for c in criteria}
         findings.append(
             "Trade-offs: "
             + "; ".join(
-                f"most {_plain(c)}: <b>{html.escape(str(g))}</b>" for c, g in leaders.items()
+                f"best on {_plain(c)}: <b>{html.escape(str(g))}</b>" for c, g in leaders.items()
             )
             + ". Mixes that no other mix beats on all of these at once: "
             + ", ".join(html.escape(str(g)) for g in trade[trade["pareto_efficient"]][by])
