@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Governance, Share, StrictTable, parameter
 
@@ -516,6 +516,16 @@ class FirmBehaviour(StrictTable):
         ge=1,
         le=10_000,
     )
+
+
+    @model_validator(mode="after")
+    def _capital_range(self) -> FirmBehaviour:
+        if self.capital_min > self.capital_max:
+            raise ValueError(
+                f"capital_min ({self.capital_min:g}) must not exceed capital_max "
+                f"({self.capital_max:g})"
+            )
+        return self
 
 
 class UniversityBehaviour(StrictTable):
