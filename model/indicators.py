@@ -427,7 +427,8 @@ def phrase_of(column: str) -> str:
     label = label_of(column)
     if label == column:
         return column.replace("_", " ")
-    keeps_case = label[:2].isupper() or label[:3] == "R&D"
+    first_word = label.split()[0]
+    keeps_case = first_word.isupper() or first_word.startswith("R&D")  # acronyms stay
     return "the " + (label if keeps_case else label[0].lower() + label[1:])
 
 

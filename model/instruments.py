@@ -169,7 +169,8 @@ class InnovationVouchers:
 
 class CollaborativeRD:
     """Projects of distinct firms active in one domain (a priority domain, or with horizontal
-    targeting the core domain of a random firm) plus a university: all members are linked,
+    targeting one of the eligible firms' distinct core domains, drawn uniformly) plus a
+    university: all members are linked,
     and each firm gains knowledge in the project's domain. Where too few firms are active in
     the domain, members come from the whole eligible pool."""
 

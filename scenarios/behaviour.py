@@ -517,7 +517,6 @@ class FirmBehaviour(StrictTable):
         le=10_000,
     )
 
-
     @model_validator(mode="after")
     def _capital_range(self) -> FirmBehaviour:
         if self.capital_min > self.capital_max:
@@ -839,7 +838,7 @@ class Dynamics(StrictTable):
     innovation_memory: Share = parameter(
         0.9,
         "Weight kept per quarter by the running count of innovations per region and domain "
-        "(a mean lag of about 2.5 years, like multi-year patent windows), the basis of RCA and "
+        "(a mean lag of 9 quarters at 0.9, like multi-year patent windows), the basis of RCA and "
         "of the firms' EDP signal.",
         unit="per quarter",
         group="innovation record",
@@ -913,7 +912,7 @@ class Interregional(StrictTable):
 
     openness: Share = parameter(
         0.1,
-        "Share of partner searches that look outside the region at distance 0.",
+        "Share of partner candidates drawn outside the region at distance 0.",
         unit="share",
         group="partner search",
     )

@@ -276,8 +276,8 @@ class LivingLabsParams(InstrumentParams):
     )
     non_priority_weight: float = parameter(
         0.2,
-        "With priority targeting, a lab's domain is drawn from needs weighted 1 + this in "
-        "priority domains and this elsewhere.",
+        "With priority targeting, a lab works on the group's most pressing need after "
+        "weighting needs by 1 + this in priority domains and this elsewhere.",
         unit="weight",
         group="mechanism",
         ge=0.0,

@@ -125,7 +125,17 @@ def test_model_imports_point_one_way():
 
     for name in sorted(graph):
         visit(name, ())
-    kernels = {"vector", "network", "metrics", "knowledge", "population", "portfolio", "base"}
+    kernels = {
+        "vector",
+        "network",
+        "metrics",
+        "knowledge",
+        "population",
+        "portfolio",
+        "partnering",
+        "region",
+        "base",
+    }
     populations = {"firm", "firm_learning", "university", "citizen", "government"}
     for kernel in kernels:
         assert not graph[kernel] & (populations | {"model", "measure"}), kernel
