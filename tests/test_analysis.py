@@ -164,6 +164,7 @@ def sobol_results_dir(results) -> str:
     return results.provenance["results_dir"]
 
 
+@pytest.mark.slow
 def test_analyze_finds_where_a_region_catches_up(tmp_path):
     from smartspec.analysis.analyze import analyze_results, write_figures
     from smartspec.experiments.examples import catching_up

@@ -223,6 +223,7 @@ def _time_shown(page) -> str:
     return page.get_by_text(re.compile(r"^Time: ")).first.inner_text()
 
 
+@pytest.mark.browser
 def test_dashboard_in_headless_chromium(dashboard, tmp_path):
     playwright = require_chromium()
     from playwright.sync_api import expect

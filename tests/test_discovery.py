@@ -117,6 +117,7 @@ def test_discovery_is_deterministic_and_quiet(sweep: pd.DataFrame, found):
     pd.testing.assert_series_equal(again.feature_scores, found.feature_scores)
 
 
+@pytest.mark.slow
 def test_importing_ema_workbench_prints_nothing():
     code = "from smartspec.analysis import discovery; discovery._ema()"
     run = subprocess.run(

@@ -527,6 +527,7 @@ def test_bad_experiment_file_sweep_exits_2_with_one_line_and_writes_nothing(
 
 
 @pytest.mark.parametrize("case", ["unknown-parameter-key", "invalid-toml"])
+@pytest.mark.slow
 def test_bad_experiment_file_in_a_real_process(case, tmp_path):
     _, text, fragments = next(entry for entry in BAD_FILES if entry[0] == case)
     path = write(tmp_path / "bad.toml", text)
@@ -589,6 +590,7 @@ def flaky_spec() -> ExperimentSpec:
 
 
 @pytest.mark.parametrize("where", ["sequential", "process-pool"])
+@pytest.mark.slow
 def test_failing_runs_are_recorded_as_data_and_the_others_go_on(where, tmp_path, monkeypatch):
     spec = flaky_spec()
     out = tmp_path / where
@@ -754,6 +756,7 @@ EXECUTORS = [
     EXECUTORS,
     ids=[f"{where}-batch{size or 'auto'}" for where, _, size in EXECUTORS],
 )
+@pytest.mark.slow
 def test_identical_results_on_every_executor(
     where, options, batch_size, executor_experiment, request, tmp_path
 ):
@@ -854,6 +857,7 @@ def start_sweep(path: Path, out: Path, *extra: str, cwd: Path) -> subprocess.Pop
     )
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_results(long_experiment, tmp_path, capsys):
     path, reference = long_experiment
     out = tmp_path / "out"
@@ -903,6 +907,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_results(long_experiment, t
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_the_printed_command_resumes(workers, long_experiment, tmp_path):
     path, reference = long_experiment
     out = tmp_path / "out"

@@ -63,6 +63,7 @@ def report(tmp_path_factory) -> Path:
     return write_report(root / "compare", sensitivity_dir=root / "screening")
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_embedded_figures(report):
     text = report.read_text(encoding="utf-8")
     headings = re.findall(r"<h2>(.*?)</h2>", text)
@@ -72,6 +73,7 @@ def test_report_has_every_section_and_embedded_figures(report):
     assert 'class="finding"' in text and "Caveat" in text
 
 
+@pytest.mark.slow
 def test_tradeoff_finding_names_the_innovation_index(report):
     """compare records the index at the end (final_...), not over the last years (mean_...):
     the trade-off finding finds it through the indicator registry whatever the summary."""
@@ -82,6 +84,7 @@ def test_tradeoff_finding_names_the_innovation_index(report):
     assert "the number of" not in finding.group(1)
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(report):
     text = report.read_text(encoding="utf-8")
     assert "<script" not in text
@@ -94,6 +97,7 @@ def test_report_command_rejects_a_non_results_folder(tmp_path, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+@pytest.mark.browser
 def test_report_renders_in_headless_chromium(report, tmp_path):
     playwright = require_chromium()
     with playwright.sync_playwright() as driver:

@@ -972,6 +972,7 @@ SUBPROCESS_CASES = {
 
 
 @pytest.mark.parametrize("bad", [param for param in BAD_FILES if param.id in SUBPROCESS_CASES])
+@pytest.mark.slow
 def test_bad_file_real_process(tmp_path, bad):
     path = bad.write(tmp_path)
     out = tmp_path / "out"

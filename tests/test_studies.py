@@ -91,6 +91,7 @@ def test_binding_bottleneck_is_a_clear_positive_effect():
     assert binding(table.assign(clear=False)) is None
 
 
+@pytest.mark.slow
 def test_diagnose_command_for_the_four_archetypes(tmp_path, capsys):
     code = main(
         [
@@ -393,6 +394,7 @@ def test_bundled_peer_review_experiment_crosses_on_off_and_rules():
     assert set(design.points["peer_review"]) == {False, True}
 
 
+@pytest.mark.slow
 def test_reports_of_diagnosis_and_strategies(tmp_path):
     from smartspec.analysis.report import write_report
 

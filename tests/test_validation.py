@@ -64,26 +64,31 @@ def measured(result, pattern: str) -> float:
     return next(check.simulated for check in result.checks if check.pattern == pattern)
 
 
+@pytest.mark.slow
 def test_principle_of_relatedness(result):
     assert measured(result, "relatedness: entry") > 0  # entry rises with density
     assert measured(result, "relatedness: exit") < 0  # exit falls with density
 
 
+@pytest.mark.slow
 def test_heavy_tailed_firm_sizes(result):
     assert -1.6 < measured(result, "firm sizes: rank-size") < -0.7
     assert 0.7 < measured(result, "firm sizes: tail exponent") < 1.6
 
 
+@pytest.mark.slow
 def test_clustered_heavy_tailed_network(result):
     assert measured(result, "network: clustering") > 10
     assert measured(result, "network: heavy-tailed degrees") > 1.5
 
 
+@pytest.mark.slow
 def test_regional_innovation_paradox(result):
     assert measured(result, "innovation paradox: emerging vs strong") > 0
     assert measured(result, "innovation paradox: capacity first") > 0
 
 
+@pytest.mark.slow
 def test_validate_command_writes_the_report(tmp_path, capsys):
     out = tmp_path / "validation"
     code = main(
