@@ -97,9 +97,9 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     stocks = stocks.astype(np.float64)
     carry = RegionSums(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
 
-    # Technological specialisation: RCA of the region's recent innovations (running count,
-    # 9-quarter mean lag at the default memory) against the fixed world portfolio, so that it is defined for a single
-    # region too.
+    # Technological specialisation: RCA of the region's recent innovations (running count, a
+    # 9-quarter mean lag at the default memory) against the fixed world portfolio, so that it
+    # is defined for a single region too.
     innovation_counts = regions.innovations_by_domain.copy()
     rca = metrics.rca(innovation_counts, model.knowledge.world_share)
     specialised = rca >= 1.0
