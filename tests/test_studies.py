@@ -6,8 +6,14 @@ import pandas as pd
 import pytest
 
 from smartspec.cli import main
-from smartspec.diagnose import REFORMS, binding, diagnose, reform_overrides
 from smartspec.scenarios import load_scenario
+from smartspec.studies.diagnose import (
+    REFORMS,
+    binding,
+    reform_overrides,
+    run_diagnosis,
+    summarise_diagnosis,
+)
 
 SMALL = {"regions.*.firms": 150, "regions.*.citizen_groups": 3}
 
@@ -66,7 +72,8 @@ def test_reforms_apply_to_every_region():
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     out = tmp_path_factory.mktemp("diagnose") / "emerging"
-    return diagnose("emerging", out, replications=3, steps=8, fixed=SMALL)
+    run_diagnosis("emerging", out, replications=3, steps=8, fixed=SMALL)
+    return summarise_diagnosis(out)
 
 
 def test_diagnosis_ranks_every_constraint_against_the_paired_baseline(table):
@@ -195,7 +202,7 @@ def test_bad_phases_are_one_line_errors(tmp_path, phases, problem):
 
 
 def test_strategy_families_cover_the_issue():
-    from smartspec.strategies import STRATEGIES
+    from smartspec.studies.strategies import STRATEGIES
 
     families = {}
     for strategy in STRATEGIES:
@@ -209,7 +216,7 @@ def test_strategy_families_cover_the_issue():
 
 
 def test_uncertainties_bracket_the_archetype():
-    from smartspec.strategies import uncertainties
+    from smartspec.studies.strategies import uncertainties
 
     ranges = {p["name"]: p["range"] for p in uncertainties("emerging")}
     assert ranges["absorptive_capacity"] == pytest.approx([0.6 * 0.22, 1.4 * 0.22])
@@ -218,7 +225,7 @@ def test_uncertainties_bracket_the_archetype():
 
 
 def test_regret_and_target_share():
-    from smartspec.strategies import robustness
+    from smartspec.studies.strategies import robustness
 
     table = pd.DataFrame(
         {

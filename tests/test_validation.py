@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import contextlib
+import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,8 @@ import pytest
 
 from smartspec.analysis import validation
 from smartspec.cli import main
+from smartspec.studies import validate
+from smartspec.studies.common import Execution
 
 
 def test_logistic_fit_recovers_known_coefficients():
@@ -53,11 +56,12 @@ def test_relatedness_panel_finds_entries_and_exits():
 
 
 @pytest.fixture(scope="module")
-def result():
+def result(tmp_path_factory):
     # Five seeds drawn from a master seed that nothing was tuned to.
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as executor:
-        return validation.run_validation(reps=5, seed=777, executor=executor)
+    out = tmp_path_factory.mktemp("validation") / "runs"
+    with Execution(workers=2) as execution:
+        validate.run_validation(out, reps=5, seed=777, execution=execution)
+    return validate.summarise_validation(out)
 
 
 def measured(result, pattern: str) -> float:
@@ -84,24 +88,22 @@ def test_regional_innovation_paradox(result):
     assert measured(result, "innovation paradox: capacity first") > 0
 
 
-def test_validate_command_writes_the_report(tmp_path, capsys):
-    out = tmp_path / "validation"
-    code = main(
-        [
-            "validate",
-            "--reps",
-            "2",
-            "--firms",
-            "250",
-            "--steps",
-            "24",
-            "--workers",
-            "2",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
+SMALL = ["--reps", "2", "--firms", "250", "--steps", "24"]
+
+
+@pytest.fixture(scope="module")
+def small_validation(tmp_path_factory) -> tuple[Path, str]:
+    """``smartspec validate`` on two processes: two seeds, small regions, 24 quarters; the
+    folder and what it printed."""
+    out = tmp_path_factory.mktemp("small") / "validation"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["validate", *SMALL, "--workers", "2", "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+def test_validate_command_writes_the_report(small_validation):
+    out, printed = small_validation
     names = {path.name for path in out.iterdir()}
     assert {
         "validation.csv",
@@ -115,4 +117,4 @@ def test_validate_command_writes_the_report(tmp_path, capsys):
     assert len(table) == 8 and table["anchor"].notna().all()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
-    assert "relatedness: entry" in capsys.readouterr().out
+    assert "relatedness: entry" in printed
