@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 
 from smartspec.analysis import validation
 from smartspec.cli import main
+from smartspec.experiments import load_results, replication_seeds
+from smartspec.scenarios import ARCHETYPES
 from smartspec.studies import validate
 from smartspec.studies.common import Execution
 
@@ -118,3 +121,32 @@ def test_validate_command_writes_the_report(small_validation):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     assert "relatedness: entry" in printed
+
+
+def test_validation_runs_are_an_experiment_with_the_layers_seeds(small_validation):
+    results = load_results(small_validation[0])
+    assert results.complete and results.manifest["state"] == "finished"
+    assert len(results.inputs) == len(validate.CASES) * 2
+    assert sorted(set(results.inputs["seed"])) == sorted(replication_seeds(2015, 2))
+    # Every case runs with the same seeds, so grant and no-grant runs are paired.
+    assert (results.inputs.groupby("replication")["seed"].nunique() == 1).all()
+    relatedness = results.outcomes[results.outcomes["check"] == "relatedness"]
+    assert sorted(set(relatedness["variant"])) == sorted(ARCHETYPES)
+    # The per-run tables hold the domains of the relatedness runs only.
+    assert set(results.series["run_id"]) == set(relatedness["run_id"])
+    assert set(results.series["record"]) == {"domain", "firm"}
+
+
+@pytest.mark.slow
+def test_validation_resumes_without_running_again(small_validation, tmp_path, capsys):
+    out = tmp_path / "validation"
+    shutil.copytree(small_validation[0], out)
+    before = (out / "validation.csv").read_text(encoding="utf-8")
+    assert main(["validate", *SMALL, "--workers", "1", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    # Other settings are another experiment: refused, the folder is left as it was.
+    assert main(["validate", *SMALL, "--seed", "3", "--out", str(out), "--resume"]) == 2
+    assert "different experiment" in capsys.readouterr().err
+    assert main(["validate", *SMALL, "--workers", "1", "--out", str(out), "--resume"]) == 0
+    assert "resuming: 20 of 20 runs already done" in capsys.readouterr().err
+    assert (out / "validation.csv").read_text(encoding="utf-8") == before
