@@ -44,8 +44,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from smartspec.run import run_scenario, write_run
 
-    steps = [] if args.steps is None else [f"steps={args.steps}"]
-    scenario = load_scenario(args.scenario, mix=args.mix, overrides=[*(args.set or []), *steps])
+    overrides = fixed_overrides(args.set) | ({} if args.steps is None else {"steps": args.steps})
+    scenario = load_scenario(args.scenario, mix=args.mix, overrides=overrides)
     mix = scenario.mix.name
     out_dir = Path(args.out) if args.out else defaults.run_out(scenario.name, mix, args.seed)
     check_out_dir(out_dir)

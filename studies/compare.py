@@ -135,6 +135,9 @@ def run_compare(
     """
     spec, text = comparison_spec(scenario, mixes, replications, steps, seed, fixed)
     check_out_dir(out_dir)
+    logger.info(
+        "comparing %s in %s, %d paired replications", ", ".join(mixes), scenario, replications
+    )
     return run_study(spec, out_dir, text, execution, resume=resume)
 
 
