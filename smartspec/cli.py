@@ -126,7 +126,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     folder = Path(args.results)
     # A strategies folder holds one experiment per strategy, and robustness.csv on top.
-    _require_results(folder, also=(folder / "robustness.csv").is_file())
+    if not (folder / "robustness.csv").is_file():
+        _require_results(folder)
     if args.sensitivity:
         _require_results(Path(args.sensitivity))
     with _folder_errors(folder):
@@ -181,7 +182,8 @@ def _cmd_strategies(args: argparse.Namespace) -> int:
         target = f"innovation index >= {found.target}"
         print(f"\n{found.scenario}: {found.futures} futures; target: {target}")
         print(_text(found.robustness))
-        print("".join(f"  {box.describe()}\n" for box in found.failures), end="")
+        for box in found.failures:
+            print(f"  {box.describe()}")
     print(f"\nResults: {out}")
     return 0
 
@@ -260,8 +262,8 @@ def _stage(number: int, stages: Sequence[str]) -> None:
     print(f"{number}/{len(stages)}  {stages[number - 1]}", file=sys.stderr)
 
 
-def _require_results(folder: Path, also: bool = False) -> None:
-    if not (folder / "design.parquet").is_file() and not also:
+def _require_results(folder: Path) -> None:
+    if not (folder / "design.parquet").is_file():
         raise StoreError(str(folder), "", "not a results folder (no design.parquet)")
 
 
@@ -337,7 +339,7 @@ class _StderrHandler(logging.StreamHandler):
     """Logs to whatever ``sys.stderr`` is when a record is written."""
 
     @property  # type: ignore[override]
-    def stream(self):  # noqa: D102
+    def stream(self):
         return sys.stderr
 
     @stream.setter

@@ -23,12 +23,11 @@ __all__ = [
     "PEER_REVIEW_SEED",
     "RESULTS_DIR",
     "RUN_SEED",
-    "SOCIAL_ECONOMIC_OUTCOMES",
+    "SOCIAL_EFFECTS_SHOWN",
     "SOCIAL_EXPERIMENT",
     "SOCIAL_OUT",
     "SOCIAL_REFERENCE",
     "SOCIAL_REPLICATIONS",
-    "SOCIAL_SOCIAL_OUTCOMES",
     "STRATEGIES_OUT",
     "STRATEGY_FUTURES",
     "STRATEGY_OUTCOMES",
@@ -102,20 +101,14 @@ STRATEGY_OUTCOMES: dict[str, Any] = {
 #: The archetypes the strategies study runs when none is named.
 STRATEGY_SCENARIOS = ("emerging", "moderate")
 
-#: The bundled experiment behind ``smartspec social``, its reference cell and the outcomes
-#: its effects are printed for.
+#: The bundled experiment behind ``smartspec social``, its reference cell, and the outcomes
+#: whose effects it prints, by group.
 SOCIAL_EXPERIMENT = "social_innovation"
 SOCIAL_REFERENCE = "baseline / triple_helix"
-SOCIAL_SOCIAL_OUTCOMES = (
-    "total_social_innovations",
-    "final_citizen_trust",
-    "final_citizen_participation",
-)
-SOCIAL_ECONOMIC_OUTCOMES = (
-    "final_innovation_index",
-    "total_innovations",
-    "mean_innovating_share",
-)
+SOCIAL_EFFECTS_SHOWN: dict[str, tuple[str, ...]] = {
+    "social": ("total_social_innovations", "final_citizen_trust", "final_citizen_participation"),
+    "economic": ("final_innovation_index", "total_innovations", "mean_innovating_share"),
+}
 
 #: The demo compares these bundled mixes in this scenario, then runs this bundled screening.
 DEMO_SCENARIO = "emerging"

@@ -19,11 +19,10 @@ from smartspec.experiments.spec import _check_against_scenarios
 
 from .common import Execution, check_out_dir, effect_table, paired_effects, run_study
 from .defaults import (
-    SOCIAL_ECONOMIC_OUTCOMES,
+    SOCIAL_EFFECTS_SHOWN,
     SOCIAL_EXPERIMENT,
     SOCIAL_REFERENCE,
     SOCIAL_REPLICATIONS,
-    SOCIAL_SOCIAL_OUTCOMES,
 )
 
 __all__ = ["effect_tables", "run_social", "social_spec", "summarise_social", "write_social"]
@@ -106,8 +105,8 @@ def summarise_social(out_dir: Path) -> pd.DataFrame:
 def effect_tables(effects: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The effects on social and on economic outcomes as text tables (cell x outcome)."""
     return {
-        "social": effect_table(effects, SOCIAL_SOCIAL_OUTCOMES, "cell"),
-        "economic": effect_table(effects, SOCIAL_ECONOMIC_OUTCOMES, "cell"),
+        group: effect_table(effects, outcomes, "cell")
+        for group, outcomes in SOCIAL_EFFECTS_SHOWN.items()
     }
 
 
