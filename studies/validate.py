@@ -28,7 +28,7 @@ from smartspec.analysis.validation import (
     write_report,
 )
 from smartspec.experiments import ExperimentSpec, RunSummary, load_results, replication_seeds
-from smartspec.experiments.designs import Design, RunTask, TaskSequence
+from smartspec.experiments.designs import Design, RunTask
 from smartspec.scenarios import ARCHETYPES
 
 from .common import Execution, check_out_dir, run_study
@@ -202,12 +202,26 @@ def validation_design(reps: int = VALIDATION_REPLICATIONS, seed: int = VALIDATIO
     Design
         ``len(CASES) * reps`` runs; run id = case x reps + replication.
     """
-    points = [{"scenario": case.scenario, "mix": None, "values": case.values} for case in CASES]
     seeds = replication_seeds(seed, reps)
+    # A plain list of runs (a few hundred at most) keeps the design independent of how the
+    # experiments layer stores the points of its own design kinds.
+    tasks = [
+        RunTask(
+            run_id=point * reps + replication,
+            point=point,
+            replication=replication,
+            seed=replication_seed,
+            scenario=case.scenario,
+            mix=None,
+            values=case.values,
+        )
+        for point, case in enumerate(CASES)
+        for replication, replication_seed in enumerate(seeds)
+    ]
     frame = pd.DataFrame(
         [
-            {"point": index, "scenario": point["scenario"], "mix": "", **point["values"]}
-            for index, point in enumerate(points)
+            {"point": point, "scenario": case.scenario, "mix": "", **case.values}
+            for point, case in enumerate(CASES)
         ]
     )
     sampler = {
@@ -217,7 +231,7 @@ def validation_design(reps: int = VALIDATION_REPLICATIONS, seed: int = VALIDATIO
         "replication_seeds": seeds,
         "master_seed": seed,
     }
-    return Design(tasks=TaskSequence(points, seeds), points=frame, problem=None, sampler=sampler)
+    return Design(tasks=tasks, points=frame, problem=None, sampler=sampler)
 
 
 def run_validation(

@@ -71,21 +71,25 @@ def measured(result, pattern: str) -> float:
     return next(check.simulated for check in result.checks if check.pattern == pattern)
 
 
+@pytest.mark.slow
 def test_principle_of_relatedness(result):
     assert measured(result, "relatedness: entry") > 0  # entry rises with density
     assert measured(result, "relatedness: exit") < 0  # exit falls with density
 
 
+@pytest.mark.slow
 def test_heavy_tailed_firm_sizes(result):
     assert -1.6 < measured(result, "firm sizes: rank-size") < -0.7
     assert 0.7 < measured(result, "firm sizes: tail exponent") < 1.6
 
 
+@pytest.mark.slow
 def test_clustered_heavy_tailed_network(result):
     assert measured(result, "network: clustering") > 10
     assert measured(result, "network: heavy-tailed degrees") > 1.5
 
 
+@pytest.mark.slow
 def test_regional_innovation_paradox(result):
     assert measured(result, "innovation paradox: emerging vs strong") > 0
     assert measured(result, "innovation paradox: capacity first") > 0
@@ -105,6 +109,7 @@ def small_validation(tmp_path_factory) -> tuple[Path, str]:
     return out, printed.getvalue()
 
 
+@pytest.mark.slow
 def test_validate_command_writes_the_report(small_validation):
     out, printed = small_validation
     names = {path.name for path in out.iterdir()}
@@ -123,6 +128,7 @@ def test_validate_command_writes_the_report(small_validation):
     assert "relatedness: entry" in printed
 
 
+@pytest.mark.slow
 def test_validation_runs_are_an_experiment_with_the_layers_seeds(small_validation):
     results = load_results(small_validation[0])
     assert results.complete and results.manifest["state"] == "finished"
