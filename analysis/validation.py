@@ -12,9 +12,10 @@ Four stylised facts (docs/validation.md):
    region than in a strong one, unless absorptive capacity is built first (Oughton, Landabaso &
    Morgan 2002).
 
-Each check returns plain numbers; :func:`run_validation` runs the simulations over many seeds
-(in parallel processes) and :func:`write_report` writes a table, figures and a Markdown/HTML
-report.
+This module is pure analysis of run data: :func:`evaluate` turns the outcomes and per-run
+tables of the validation runs into the checks, and :func:`write_report` writes a table,
+figures and a Markdown/HTML report. The runs themselves are made by the validation study
+(``smartspec.studies.validate``) through the experiments layer.
 """
 
 from __future__ import annotations
@@ -22,33 +23,35 @@ from __future__ import annotations
 import base64
 import io
 import json
-import multiprocessing
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from scipy import optimize
 
-from smartspec.model import EcosystemModel
+if TYPE_CHECKING:
+    from smartspec.model import EcosystemModel
 
 __all__ = [
+    "PARADOX_BUDGET",
     "Check",
+    "ValidationResult",
     "degree_statistics",
+    "evaluate",
     "logistic_fit",
     "power_law_tail",
     "rank_size_slope",
     "relatedness_panel",
-    "run_validation",
-    "task_count",
     "write_report",
 ]
 
 YEAR = 4  # quarters
+#: M€ per year of R&D grants in the paradox check, the same in every region.
+PARADOX_BUDGET = 60.0
 
 
 @dataclass
@@ -165,26 +168,7 @@ def relatedness_panel(domains: pd.DataFrame, horizon: int = YEAR) -> pd.DataFram
     return panel
 
 
-# ----------------------------------------------------------------------------- simulation
-def _simulate(task: dict[str, Any]) -> dict[str, Any]:
-    """One run; returns what the checks need (picklable, small)."""
-    model = EcosystemModel(task["scenario"], rng=task["seed"], mix=task.get("mix"), **task["set"])
-    model.run_for(task["steps"])
-    result: dict[str, Any] = {
-        "task": task,
-        "innovations": float(model.indicators()["innovations"].sum()),
-        "initial_firms": float(sum(region.firms for region in model.spec.regions)),
-    }
-    if task.get("keep_domains"):
-        result["domains"] = model.domains()
-    if task.get("keep_structure"):
-        firms = model.firms
-        live = firms.alive[: firms.size]
-        result["sizes"] = firms.employees[: firms.size][live].copy()
-        result["network"] = degree_statistics(model)
-    return result
-
-
+# ----------------------------------------------------------------------------- checks
 def _bootstrap(values: np.ndarray, statistic: Callable, rng: np.random.Generator, n=400):
     values = np.asarray(values)
     draws = [statistic(values[rng.integers(0, len(values), len(values))]) for _ in range(n)]
@@ -200,111 +184,41 @@ def _mean_check(
     return Check(simulated=mean, interval=interval, holds=bool(holds(mean, interval)), **fields)
 
 
-def _tasks(reps: int, firms: int | None, steps: int, seed: int) -> list[dict[str, Any]]:
-    seeds = np.random.SeedSequence(seed).generate_state(reps).tolist()
-    size = {} if firms is None else {"regions.*.firms": firms}
-    tasks = []
-    for rep, rep_seed in enumerate(seeds):
-        for scenario in ("emerging", "moderate", "strong", "leader"):
-            tasks.append(
-                {
-                    "kind": "relatedness",
-                    "scenario": scenario,
-                    "seed": rep_seed,
-                    "rep": rep,
-                    "steps": steps,
-                    "set": size,
-                    "keep_domains": True,
-                    "keep_structure": scenario == "strong",
-                }
-            )
-        # Regional innovation paradox: the same grant budget with and without grants, paired
-        # by seed, in an emerging and a strong region, and in an emerging region whose
-        # absorptive and administrative capacity was built first.
-        for variant, scenario, extra in (
-            ("emerging", "emerging", {}),
-            ("strong", "strong", {}),
-            (
-                "emerging, capacity built",
-                "emerging",
-                {
-                    "regions.0.absorptive_capacity": 0.52,
-                    "regions.0.human_capital": 0.33,
-                    "regions.0.government.institutional_quality": 0.7,
-                },
-            ),
-        ):
-            for grants in (False, True):
-                budget = PARADOX_BUDGET if grants else 0.0
-                tasks.append(
-                    {
-                        "kind": "paradox",
-                        "variant": variant,
-                        "grants": grants,
-                        "scenario": scenario,
-                        "seed": rep_seed,
-                        "rep": rep,
-                        "steps": steps,
-                        "set": {
-                            **size,
-                            **extra,
-                            "regions.0.government.budget": budget,
-                            "mix.shares": {"rd_grants": 1.0},
-                            "mix.name": "rd_grants_only",
-                        },
-                    }
-                )
-    return tasks
-
-
-PARADOX_BUDGET = 60.0  # M€ per year of R&D grants, the same in every region
-
-
-def task_count(reps: int) -> int:
-    """How many simulation runs :func:`run_validation` makes."""
-    return len(_tasks(reps, None, 1, 0))
-
-
-def run_validation(
-    reps: int = 10,
-    firms: int | None = None,
-    steps: int = 56,
-    seed: int = 2015,
-    executor: Executor | None = None,
-    progress: Callable[[int], None] | None = None,
+def evaluate(
+    outcomes: pd.DataFrame, series: pd.DataFrame, settings: dict[str, Any]
 ) -> ValidationResult:
-    """Run every check over ``reps`` seeds and compare with the anchors."""
-    tasks = _tasks(reps, firms, steps, seed)
-    own_executor = executor is None
-    # "spawn": forking a process that already runs threads (BLAS, progress bars) can deadlock.
-    executor = executor or ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))
-    try:
-        results = []
-        for result in executor.map(_simulate, tasks, chunksize=1):
-            results.append(result)
-            if progress:
-                progress(1)
-    finally:
-        if own_executor:
-            executor.shutdown()
-    return evaluate(results, settings={"reps": reps, "firms": firms, "steps": steps, "seed": seed})
+    """Turn the validation runs into the four checks.
 
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        One row per run (``Results.outcomes`` of a validation folder): ``run_id``,
+        ``replication``, ``check`` (``relatedness`` or ``paradox``), ``variant``, ``grants``,
+        ``total_innovations`` and ``initial_firms``; the runs that kept the network structure
+        also hold the columns of :func:`degree_statistics`.
+    series : pandas.DataFrame
+        Per-run tables (``Results.series``): ``run_id``, ``step``, ``record`` and either
+        ``record == "domain"`` rows (``region``, ``domain``, ``specialised``, ``density``,
+        from the model's domains table) or ``record == "firm"`` rows (``employees`` of each
+        live firm at the last step).
+    settings : dict
+        ``reps``, ``firms``, ``steps`` and ``seed`` of the runs (``steps`` scales the paradox
+        effect to a yearly budget).
 
-def evaluate(results: Iterable[dict[str, Any]], settings: dict[str, Any]) -> ValidationResult:
-    """Turn simulation results into the four checks."""
-    results = list(results)
+    Returns
+    -------
+    ValidationResult
+        The checks, the data behind the figures, and ``settings``.
+    """
     rng = np.random.default_rng(0)
     checks: list[Check] = []
     data: dict[str, pd.DataFrame] = {}
 
     # 1. principle of relatedness
-    frames = []
-    for index, result in enumerate(results):
-        if "domains" in result:
-            frame = result["domains"].copy()
-            frame["run"] = index
-            frames.append(frame)
-    panel = relatedness_panel(pd.concat(frames, ignore_index=True))
+    domains = series[series["record"] == "domain"].rename(columns={"run_id": "run"})
+    # Parquet keeps the flag of the firm rows as null, which makes the column non-boolean.
+    domains = domains.astype({"specialised": bool})
+    panel = relatedness_panel(domains.reset_index(drop=True))
     data["relatedness_panel"] = panel
     for event, state, anchor_value, sign in (("entry", False, 0.30, 1), ("exit", True, -0.08, -1)):
         at_risk = panel[panel["specialised"] == state]
@@ -333,7 +247,8 @@ def evaluate(results: Iterable[dict[str, Any]], settings: dict[str, Any]) -> Val
         )
 
     # 2. firm sizes
-    sizes = [result["sizes"] for result in results if "sizes" in result]
+    firms = series[series["record"] == "firm"]
+    sizes = [rows["employees"].to_numpy() for _, rows in firms.groupby("run_id", sort=True)]
     slopes = np.array([rank_size_slope(values) for values in sizes])
     tails = np.array([power_law_tail(values) for values in sizes])
     data["firm_sizes"] = pd.DataFrame({"employees": np.concatenate(sizes)})
@@ -360,7 +275,8 @@ def evaluate(results: Iterable[dict[str, Any]], settings: dict[str, Any]) -> Val
     )
 
     # 3. collaboration network
-    network = pd.DataFrame([result["network"] for result in results if "network" in result])
+    # Only the runs that kept the network structure have its statistics.
+    network = outcomes[outcomes["clustering_ratio"].notna()].reset_index(drop=True)
     data["network"] = network
     checks.append(
         _mean_check(
@@ -386,17 +302,14 @@ def evaluate(results: Iterable[dict[str, Any]], settings: dict[str, Any]) -> Val
     )
 
     # 4. regional innovation paradox: grant effect per M€, paired by seed
+    runs = outcomes[outcomes["check"] == "paradox"]
     paradox = pd.DataFrame(
-        [
-            {
-                "variant": result["task"]["variant"],
-                "rep": result["task"]["rep"],
-                "grants": result["task"]["grants"],
-                "innovations": result["innovations"] / result["initial_firms"] * 1000,
-            }
-            for result in results
-            if result["task"]["kind"] == "paradox"
-        ]
+        {
+            "variant": runs["variant"],
+            "rep": runs["replication"],
+            "grants": runs["grants"].astype(bool),
+            "innovations": runs["total_innovations"] / runs["initial_firms"] * 1000,
+        }
     )
     years = settings["steps"] / YEAR
     effect = (

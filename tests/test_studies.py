@@ -6,8 +6,14 @@ import pandas as pd
 import pytest
 
 from smartspec.cli import main
-from smartspec.diagnose import REFORMS, binding, diagnose, reform_overrides
 from smartspec.scenarios import load_scenario
+from smartspec.studies.diagnose import (
+    REFORMS,
+    binding,
+    reform_overrides,
+    run_diagnosis,
+    summarise_diagnosis,
+)
 
 SMALL = {"regions.*.firms": 150, "regions.*.citizen_groups": 3}
 
@@ -66,7 +72,8 @@ def test_reforms_apply_to_every_region():
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     out = tmp_path_factory.mktemp("diagnose") / "emerging"
-    return diagnose("emerging", out, replications=3, steps=8, fixed=SMALL)
+    run_diagnosis("emerging", out, replications=3, steps=8, fixed=SMALL)
+    return summarise_diagnosis(out)
 
 
 def test_diagnosis_ranks_every_constraint_against_the_paired_baseline(table):
@@ -196,7 +203,7 @@ def test_bad_phases_are_one_line_errors(tmp_path, phases, problem):
 
 
 def test_strategy_families_cover_the_issue():
-    from smartspec.strategies import STRATEGIES
+    from smartspec.studies.strategies import STRATEGIES
 
     families = {}
     for strategy in STRATEGIES:
@@ -210,7 +217,7 @@ def test_strategy_families_cover_the_issue():
 
 
 def test_uncertainties_bracket_the_archetype():
-    from smartspec.strategies import uncertainties
+    from smartspec.studies.strategies import uncertainties
 
     ranges = {p["name"]: p["range"] for p in uncertainties("emerging")}
     assert ranges["absorptive_capacity"] == pytest.approx([0.6 * 0.22, 1.4 * 0.22])
@@ -219,7 +226,7 @@ def test_uncertainties_bracket_the_archetype():
 
 
 def test_regret_and_target_share():
-    from smartspec.strategies import robustness
+    from smartspec.studies.strategies import robustness
 
     table = pd.DataFrame(
         {
@@ -385,6 +392,66 @@ def test_peer_review_needs_several_regions(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+PEER_REVIEW = ["peer-review", "europe", "--steps", "4", "--period", "4"]
+
+
+def test_peer_review_is_a_resumable_one_run_experiment(tmp_path, capsys):
+    from smartspec.experiments import load_results, replication_seeds
+
+    out = tmp_path / "pr"
+    arguments = [*PEER_REVIEW, "--seed", "5", "--set", "regions.*.firms=100", "--out", str(out)]
+    assert main(arguments) == 0
+    results = load_results(out)
+    assert results.inputs["seed"].tolist() == replication_seeds(5, 1)
+    assert results.outcomes["review_rounds"].tolist() == [1]
+    indicators = pd.read_parquet(out / "indicators.parquet")
+    assert len(indicators) == 4 * 5 and "reviewers" not in indicators.columns
+    assert pd.api.types.is_integer_dtype(indicators["firms"])
+    reviews = (out / "reviews.csv").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(arguments) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main([*arguments, "--resume"]) == 0
+    assert "resuming: 1 of 1 runs already done" in capsys.readouterr().err
+    assert (out / "reviews.csv").read_text(encoding="utf-8") == reviews
+
+
+def test_peer_review_without_a_round_is_refused(tmp_path, capsys):
+    out = tmp_path / "pr"
+    assert main([*PEER_REVIEW, "--period", "5", "--out", str(out)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("smartspec: error: --period: 5:") and "\n" not in line
+    assert not out.exists()
+
+
+def test_verbose_logs_what_runs_and_where_on_stderr(tmp_path, capsys):
+    out = tmp_path / "pr"
+    small = [*PEER_REVIEW, "--set", "regions.*.firms=100"]
+    assert main([*small, "--out", str(out / "quiet")]) == 0
+    assert "INFO" not in capsys.readouterr().err
+    assert main(["-v", *small, "--out", str(out / "loud")]) == 0
+    captured = capsys.readouterr()
+    assert f"running peer-review-europe into {out / 'loud'}" in captured.err
+    assert "INFO" not in captured.out
+
+
+def test_interrupted_study_that_resumes_by_itself_says_how_to_continue(
+    tmp_path, capsys, monkeypatch
+):
+    from smartspec.experiments import ExperimentInterrupted
+
+    def interrupted(spec, out_dir, *args, **kwargs):
+        raise ExperimentInterrupted(3, 9, out_dir)
+
+    monkeypatch.setattr("smartspec.studies.diagnose.run_study", interrupted)
+    arguments = ["diagnose", "emerging", "--steps", "2", "--out", str(tmp_path / "d")]
+    assert main(arguments) == 130
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    # diagnose resumes its folder by itself: the same command continues it.
+    assert last.endswith("continue with: smartspec " + " ".join(arguments))
+    assert "3 of 9 runs are saved" in last
+
+
 def test_bundled_peer_review_experiment_crosses_on_off_and_rules():
     from smartspec.experiments import build_design, load_experiment
 
@@ -443,3 +510,103 @@ def test_reports_of_diagnosis_and_strategies(tmp_path):
     assert main(["report", str(tmp_path / "s" / "emerging")]) == 0
     text = (tmp_path / "s" / "emerging" / "report.html").read_text(encoding="utf-8")
     assert "Strategies under deep uncertainty" in text and "most robust" in text
+
+
+# ------------------------------------------------------------------------------------- demo
+
+TINY_REGION = """
+name = "tiny"
+steps = 4
+mix = "baseline"
+
+[[regions]]
+archetype = "emerging"
+name = "Tiny"
+firms = 120
+citizen_groups = 3
+"""
+
+TINY_SCREENING = """
+name = "tiny_screening"
+
+[model]
+scenario = "{scenario}"
+
+[design]
+kind = "morris"
+samples = 2
+levels = 4
+seed = 1
+
+[[parameters]]
+name = "budget"
+path = "regions.0.government.budget"
+range = [5.0, 60.0]
+
+[[parameters]]
+name = "absorptive_capacity"
+path = "regions.0.absorptive_capacity"
+range = [0.1, 0.5]
+
+[outcomes]
+mean = ["innovation_index"]
+window = 2
+"""
+
+
+@pytest.mark.slow
+def test_demo_compares_screens_reports_and_resumes(tmp_path, capsys, monkeypatch):
+    from smartspec.studies import demo
+
+    region = tmp_path / "tiny.toml"
+    region.write_text(TINY_REGION, encoding="utf-8")
+    screening = tmp_path / "tiny_screening.toml"
+    screening.write_text(TINY_SCREENING.format(scenario=region.as_posix()), encoding="utf-8")
+    monkeypatch.setattr(demo, "DEMO_SCENARIO", str(region))
+    monkeypatch.setattr(demo, "DEMO_MIXES", ("baseline", "capacity_first"))
+    monkeypatch.setattr(demo, "DEMO_SCREENING", str(screening))
+
+    out = tmp_path / "demo"
+    arguments = ["demo", "--reps", "2", "--workers", "1", "--out", str(out)]
+    assert main(arguments) == 0
+    captured = capsys.readouterr()
+    assert [line[:4] for line in captured.err.splitlines() if line[1:2] == "/"] == [
+        "1/3 ",
+        "2/3 ",
+        "3/3 ",
+    ]
+    assert "4 of 4 runs done (0 failed)" in captured.out  # two mixes, two replications
+    assert "6 of 6 runs done (0 failed)" in captured.out  # Morris: r (D + 1) = 2 x 3
+    assert f"Wrote {out / 'report.html'}" in captured.out
+    assert "Which parameters matter" in (out / "report.html").read_text(encoding="utf-8")
+
+    # Run again: both stages are resumed, nothing runs twice.
+    assert main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "4 of 4 runs done (0 failed, 4 from before)" in printed
+    assert "6 of 6 runs done (0 failed, 6 from before)" in printed
+
+
+# ------------------------------------------------------------------------ errors of the studies
+
+
+def test_study_errors_name_the_option_or_folder(tmp_path):
+    from smartspec.experiments import StoreError
+    from smartspec.scenarios import OptionError
+    from smartspec.studies.common import check_out_dir, fixed_overrides
+    from smartspec.studies.compare import comparison_spec
+
+    with pytest.raises(OptionError) as caught:
+        comparison_spec("emerging", ["baseline"])
+    assert (caught.value.source, caught.value.problem) == (
+        "--mix",
+        "give at least two mixes to compare",
+    )
+    with pytest.raises(OptionError) as caught:
+        fixed_overrides(["regions.0.firms"])
+    assert caught.value.source == "--set" and caught.value.field == "regions.0.firms"
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        check_out_dir(blocker / "out")
+    assert caught.value.source == "--out" and str(blocker) in caught.value.problem

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import contextlib
+import io
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,10 @@ import pytest
 
 from smartspec.analysis import validation
 from smartspec.cli import main
+from smartspec.experiments import load_results, replication_seeds
+from smartspec.scenarios import ARCHETYPES
+from smartspec.studies import validate
+from smartspec.studies.common import Execution
 
 
 def test_logistic_fit_recovers_known_coefficients():
@@ -53,11 +59,12 @@ def test_relatedness_panel_finds_entries_and_exits():
 
 
 @pytest.fixture(scope="module")
-def result():
+def result(tmp_path_factory):
     # Five seeds drawn from a master seed that nothing was tuned to.
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as executor:
-        return validation.run_validation(reps=5, seed=777, executor=executor)
+    out = tmp_path_factory.mktemp("validation") / "runs"
+    with Execution(workers=2) as execution:
+        validate.run_validation(out, reps=5, seed=777, execution=execution)
+    return validate.summarise_validation(out)
 
 
 def measured(result, pattern: str) -> float:
@@ -88,25 +95,23 @@ def test_regional_innovation_paradox(result):
     assert measured(result, "innovation paradox: capacity first") > 0
 
 
+SMALL = ["--reps", "2", "--firms", "250", "--steps", "24"]
+
+
+@pytest.fixture(scope="module")
+def small_validation(tmp_path_factory) -> tuple[Path, str]:
+    """``smartspec validate`` on two processes: two seeds, small regions, 24 quarters; the
+    folder and what it printed."""
+    out = tmp_path_factory.mktemp("small") / "validation"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["validate", *SMALL, "--workers", "2", "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
 @pytest.mark.slow
-def test_validate_command_writes_the_report(tmp_path, capsys):
-    out = tmp_path / "validation"
-    code = main(
-        [
-            "validate",
-            "--reps",
-            "2",
-            "--firms",
-            "250",
-            "--steps",
-            "24",
-            "--workers",
-            "2",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
+def test_validate_command_writes_the_report(small_validation):
+    out, printed = small_validation
     names = {path.name for path in out.iterdir()}
     assert {
         "validation.csv",
@@ -120,4 +125,34 @@ def test_validate_command_writes_the_report(tmp_path, capsys):
     assert len(table) == 8 and table["anchor"].notna().all()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
-    assert "relatedness: entry" in capsys.readouterr().out
+    assert "relatedness: entry" in printed
+
+
+@pytest.mark.slow
+def test_validation_runs_are_an_experiment_with_the_layers_seeds(small_validation):
+    results = load_results(small_validation[0])
+    assert results.complete and results.manifest["state"] == "finished"
+    assert len(results.inputs) == len(validate.CASES) * 2
+    assert sorted(set(results.inputs["seed"])) == sorted(replication_seeds(2015, 2))
+    # Every case runs with the same seeds, so grant and no-grant runs are paired.
+    assert (results.inputs.groupby("replication")["seed"].nunique() == 1).all()
+    relatedness = results.outcomes[results.outcomes["check"] == "relatedness"]
+    assert sorted(set(relatedness["variant"])) == sorted(ARCHETYPES)
+    # The per-run tables hold the domains of the relatedness runs only.
+    assert set(results.series["run_id"]) == set(relatedness["run_id"])
+    assert set(results.series["record"]) == {"domain", "firm"}
+
+
+@pytest.mark.slow
+def test_validation_resumes_without_running_again(small_validation, tmp_path, capsys):
+    out = tmp_path / "validation"
+    shutil.copytree(small_validation[0], out)
+    before = (out / "validation.csv").read_text(encoding="utf-8")
+    assert main(["validate", *SMALL, "--workers", "1", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    # Other settings are another experiment: refused, the folder is left as it was.
+    assert main(["validate", *SMALL, "--seed", "3", "--out", str(out), "--resume"]) == 2
+    assert "different experiment" in capsys.readouterr().err
+    assert main(["validate", *SMALL, "--workers", "1", "--out", str(out), "--resume"]) == 0
+    assert "resuming: 20 of 20 runs already done" in capsys.readouterr().err
+    assert (out / "validation.csv").read_text(encoding="utf-8") == before

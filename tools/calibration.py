@@ -14,8 +14,8 @@ import pandas as pd
 
 from smartspec import EcosystemModel
 from smartspec.model import INDEX_COMPONENTS
+from smartspec.scenarios import ARCHETYPES
 
-ARCHETYPES = ("emerging", "moderate", "strong", "leader")
 COLUMNS = [*INDEX_COMPONENTS, "innovation_index", "firms", "employment", "exits", "entries"]
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from smartspec.model import EcosystemModel
 from smartspec.scenarios import (
+    ARCHETYPES,
     INSTRUMENTS,
     Scenario,
     ScenarioError,
@@ -37,9 +38,8 @@ __all__ = [
     "rebalance_shares",
 ]
 
-#: The single-region archetypes a student can pick (``europe`` has four regions, which the
-#: dashboard's one-region controls cannot address).
-ARCHETYPES = ("emerging", "moderate", "strong", "leader")
+# A student picks one of the single-region ARCHETYPES (``europe`` has four regions, which the
+# dashboard's one-region controls cannot address).
 GOVERNANCE_MODELS = ("top_down", "triple_helix", "quadruple_helix")
 #: Budget slider range, M€ per year (the archetypes spend 15-25).
 BUDGET_RANGE = (0.0, 100.0)
