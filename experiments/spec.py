@@ -40,6 +40,7 @@ __all__ = [
     "OutcomeSpec",
     "ParameterSpec",
     "bundled_experiments",
+    "check_against_scenarios",
     "load_experiment",
 ]
 
@@ -210,7 +211,7 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     scenario = spec.model.scenario
     if scenario.endswith(".toml") and not Path(scenario).is_absolute():
         spec.model.scenario = str((path.parent / scenario).resolve())
-    _check_against_scenarios(spec, label)
+    check_against_scenarios(spec, label)
     return spec, path
 
 
@@ -229,7 +230,11 @@ def _values_to_check(parameter: ParameterSpec) -> list[Any]:
     return [round(value) for value in values] if parameter.integer else values
 
 
-def _check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
+def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
+    """Check an experiment against the scenarios it runs (before anything runs): unique
+    parameter names, known mixes, every parameter path and value accepted by each scenario,
+    the outcome region present, every outcome a numeric indicator. Raises
+    :class:`ExperimentError` naming ``label`` and the field."""
     seen: dict[str, int] = {}
     for position, parameter in enumerate(spec.parameters):
         if parameter.name in seen:

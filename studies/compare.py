@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from smartspec.experiments import ExperimentError, ExperimentSpec, RunSummary, load_results
-from smartspec.experiments.spec import _check_against_scenarios
+from smartspec.experiments.spec import check_against_scenarios
 from smartspec.scenarios import OptionError, validation_message
 
 from .common import Execution, check_out_dir, run_study, summary_columns
@@ -89,7 +89,7 @@ def comparison_spec(
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
         raise ExperimentError(SOURCE, *validation_message(error)) from None
-    _check_against_scenarios(spec, SOURCE)
+    check_against_scenarios(spec, SOURCE)
     return spec, _toml_text(raw)
 
 

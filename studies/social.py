@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from smartspec.experiments import ExperimentSpec, RunSummary, load_experiment, load_results
-from smartspec.experiments.spec import _check_against_scenarios
+from smartspec.experiments.spec import check_against_scenarios
 
 from .common import Execution, check_out_dir, effect_table, paired_effects, run_study
 from .defaults import (
@@ -50,7 +50,7 @@ def social_spec(
     text = path.read_text(encoding="utf-8")
     if scenario:
         spec.model.scenario = scenario
-        _check_against_scenarios(spec, "social")
+        check_against_scenarios(spec, "social")
         text += f"\n# run on scenario {scenario}\n"
     spec.design.replications = replications
     text += f"# replications {replications}\n"

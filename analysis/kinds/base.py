@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from smartspec.experiments import Results
+from smartspec.scenarios import next_group_threshold
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from smartspec.experiments import Results
 
 __all__ = [
     "CATCH_UP_INDEX",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 #: "Catching up": an emerging region's composite index reaching the moderate RIS group.
-CATCH_UP_INDEX = 70.0
+CATCH_UP_INDEX = next_group_threshold("emerging")
 
 
 @dataclass
