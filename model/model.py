@@ -167,7 +167,7 @@ class EcosystemModel(mesa.Model):
             self.regions.skilled[index] = spec.human_capital * employees.sum()
             self.regions.initial_employment[index] = employees.sum()
         self.governments.found_all()
-        self._begin_step()
+        self.begin_step()
         # Warm-up: partner search, university outreach and link dissolution run (nothing
         # else does) until the network is close to its steady state, so that indicators do
         # not open with a build-up of links that no policy caused.
@@ -185,7 +185,7 @@ class EcosystemModel(mesa.Model):
         ``running`` turns False at the scenario's horizon (``steps``), so that Mesa's
         ``batch_run`` and visualisation stop there; ``step`` and ``run_for`` still advance.
         """
-        self._begin_step()
+        self.begin_step()
         self.governments.step(self.policy_targets)
         settings = self.spec.peer_review
         if settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
@@ -203,9 +203,11 @@ class EcosystemModel(mesa.Model):
         self._collect()
         self.running = self.steps < self.spec.steps
 
-    def _begin_step(self) -> None:
-        """Zero the step's counters and set the regional sums the verbs read: those of the
-        last measurement when no agent changed since (the usual case), otherwise recomputed."""
+    def begin_step(self) -> None:
+        """What :meth:`step` does first: zero the step's counters and set the regional sums
+        the verbs read: those of the last measurement when no agent changed since (the usual
+        case), otherwise (after :meth:`refresh`) recomputed from the agents. Call it, after
+        ``refresh()``, to run single verbs by hand on state set up for a test."""
         last = self._measurement
         reuse = (
             self._sums_valid

@@ -45,16 +45,11 @@ def make_model(
     targeting: dict[str, str] | None = None,
 ) -> EcosystemModel:
     """A one-region model (:data:`REGION`, then ``overrides``); ``targeting`` sets
-    instruments' targeting."""
+    instruments' targeting (``{"rd_grants": "horizontal"}``)."""
     settings = {**REGION, "regions.0.firms": firms, **(overrides or {})}
-    scenario = load_scenario("emerging", overrides=settings)
-    if targeting:
-        instruments = {
-            name: params.model_copy(update={"targeting": targeting.get(name, params.targeting)})
-            for name, params in scenario.instruments.items()
-        }
-        scenario = scenario.model_copy(update={"instruments": instruments})
-    return EcosystemModel(scenario, rng=seed)
+    for name, value in (targeting or {}).items():
+        settings[f"instruments.{name}.targeting"] = value
+    return EcosystemModel(load_scenario("emerging", overrides=settings), rng=seed)
 
 
 # The fixture has its own Python name so that the plain function above stays importable as

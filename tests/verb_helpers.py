@@ -19,8 +19,9 @@ import inspect
 from collections.abc import Iterable
 
 import numpy as np
+from conftest import REGION, make_model  # noqa: F401 - the shared model factory, re-exported
 
-from smartspec import EcosystemModel, load_scenario
+from smartspec import EcosystemModel
 from smartspec.model.firm import FirmStep
 from smartspec.model.indicators import OUTPUT_INDICATORS
 from smartspec.model.instruments import INSTRUMENT_MECHANISMS
@@ -28,47 +29,6 @@ from smartspec.scenarios import INSTRUMENTS
 from smartspec.scenarios.schema import Governance
 
 GOVERNANCE = list(Governance)
-
-#: A small region with the values of the ``emerging`` archetype (at the time of writing), fixed
-#: here so that recalibrating the archetype does not change what these tests check.
-REGION = {
-    "regions.0.firms": 200,
-    "regions.0.universities": 1,
-    "regions.0.citizen_groups": 8,
-    "regions.0.absorptive_capacity": 0.22,
-    "regions.0.knowledge_level": 0.6,
-    "regions.0.rd_intensity": 0.004,
-    "regions.0.human_capital": 0.16,
-    "regions.0.university_strength": 0.5,
-    "regions.0.tech_transfer": 0.15,
-    "regions.0.citizen_participation": 0.12,
-    "regions.0.citizen_trust": 0.3,
-    "regions.0.specialisations": 4,
-    "regions.0.concentration": 0.5,
-    "regions.0.productivity": 0.018,
-    "regions.0.mean_firm_size": 9,
-    "regions.0.government.budget": 25.0,
-    "regions.0.government.institutional_quality": 0.3,
-    "regions.0.government.governance": "top_down",
-    "regions.0.government.n_priorities": 6,
-    "regions.0.government.revision_period": 16,
-}
-
-
-# --------------------------------------------------------------------------- models
-def make_model(
-    overrides: dict | None = None,
-    *,
-    seed: int = 1,
-    firms: int = 200,
-    targeting: dict[str, str] | None = None,
-) -> EcosystemModel:
-    """A one-region model (:data:`REGION`, then ``overrides``); ``targeting`` sets
-    instruments' targeting (``{"rd_grants": "horizontal"}``)."""
-    settings = {**REGION, "regions.0.firms": firms, **(overrides or {})}
-    for name, value in (targeting or {}).items():
-        settings[f"instruments.{name}.targeting"] = value
-    return EcosystemModel(load_scenario("emerging", overrides=settings), rng=seed)
 
 
 def start_step(model: EcosystemModel) -> None:
@@ -78,7 +38,7 @@ def start_step(model: EcosystemModel) -> None:
     collection."""
     model.steps += 1
     model.refresh()
-    model._begin_step()
+    model.begin_step()
 
 
 def priority_model(overrides: dict | None = None, targeting: dict | None = None, **kwargs):
