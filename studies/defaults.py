@@ -1,6 +1,9 @@
-"""Study defaults: master seeds, replications, outcome sets, the demo's mixes, output folders.
+"""Study defaults: master seeds, replications, outcome sets, the demo's mixes, output folders,
+and the region archetypes with the RIS group thresholds the studies aim at.
 
-The command line takes its option defaults from here, so a default is written once. Changing
+The command line takes its option defaults from here, so a default is written once. The
+archetypes and thresholds are defined in ``smartspec.scenarios.archetypes`` (the analysis
+layer and the dashboard, below the studies, need them too) and shown here with the rest. Changing
 a seed or an outcome set changes what a study's results folder holds: resuming a folder
 started with other defaults is refused (the stored experiment differs).
 """
@@ -10,7 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from smartspec.scenarios import ARCHETYPES, RIS_GROUPS, next_group_threshold
+
 __all__ = [
+    "ARCHETYPES",
+    "RIS_GROUPS",
+    "next_group_threshold",
     "COMPARE_OUTCOMES",
     "COMPARE_REPLICATIONS",
     "DEMO_MIXES",
