@@ -74,11 +74,6 @@ class CitizenGroups(Population):
             trust=np.clip(rng.normal(spec.citizen_trust, spread, count), 0, 1),
         )
 
-    def in_region(self, region: int) -> np.ndarray:
-        """Rows of the live groups of a region."""
-        live = self.alive[: self.size]
-        return np.flatnonzero(live & (self.region[: self.size] == region))
-
     def signal(self, region: int) -> tuple[np.ndarray, float]:
         """A region's needs weighted by participation, and its mean participation (the
         citizens' voice in the EDP)."""

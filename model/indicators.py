@@ -7,7 +7,8 @@ from the step's :class:`Measures`. Everything else derives from :data:`INDICATOR
 columns of the region table, the indicator groups, the instruments' output counters, how
 experiments aggregate regions, the key indicators of plots and dashboards, report labels.
 
-This module imports only NumPy, so the vocabulary is available without loading Mesa.
+This module imports only NumPy and the instrument list, so the vocabulary is available
+without loading Mesa.
 Formulas: docs/ODD.md §7.8; the measurement itself is ``model/measure.py``.
 """
 
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+
+from smartspec.scenarios.instruments import INSTRUMENTS
 
 __all__ = [
     "DOMAIN_COLUMNS",
@@ -38,21 +41,6 @@ __all__ = [
     "outcome_column",
     "phrase_of",
 ]
-
-#: The instruments, in the order of ``smartspec.scenarios.INSTRUMENTS`` (kept here so that the
-#: registry needs nothing but NumPy; a test checks both lists agree).
-_INSTRUMENTS = (
-    "rd_grants",
-    "innovation_vouchers",
-    "collaborative_rd",
-    "cluster_support",
-    "training",
-    "research_infrastructure",
-    "startup_support",
-    "public_procurement",
-    "living_labs",
-    "capacity_building",
-)
 
 #: Components of the composite innovation index and their reference values (the level that
 #: scores 100, playing the role of the EU average in the Regional Innovation Scoreboard). The
@@ -179,7 +167,7 @@ def _index(m: Measures) -> np.ndarray:
 
 def _instrument_indicators() -> list[Indicator]:
     found = []
-    for column, name in enumerate(_INSTRUMENTS):
+    for column, name in enumerate(INSTRUMENTS):
         found.append(
             Indicator(
                 f"committed_{name}",
@@ -192,7 +180,7 @@ def _instrument_indicators() -> list[Indicator]:
                 instrument=name,
             )
         )
-    for column, name in enumerate(_INSTRUMENTS):
+    for column, name in enumerate(INSTRUMENTS):
         found.append(
             Indicator(
                 f"absorbed_{name}",

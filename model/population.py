@@ -125,6 +125,11 @@ class Population:
         """Boolean mask over slots ``[:size]`` of the agents still present."""
         return self.alive[: self.size]
 
+    def in_region(self, region: int) -> np.ndarray:
+        """Rows of the live agents of a region (for populations with a ``region`` field)."""
+        live = self.alive[: self.size]
+        return np.flatnonzero(live & (self.region[: self.size] == region))
+
     def _grow(self, needed: int) -> None:
         new_capacity = max(2 * self.capacity, needed)
         for name in ("uid", "alive", *self.fields):

@@ -81,11 +81,6 @@ class Universities(Population):
             transfer=np.clip(spec.tech_transfer * spread, 0.0, 1.0),
         )
 
-    def in_region(self, region: int) -> np.ndarray:
-        """Rows of the live universities of a region."""
-        live = self.alive[: self.size]
-        return np.flatnonzero(live & (self.region[: self.size] == region))
-
     def strength_in(self, region: int) -> np.ndarray:
         """Summed research strength per domain of a region's universities."""
         return self.strength[self.in_region(region)].sum(axis=0)

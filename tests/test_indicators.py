@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from smartspec.model import indicators
 from smartspec.model.indicators import (
     INDICATOR_GROUPS,
     INDICATORS,
@@ -57,7 +56,6 @@ def test_region_columns_and_groups_derive_from_the_registry():
 
 
 def test_instrument_indicators_follow_the_scenario_instruments():
-    assert indicators._INSTRUMENTS == INSTRUMENTS
     assert list(OUTPUT_INDICATORS) == list(INSTRUMENTS)
     for name in INSTRUMENTS:
         assert indicator(OUTPUT_INDICATORS[name]).instrument == name

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from smartspec.scenarios import INSTRUMENTS
+
 GOLDEN_DIR = Path(__file__).resolve().parent
 VERSIONS_FILE = GOLDEN_DIR / "versions.json"
 #: Packages whose releases may change floating-point results; recorded with the files.
@@ -33,18 +35,6 @@ _MIXES = (
     "quadruple_helix",
     "rd_grants_heavy",
     "social_innovation",
-)
-_INSTRUMENTS = (
-    "rd_grants",
-    "innovation_vouchers",
-    "collaborative_rd",
-    "cluster_support",
-    "training",
-    "research_infrastructure",
-    "startup_support",
-    "public_procurement",
-    "living_labs",
-    "capacity_building",
 )
 
 #: name -> (scenario, mix, seed, overrides)
@@ -74,13 +64,13 @@ CASES: dict[str, tuple[str, str | None, int, dict[str, Any]]] = {
         "moderate",
         "rd_grants_heavy",
         4,
-        {f"instruments.{name}.targeting": "horizontal" for name in _INSTRUMENTS},
+        {f"instruments.{name}.targeting": "horizontal" for name in INSTRUMENTS},
     ),
     "horizontal-social": (
         "emerging",
         "quadruple_helix",
         4,
-        {f"instruments.{name}.targeting": "horizontal" for name in _INSTRUMENTS},
+        {f"instruments.{name}.targeting": "horizontal" for name in INSTRUMENTS},
     ),
     "turnover": (
         "emerging",
