@@ -171,8 +171,21 @@ class Population:
         self.alive[slots] = False
         self.nodes.alive[self.uid[slots]] = False
         agents = self.agents
+        # With no Mesa data set registered (none tracks agents), Agent.remove only
+        # deregisters the agent: do that through the model's public deregister_agent, without
+        # Agent.remove's per-agent overhead (thousands of exits a step at 100k firms). An agent
+        # class with its own remove, or a model with data sets, gets the full Agent.remove.
+        deregister = self.model.deregister_agent
+        plain = not self.model.data_registry.datasets
         for slot in slots.tolist():
-            agents[slot].remove()
+            agent = agents[slot]
+            if plain and type(agent).remove is mesa.Agent.remove:
+                try:
+                    deregister(agent)
+                except KeyError:  # already gone, as Agent.remove tolerates
+                    pass
+            else:
+                agent.remove()
             agents[slot] = None
         if self.size > COMPACT_MIN_ROWS and self.count < COMPACT_BELOW * self.size:
             self.compact()
