@@ -554,17 +554,18 @@ def parameter_table(key: str) -> list[str]:
     """The ODD table of one parameter table: each parameter with its full dotted path,
     default, range, unit and meaning, grouped by the part of the submodel it belongs to."""
     prefix, model = _parameter_sections()[key]
+    # Defaults as the model uses them: an instrument's common fields take theirs from the
+    # instruments table, every other table's fields have their own.
+    defaults = getattr(default_instruments(), key.split(".")[1]) if "." in key else model()
     rows: dict[str, list[str]] = {}
-    instrument = getattr(default_instruments(), key.split(".")[1]) if "." in key else None
     for name, field in model.model_fields.items():
-        if instrument is not None:
-            value = f"`{_toml_value(getattr(instrument, name))}`"
-        else:
-            value = _default(field, {})
-        if _nested_model(field.annotation) is not None or isinstance(
-            field.default_factory and field.default_factory(), dict
-        ):
+        default = getattr(defaults, name)
+        if isinstance(default, dict | BaseModel):
             value = "see [reference](scenario-reference.md#" + prefix.replace(".", "-") + ")"
+        elif default is None:
+            value = "none"
+        else:
+            value = f"`{_toml_value(default)}`"
         cells = [
             f"`{prefix}.{name}`",
             value,
