@@ -23,8 +23,9 @@ from .vector import choose_per_row, serial_matmul
 
 __all__ = ["FirmStep", "LearningVerbs"]
 
-#: 4 s (1 - s) peaks at 1 when the similarity s is one half: complementary with some overlap.
-_COMPLEMENT_SCALE = 4.0
+#: Scales s (1 - s) to peak at 1 where it peaks, at similarity s = 1/2 (complementary with some
+#: overlap): a normalisation derived from the score's form, not a behavioural number.
+_COMPLEMENT_SCALE = 1.0 / (0.5 * (1.0 - 0.5))
 
 
 @dataclass

@@ -166,33 +166,22 @@ def _index(m: Measures) -> np.ndarray:
 
 
 def _instrument_indicators() -> list[Indicator]:
+    """Money committed, then money absorbed, per instrument (columns of ``Measures``)."""
     found = []
-    for column, name in enumerate(INSTRUMENTS):
-        found.append(
-            Indicator(
-                f"committed_{name}",
-                "output",
-                "M€ per quarter",
-                f"Budget committed to {name.replace('_', ' ')}",
-                "sum",
-                "sum",
-                lambda m, column=column: m.committed[:, column],
-                instrument=name,
+    for flow, label in (("committed", "Budget committed to"), ("absorbed", "Budget absorbed by")):
+        for column, name in enumerate(INSTRUMENTS):
+            found.append(
+                Indicator(
+                    f"{flow}_{name}",
+                    "output",
+                    "M€ per quarter",
+                    f"{label} {name.replace('_', ' ')}",
+                    "sum",
+                    "sum",
+                    lambda m, flow=flow, column=column: getattr(m, flow)[:, column],
+                    instrument=name,
+                )
             )
-        )
-    for column, name in enumerate(INSTRUMENTS):
-        found.append(
-            Indicator(
-                f"absorbed_{name}",
-                "output",
-                "M€ per quarter",
-                f"Budget absorbed by {name.replace('_', ' ')}",
-                "sum",
-                "sum",
-                lambda m, column=column: m.absorbed[:, column],
-                instrument=name,
-            )
-        )
     return found
 
 
