@@ -16,11 +16,12 @@ from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
 from smartspec.experiments.provenance import utc_now
-from smartspec.model.indicators import label_of, phrase_of
+from smartspec.model.indicators import phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
 from . import comparison, figures, sensitivity
 from .kinds import ANALYSIS_KINDS, Ranking, analysis_kind
+from .plots import KEY_INDICATORS
 
 __all__ = ["write_report"]
 
@@ -31,18 +32,8 @@ MAIN_OUTCOMES = (
     "total_social_innovations",
     "mean_absorption_rate",
 )
-#: Titles of the series charts, from the indicator registry.
-SERIES_TITLES = {
-    name: label_of(name, unit=name == "innovation_index")
-    for name in (
-        "innovation_index",
-        "innovations",
-        "social_innovations_total",
-        "network_density",
-        "specialisations",
-        "absorption_rate",
-    )
-}
+#: The series charted in a report and their titles: the registry's key indicators.
+SERIES_TITLES = KEY_INDICATORS
 
 STYLE = """
 body{font-family:Georgia,serif;max-width:1050px;margin:2em auto;padding:0 1em;color:#222;
