@@ -26,6 +26,7 @@ __all__ = [
     "DesignProblem",
     "no_extra_rules",
     "point_value",
+    "point_values",
     "salib_points",
     "salib_problem",
 ]
@@ -120,6 +121,14 @@ def point_value(parameter: ParameterSpec, value: Any) -> Any:
     return value
 
 
+def point_values(spec: ExperimentSpec, row: Iterable[Any]) -> dict[str, Any]:
+    """One design point's values by parameter name, from a row in parameter order."""
+    return {
+        parameter.name: point_value(parameter, value)
+        for parameter, value in zip(spec.parameters, row, strict=True)
+    }
+
+
 def salib_problem(parameters: list[ParameterSpec]) -> dict[str, Any]:
     """SALib's problem dictionary for sampled designs (names, bounds, distributions)."""
     bounds = []
@@ -150,10 +159,7 @@ def salib_points(
         DesignPoint(
             scenario=base,
             mix=None,
-            values={
-                parameter.name: point_value(parameter, value)
-                for parameter, value in zip(spec.parameters, row, strict=True)
-            },
+            values=point_values(spec, row),
         )
         for row in matrix
     ]

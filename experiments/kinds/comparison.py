@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from .base import DesignKind, DesignPoint, DesignPoints, DesignProblem, point_value
+from .base import DesignKind, DesignPoint, DesignPoints, DesignProblem, point_values
 
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
@@ -36,10 +36,7 @@ def points(spec: ExperimentSpec) -> DesignPoints:
         DesignPoint(
             scenario=scenario,
             mix=mix,
-            values={
-                parameter.name: point_value(parameter, value)
-                for parameter, value in zip(spec.parameters, combination, strict=True)
-            },
+            values=point_values(spec, combination),
         )
         for scenario, mix, *combination in itertools.product(scenarios, mixes, *levels)
     ]

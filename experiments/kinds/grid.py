@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from .base import DesignKind, DesignPoint, DesignPoints, point_value
+from .base import DesignKind, DesignPoint, DesignPoints, point_values
 
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
@@ -19,10 +19,7 @@ def points(spec: ExperimentSpec) -> DesignPoints:
         DesignPoint(
             scenario=spec.model.scenario,
             mix=None,
-            values={
-                parameter.name: point_value(parameter, value)
-                for parameter, value in zip(spec.parameters, combination, strict=True)
-            },
+            values=point_values(spec, combination),
         )
         for combination in itertools.product(*(p.levels or [] for p in spec.parameters))
     ]
