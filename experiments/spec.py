@@ -190,7 +190,10 @@ def _resolve(name_or_path: str | Path) -> Path:
 
 
 def bundled_experiments() -> list[Path]:
-    return sorted(EXPERIMENT_DIR.glob("*.toml"))
+    """Bundled experiment files; ``calibrate_*.toml`` beside them are calibration files."""
+    return sorted(
+        path for path in EXPERIMENT_DIR.glob("*.toml") if not path.name.startswith("calibrate_")
+    )
 
 
 def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:

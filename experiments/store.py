@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from smartspec.scenarios import SmartSpecError
 
-__all__ = ["ResultStore", "StoreError"]
+__all__ = ["ResultStore", "StoreError", "write_bytes_atomically", "write_parquet_atomically"]
 
 RUNS, SERIES = "runs", "series"
 
@@ -45,7 +45,7 @@ class StoreError(SmartSpecError):
     """An output or results folder that cannot be used as asked (one line)."""
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
+def write_bytes_atomically(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -58,7 +58,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
+def write_parquet_atomically(path: Path, frame: pd.DataFrame) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
     os.close(handle)
     try:
@@ -107,10 +107,10 @@ class ResultStore:
         (root / RUNS).mkdir(exist_ok=True)
         (root / SERIES).mkdir(exist_ok=True)
         store = cls(root)
-        _atomic_bytes(root / "experiment.toml", experiment_text.encode("utf-8"))
+        write_bytes_atomically(root / "experiment.toml", experiment_text.encode("utf-8"))
         provenance = {**provenance, "experiment_sha256": _digest(experiment_text)}
-        _atomic_bytes(root / "provenance.json", json.dumps(provenance, indent=2).encode())
-        _atomic_parquet(root / "design.parquet", design)
+        write_bytes_atomically(root / "provenance.json", json.dumps(provenance, indent=2).encode())
+        write_parquet_atomically(root / "design.parquet", design)
         store.write_manifest(planned=len(design), state="running")
         logger.debug("created results folder %s for %d runs", root, len(design))
         return store
@@ -172,15 +172,15 @@ class ResultStore:
         last = max(row["run_id"] for row in rows)
         name = f"batch-{first:08d}-{last:08d}.parquet"
         if series is not None and len(series):
-            _atomic_parquet(self.root / SERIES / name, series)
-        _atomic_parquet(self.root / RUNS / name, pd.DataFrame(rows))
+            write_parquet_atomically(self.root / SERIES / name, series)
+        write_parquet_atomically(self.root / RUNS / name, pd.DataFrame(rows))
         return self.root / RUNS / name
 
     def write_manifest(self, **fields: Any) -> None:
         path = self.root / "manifest.json"
         current = json.loads(path.read_text()) if path.exists() else {}
         current.update(fields)
-        _atomic_bytes(path, json.dumps(current, indent=2).encode())
+        write_bytes_atomically(path, json.dumps(current, indent=2).encode())
 
     def manifest(self) -> dict[str, Any]:
         return json.loads((self.root / "manifest.json").read_text())

@@ -88,6 +88,40 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from smartspec.experiments.calibration import calibrate, load_calibration
+    from smartspec.experiments.calibration.engine import prepare
+
+    spec, _, text = load_calibration(args.calibration)
+    out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
+    check_out_dir(out_dir)
+    # Refusals (run budget, folder) come before any worker process starts.
+    prepare(spec, out_dir, text, resume=args.resume, max_runs=args.max_runs, label=args.calibration)
+    with _execution(args, spec.name) as execution:
+        executor, capacity = execution.executor()
+        summary = calibrate(
+            spec,
+            out_dir,
+            text,
+            executor=executor,
+            capacity=capacity,
+            resume=args.resume,
+            max_runs=args.max_runs,
+            progress=execution.progress,
+            on_start=execution.on_start,
+            report=lambda line: print(f"smartspec: {line}", file=sys.stderr),
+            command_line=args.command_line,
+            label=args.calibration,
+        )
+    print(
+        f"Calibrated {', '.join(summary.parameters)} in {summary.waves} wave(s) "
+        f"({summary.stopped}); {summary.accepted} of {summary.final_points} re-run points "
+        f"are not ruled out; best point: {out_dir / 'best.toml'}.\n"
+        f"Report: smartspec report {out_dir}"
+    )
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from smartspec.studies import compare
 
@@ -361,6 +395,7 @@ _HANDLERS = {
     "run": _cmd_run,
     "validate": _cmd_validate,
     "sweep": _cmd_sweep,
+    "calibrate": _cmd_calibrate,
     "compare": _cmd_compare,
     "analyze": _cmd_analyze,
     "report": _cmd_report,

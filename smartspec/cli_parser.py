@@ -182,6 +182,28 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help=f"output folder (default {results}/EXPERIMENT-NAME)")
     _execution_options(sweep)
 
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit behavioural coefficients to observed facts (history matching)",
+        description="Calibrate the model against the targets of a calibration file (TOML; a "
+        "bundled name such as calibrate_quick, or a path): Morris screening of the "
+        "parameters, then waves of history matching with Gaussian-process emulators, then a "
+        "re-run of the non-implausible points. Writes nroy.parquet (the parameter sets not "
+        "ruled out), best.toml, summary.json and every wave's runs and emulators to --out; "
+        "`smartspec report OUT` presents them and `compare --calibrated OUT` carries the "
+        "remaining uncertainty into what-ifs. Safe to interrupt; continue with --resume.",
+    )
+    calibrate.add_argument("calibration", help="calibration TOML path or bundled name")
+    calibrate.add_argument("--out", help=f"output folder (default {results}/CALIBRATION-NAME)")
+    calibrate.add_argument(
+        "--max-runs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="refuse a calibration planning more runs than this (default 1,000,000)",
+    )
+    _execution_options(calibrate, resume_help="continue an interrupted calibration in --out")
+
     compare = commands.add_parser(
         "compare",
         help="compare policy mixes in one scenario over paired replications",

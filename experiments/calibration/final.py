@@ -1,0 +1,199 @@
+"""The end of a calibration: re-run non-implausible points by simulation and keep those that
+pass the cut without any emulator.
+
+Emulators decide where to look; the final set is decided by the model itself. Points are a
+maximin subset of the last wave's NROY sample, each re-run with ``final_replications`` seeds,
+and a point is accepted when its simulated implausibility passes the same cut, with the
+variance of the simulated mean in place of the emulator's variance:
+
+    I_t = |z_t - mean_t| / sqrt(Var_obs,t + Var_disc,t + s_t^2 / R + s_t^2)
+
+The accepted points are a set, not a probability distribution: what-ifs draw from them
+uniformly (``--calibrated``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..provenance import provenance, utc_now
+from ..store import write_bytes_atomically, write_parquet_atomically
+from .implausibility import NroyRegion, cut_measure
+from .sampling import volume_fraction
+from .space import ParameterSpace, Stage, StageRunner
+from .spec import CalibrationSpec
+from .waves import next_design, observed_arrays, wide_summary
+
+__all__ = ["FINAL_TAG", "FinalOutcome", "finish", "simulated_implausibility"]
+
+#: Spawn-key tag of the final re-run's seeds (waves use their number, the screening 0).
+FINAL_TAG = 10_000
+#: Discrepancy variances are scaled by these factors to show how the result depends on them.
+DISCREPANCY_FACTORS = (0.5, 1.0, 2.0)
+#: Without any NROY point, the least implausible of this many uniform draws per final point
+#: are re-run, so that the report shows the nearest the model came.
+FALLBACK_DRAWS = 50
+
+
+@dataclass
+class FinalOutcome:
+    points: int
+    accepted: int
+    best: dict[str, Any]
+
+
+def simulated_implausibility(
+    spec: CalibrationSpec, wide: pd.DataFrame, discrepancy_factor: float = 1.0
+) -> np.ndarray:
+    """(points, targets) implausibility of re-run points from their simulated means; a
+    target without results counts as infinitely implausible."""
+    observed, variance_observed, discrepancy = observed_arrays(spec.targets)
+    means = np.column_stack([wide[f"mean__{t.name}"] for t in spec.targets]).astype(float)
+    var_mean = np.column_stack([wide[f"var_mean__{t.name}"] for t in spec.targets]).astype(float)
+    var_run = np.column_stack([wide[f"var_run__{t.name}"] for t in spec.targets]).astype(float)
+    denominator = variance_observed + discrepancy * discrepancy_factor + var_mean + var_run
+    values = np.abs(observed - means) / np.sqrt(np.maximum(denominator, 1e-300))
+    return np.where(np.isfinite(values), values, np.inf)
+
+
+def _measures(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ordered = np.sort(values, axis=1)[:, ::-1]
+    second = ordered[:, 1] if values.shape[1] > 1 else ordered[:, 0]
+    return ordered[:, 0], second
+
+
+def finish(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    space: ParameterSpace,
+    region: NroyRegion,
+    candidates: np.ndarray,
+    runner: StageRunner,
+    rng: np.random.Generator,
+    say: Callable[[str], None],
+) -> FinalOutcome:
+    """Re-run NROY points; write nroy.parquet, best.toml and discrepancy.csv."""
+    stored = out_dir / "nroy.parquet"
+    if stored.exists() and (out_dir / "best.json").exists():
+        table = pd.read_parquet(stored)
+        best = json.loads((out_dir / "best.json").read_text())
+        return FinalOutcome(len(table), int(table["accepted"].sum()), best)
+    wanted = spec.method.final_points
+    if len(candidates):
+        unit = next_design(candidates, wanted, rng)
+    else:
+        draws = rng.random((wanted * FALLBACK_DRAWS, space.dims))
+        unit = draws[np.argsort(region.measure(draws), kind="stable")[:wanted]]
+        say("no point is left non-implausible: re-running the least implausible ones")
+    stage = Stage(
+        out_dir / "final", "final", space.from_unit(unit), spec.method.final_replications, FINAL_TAG
+    )
+    say(
+        f"final: re-running {len(stage.points)} points x {len(spec.model.scenarios)} "
+        f"scenario(s) x {stage.replications} replications"
+    )
+    outcomes = runner.run(stage, space.priors)
+    points = stage.points
+    wide = wide_summary(outcomes, spec.targets, len(points))
+    values = simulated_implausibility(spec, wide)
+    usable = np.ones(len(spec.targets), dtype=bool)
+    measure = cut_measure(values, usable)
+    largest, second = _measures(values)
+    accepted = measure < spec.method.cutoff
+    table = pd.concat([wide[["point"]], points], axis=1)
+    for index, target in enumerate(spec.targets):
+        table[f"mean__{target.name}"] = wide[f"mean__{target.name}"]
+        table[f"sd__{target.name}"] = np.sqrt(wide[f"var_run__{target.name}"])
+        table[f"implausibility__{target.name}"] = values[:, index]
+    table["max_implausibility"] = largest
+    table["second_implausibility"] = second
+    table["accepted"] = accepted
+    best = _best(table, space)
+    _write_discrepancy(spec, out_dir, region, wide, usable, space.dims, rng)
+    _write_best_toml(spec, out_dir, space, best, int(accepted.sum()), len(table))
+    write_bytes_atomically(out_dir / "best.json", json.dumps(best, indent=2).encode())
+    write_parquet_atomically(stored, table)
+    say(f"final: {int(accepted.sum())} of {len(table)} re-run points pass the cut by simulation")
+    return FinalOutcome(len(table), int(accepted.sum()), best)
+
+
+def _best(table: pd.DataFrame, space: ParameterSpace) -> dict[str, Any]:
+    pool = table[table["accepted"]] if table["accepted"].any() else table
+    row = pool.loc[pool["max_implausibility"].idxmin()]
+    return {
+        "point": int(row["point"]),
+        "max_implausibility": float(row["max_implausibility"]),
+        "accepted": bool(row["accepted"]),
+        "values": {name: _plain(row[name]) for name in space.names},
+        "paths": {prior.label: prior.path for prior in space.priors},
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _write_discrepancy(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    region: NroyRegion,
+    wide: pd.DataFrame,
+    usable: np.ndarray,
+    dims: int,
+    rng: np.random.Generator,
+) -> None:
+    rows = []
+    for factor in DISCREPANCY_FACTORS:
+        scaled = region.with_discrepancy_factor(factor)
+        fraction, error = volume_fraction(scaled.contains, dims, spec.method.volume_samples, rng)
+        values = simulated_implausibility(spec, wide, factor)
+        accepted = int((cut_measure(values, usable) < spec.method.cutoff).sum())
+        rows.append(
+            {
+                "factor": factor,
+                "nroy_fraction": fraction,
+                "nroy_fraction_se": error,
+                "accepted": accepted,
+                "points": len(wide),
+            }
+        )
+    text = pd.DataFrame(rows).to_csv(index=False)
+    write_bytes_atomically(out_dir / "discrepancy.csv", text.encode())
+
+
+def _write_best_toml(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    space: ParameterSpace,
+    best: dict[str, Any],
+    accepted: int,
+    points: int,
+) -> None:
+    text = (out_dir / "calibration.toml").read_text(encoding="utf-8")
+    record = provenance()
+    status = (
+        f"{accepted} accepted of {points} re-run"
+        if best["accepted"]
+        else (f"NOT accepted: none of {points} re-run points passed the cut")
+    )
+    lines = [
+        f"# Best point of calibration '{spec.name}': the re-run point with the smallest maximum",
+        f"# implausibility ({best['max_implausibility']:.3g}; {status}).",
+        f"# calibration.toml sha256 {hashlib.sha256(text.encode()).hexdigest()}",
+        f"# smartspec {record['versions']['smartspec']}, git {record['git']['revision']},"
+        f" written {utc_now()}",
+        "# Use: paste [set] into an experiment's [model] table, or pass each as --set PATH=VALUE.",
+        "[set]",
+    ]
+    for prior in space.priors:
+        value = best["values"][prior.label]
+        lines.append(f'"{prior.path}" = {value!r}')
+    write_bytes_atomically(out_dir / "best.toml", ("\n".join(lines) + "\n").encode())
