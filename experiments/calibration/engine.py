@@ -70,7 +70,7 @@ from .waves import (
     wide_summary,
 )
 
-__all__ = ["CalibrationSummary", "calibrate", "planned_runs", "prepare"]
+__all__ = ["CalibrationSummary", "calibrate", "planned_runs", "prepare", "region_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -533,3 +533,14 @@ def _with_defaults(
         }
         for entry in entries
     ]
+
+
+def region_of(out_dir: Path, spec: CalibrationSpec) -> NroyRegion:
+    """The non-implausible region of a calibration folder, rebuilt from its finished waves'
+    stored emulators (for checks of a point, reports and tests)."""
+    observed, variance_observed, discrepancy = observed_arrays(spec.targets)
+    region = NroyRegion(observed, variance_observed, discrepancy, spec.method.cutoff)
+    for folder in sorted(Path(out_dir).glob("wave-*")):
+        if (folder / "summary.json").exists():
+            _read_wave(folder, region)
+    return region
