@@ -176,6 +176,17 @@ def _provenance_section(results: Results, folder: Path) -> str:
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
         ("report written", utc_now()),
     ]
+    calibrated = record.get("calibrated")
+    if calibrated:
+        rows.insert(
+            -2,
+            (
+                "calibrated parameters",
+                f"calibration {calibrated['name']}: one of its {calibrated['points']} "
+                f"non-implausible sets per replication ({calibrated['weighting']}), from "
+                f"{calibrated['folder']} (sha256 {calibrated['sha256']})",
+            ),
+        )
     table = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows
     )
@@ -236,7 +247,8 @@ def write_report(
         results.provenance["experiment"].get("description")
         or results.provenance["experiment"]["name"]
     )
-    return _write_document(folder, out, title, sections, findings, extra)
+    caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
+    return _write_document(folder, out, title, sections, findings, extra, caveats)
 
 
 CAVEATS = [
@@ -247,6 +259,16 @@ CAVEATS = [
     "Findings hold for the horizon and budgets simulated; see docs/validation.md for what "
     "the model reproduces and where it falls short.",
 ]
+#: With parameters drawn from a calibration the intervals do cover some parameter uncertainty.
+CALIBRATED_CAVEATS = [
+    "The regions are stylised archetypes of the Regional Innovation Scoreboard groups whose "
+    "behavioural parameters were matched to observed facts, not a model of one real region: "
+    "read differences between mixes, not levels.",
+    "Intervals show the model's own randomness and its behavioural parameters over the "
+    "calibration's non-implausible set; they do not cover parameters left at their defaults "
+    "or uncertainty in the model's structure.",
+    *CAVEATS[2:],
+]
 
 
 def _write_document(
@@ -256,9 +278,10 @@ def _write_document(
     sections: list[tuple[str, str]],
     findings: list[str],
     extra: list[tuple[str, str]] | None = None,
+    caveats: list[str] = CAVEATS,
 ) -> Path:
     findings_html = "".join(f'<p class="finding">{text}</p>' for text in findings) + "".join(
-        f'<p class="caveat">Caveat: {html.escape(text)}</p>' for text in CAVEATS
+        f'<p class="caveat">Caveat: {html.escape(text)}</p>' for text in caveats
     )
     sections = [*sections, ("Findings in plain words", findings_html), *(extra or [])]
     body = "".join(f"<h2>{html.escape(name)}</h2>{content}" for name, content in sections)

@@ -5,6 +5,8 @@ hypercube, Sobol or Morris, one module each in :mod:`smartspec.experiments.kinds
 samplers are SALib's, ``SALib.sample.latin``, ``.sobol``, ``.morris``, not hand-written).
 Replication seeds come from ``numpy.random.SeedSequence(master).spawn(R)`` and are shared by
 every design point (common random numbers), so that differences between points are paired.
+A comparison can also draw its behavioural parameters from a finished calibration: replication
+*r* then runs parameter set *r* at every point, as it runs seed *r*.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,9 @@ import pandas as pd
 from .kinds import DesignPoint, design_kind
 from .kinds.base import salib_problem
 from .spec import ExperimentSpec
+
+if TYPE_CHECKING:
+    from .calibration.draws import CalibratedSet
 
 __all__ = [
     "Design",
@@ -48,10 +53,21 @@ class RunTask:
 
 class TaskSequence(Sequence[RunTask]):
     """The runs of a design, made on demand from its points and replication seeds, so that
-    memory does not grow with the number of runs (run id = point x replications + rep)."""
+    memory does not grow with the number of runs (run id = point x replications + rep).
 
-    def __init__(self, points: list[DesignPoint], seeds: list[int]) -> None:
-        self._points, self._seeds = points, seeds
+    ``draws``, when given, holds one set of values per replication (dotted path -> value),
+    added to the values of every point in that replication.
+    """
+
+    def __init__(
+        self,
+        points: list[DesignPoint],
+        seeds: list[int],
+        draws: list[dict[str, Any]] | None = None,
+    ) -> None:
+        if draws is not None and len(draws) != len(seeds):
+            raise ValueError(f"{len(draws)} parameter draws for {len(seeds)} replications")
+        self._points, self._seeds, self._draws = points, seeds, draws
 
     def __len__(self) -> int:
         return len(self._points) * len(self._seeds)
@@ -59,6 +75,9 @@ class TaskSequence(Sequence[RunTask]):
     def _task(self, run_id: int) -> RunTask:
         point, replication = divmod(run_id, len(self._seeds))
         made = self._points[point]
+        values = made.values
+        if self._draws is not None:
+            values = {**values, **self._draws[replication]}
         return RunTask(
             run_id=run_id,
             point=point,
@@ -66,7 +85,7 @@ class TaskSequence(Sequence[RunTask]):
             seed=self._seeds[replication],
             scenario=made.scenario,
             mix=made.mix,
-            values=made.values,
+            values=values,
         )
 
     def __getitem__(self, index):  # type: ignore[override]
@@ -84,12 +103,22 @@ class TaskSequence(Sequence[RunTask]):
 
 @dataclass
 class Design:
-    """All runs of an experiment plus what the analysis of a sampled design needs."""
+    """All runs of an experiment plus what the analysis of a sampled design needs.
+
+    ``calibrated`` is what ``provenance.json`` records under ``"calibrated"`` when the runs
+    draw their parameters from a calibration (:meth:`CalibratedSet.record`), else None.
+    """
 
     tasks: Sequence[RunTask]
     points: pd.DataFrame
     problem: dict[str, Any] | None
     sampler: dict[str, Any]
+    calibrated: dict[str, Any] | None = None
+
+    @property
+    def drawn_paths(self) -> list[str]:
+        """The dotted paths whose values the runs draw from a calibration (none without)."""
+        return list(self.calibrated["parameters"].values()) if self.calibrated else []
 
     def inputs(self) -> pd.DataFrame:
         """One row per run: ids, seed, scenario, mix and parameter values."""
@@ -114,16 +143,35 @@ def replication_seeds(master: int, replications: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
-def build_design(spec: ExperimentSpec) -> Design:
+def build_design(spec: ExperimentSpec, calibrated: CalibratedSet | None = None) -> Design:
     """Every run of the experiment, in a fixed order (run ids are positions in it).
 
     The design kind makes the points (:attr:`~.kinds.DesignKind.points`); every point then
     runs the same replication seeds. ``Design.sampler`` is what ``provenance.json`` records
     under ``"design"``: the kind's name (key ``design``), its sampler settings, the
     replications and their seeds.
+
+    With ``calibrated`` (a comparison only), replication *r* also draws parameter set *r*
+    from the calibration's accepted points (:meth:`CalibratedSet.draw`, from the design's
+    master seed) and every point of that replication runs it: mixes stay paired by seed and
+    by parameters, and each run's drawn values are columns of ``design.parquet`` (named by
+    dotted path).
+
+    Raises
+    ------
+    CalibrationError
+        With ``calibrated``, for a design that is not a comparison, one that varies or fixes
+        a drawn path itself, or a drawn point that a scenario of the experiment refuses.
     """
     design = spec.design
     kind = design_kind(design.kind)
+    draws, record = None, None
+    if calibrated is not None:
+        calibrated.check_experiment(spec)
+        drawn = calibrated.drawn_points(design.replications, design.seed)
+        calibrated.check_scenarios(spec, drawn)
+        draws = [calibrated.values_of(point) for point in drawn]
+        record = calibrated.record(drawn)
     made = kind.points(spec)
     seeds = replication_seeds(design.seed, design.replications)
     logger.debug("%s design: %d points x %d replications", kind.name, len(made.points), len(seeds))
@@ -141,5 +189,9 @@ def build_design(spec: ExperimentSpec) -> Design:
         "master_seed": design.seed,
     }
     return Design(
-        tasks=TaskSequence(made.points, seeds), points=points, problem=made.problem, sampler=sampler
+        tasks=TaskSequence(made.points, seeds, draws),
+        points=points,
+        problem=made.problem,
+        sampler=sampler,
+        calibrated=record,
     )

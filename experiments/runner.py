@@ -29,6 +29,7 @@ import pandas as pd
 
 from smartspec.scenarios import SmartSpecError
 
+from .calibration.draws import check_same_calibrated, stamp_experiment_text
 from .designs import Design, RunTask, build_design
 from .provenance import provenance, utc_now
 from .spec import ExperimentSpec
@@ -197,12 +198,18 @@ def run_experiment(
     ``executor`` runs the batches (default: in this process); ``capacity`` is how many tasks
     it runs at once, which sets the batch size and how many batches are kept in flight.
     ``on_start(done, planned)`` is called once the runs already committed are known.
+    A design whose runs draw parameters from a calibration (``design.calibrated``) records the
+    set in provenance and in the stored experiment text, so a resume with another set, or
+    without it, is refused.
     """
     started = time.perf_counter()
     design = design or build_design(spec)
-    target = target or SmartSpecTarget.from_spec(spec)
+    target = target or SmartSpecTarget.from_spec(spec, drawn=design.drawn_paths)
     out_dir = Path(out_dir)
+    if design.calibrated is not None:
+        experiment_text = stamp_experiment_text(experiment_text, design.calibrated)
     if resume:
+        check_same_calibrated(out_dir, design.calibrated)
         store = ResultStore.open_for_resume(out_dir, experiment_text)
     else:
         record = provenance(
@@ -211,6 +218,7 @@ def run_experiment(
             salib_problem=design.problem,
             started=utc_now(),
             **({"command_line": command_line} if command_line else {}),
+            **({"calibrated": design.calibrated} if design.calibrated else {}),
         )
         store = ResultStore.create(out_dir, experiment_text, design.inputs(), record)
     done_ids, failed = store.done()

@@ -8,7 +8,7 @@ random draw comes from the task's seed, so a run gives the same result on any ex
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,6 +73,9 @@ class SmartSpecTarget:
     """Runs :class:`~smartspec.model.EcosystemModel` with the task's scenario, mix, parameter
     values (by dotted path) and seed.
 
+    ``paths`` maps each value's name to its dotted path; values drawn from a calibration are
+    named by their path and map to themselves.
+
     ``mix``, when set, replaces the task's mix. ``variants`` maps a parameter name to named
     sets of overrides: its value in a task picks the set applied (e.g. ``reform`` ->
     {"finance": {...}}), for studies whose levels change several fields at once.
@@ -86,10 +89,13 @@ class SmartSpecTarget:
     variants: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 
     @classmethod
-    def from_spec(cls, spec: ExperimentSpec) -> SmartSpecTarget:
+    def from_spec(cls, spec: ExperimentSpec, drawn: Iterable[str] = ()) -> SmartSpecTarget:
+        """The target an experiment file describes; ``drawn`` are the dotted paths of
+        values drawn from a calibration (:attr:`~.designs.Design.drawn_paths`)."""
+        paths = {parameter.name: parameter.path for parameter in spec.parameters}
         return cls(
             fixed=dict(spec.model.set),
-            paths={parameter.name: parameter.path for parameter in spec.parameters},
+            paths={**paths, **{path: path for path in drawn}},
             steps=spec.model.steps,
             outcomes=spec.outcomes,
         )

@@ -83,8 +83,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     spec, path = load_experiment(args.experiment)
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
     check_out_dir(out_dir)
+    text = path.read_text(encoding="utf-8")
     with _execution(args, spec.name) as execution:
-        _print_summary(run_study(spec, out_dir, path.read_text(encoding="utf-8"), execution))
+        _print_summary(run_study(spec, out_dir, text, execution, calibrated=args.calibrated))
     return 0
 
 
@@ -129,7 +130,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     mixes, fixed = args.mix or [], fixed_overrides(args.set)
     with _execution(args, out_dir.name) as execution:
         summary = compare.run_compare(
-            args.scenario, mixes, out_dir, args.reps, args.steps, args.seed, fixed, execution
+            args.scenario,
+            mixes,
+            out_dir,
+            args.reps,
+            args.steps,
+            args.seed,
+            fixed,
+            execution,
+            calibrated=args.calibrated,
         )
     _print_summary(summary)
     print(compare.summarise_compare(out_dir).to_string())

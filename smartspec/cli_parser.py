@@ -77,6 +77,19 @@ def _execution_options(
         )
 
 
+def _calibrated_option(command: argparse.ArgumentParser, limits: str = "") -> None:
+    """``--calibrated DIR``: carry a calibration's remaining parameter uncertainty into the
+    comparison."""
+    command.add_argument(
+        "--calibrated",
+        metavar="DIR",
+        default=None,
+        help="a finished smartspec calibrate folder: each replication draws a parameter set "
+        "from the calibration's non-implausible set (the same draw and seed for every mix)"
+        + limits,
+    )
+
+
 def _study_options(command: argparse.ArgumentParser, default_out: str) -> None:
     """Options shared by the built-in studies."""
     command.add_argument("--steps", type=_positive_int, default=None, help="quarters per run")
@@ -180,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("experiment", help="experiment TOML path or bundled name")
     sweep.add_argument("--out", help=f"output folder (default {results}/EXPERIMENT-NAME)")
+    _calibrated_option(sweep, " (comparison designs only)")
     _execution_options(sweep)
 
     calibrate = commands.add_parser(
@@ -227,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
     )
     compare.add_argument("--out", help=f"output folder (default {results}/compare-SCENARIO)")
+    _calibrated_option(compare)
     _execution_options(compare)
 
     analyze = commands.add_parser(

@@ -111,6 +111,7 @@ def run_study(
     target: Target | None = None,
     design: Design | None = None,
     resume: bool | None = None,
+    calibrated: str | Path | None = None,
 ) -> RunSummary:
     """Run one experiment of a study through :func:`smartspec.experiments.run_experiment`.
 
@@ -130,13 +131,30 @@ def run_study(
         The runs (default: built from ``spec``).
     resume : bool, optional
         Overrides ``execution.resume``.
+    calibrated : str or Path, optional
+        A finished calibration's folder: each replication draws its parameter set from the
+        calibration's accepted points, the same for every mix (a comparison only; replaces
+        ``design``, which must then not be given).
 
     Returns
     -------
     RunSummary
         Planned, done, failed and skipped runs, and the time taken.
+
+    Raises
+    ------
+    CalibrationError
+        For a ``calibrated`` folder that is no finished calibration, or an experiment that
+        cannot draw from it (checked before any executor starts or anything is written).
     """
-    from smartspec.experiments import run_experiment
+    from smartspec.experiments import build_design, run_experiment
+
+    if calibrated is not None:
+        from smartspec.experiments.calibration import load_calibrated
+
+        if design is not None:
+            raise ValueError("give either a design or a calibrated folder to draw from")
+        design = build_design(spec, calibrated=load_calibrated(calibrated))
 
     execution = execution or Execution(workers=1)
     resume = execution.resume if resume is None else resume

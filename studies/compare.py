@@ -117,6 +117,7 @@ def run_compare(
     fixed: Mapping[str, Any] | None = None,
     execution: Execution | None = None,
     resume: bool | None = None,
+    calibrated: str | Path | None = None,
 ) -> RunSummary:
     """Check the comparison, then run it into ``out_dir`` (see :func:`comparison_spec`).
 
@@ -128,6 +129,10 @@ def run_compare(
         Executor and progress (default: in this process).
     resume : bool, optional
         Continue an interrupted comparison (default: ``execution.resume``).
+    calibrated : str or Path, optional
+        A finished calibration's folder: replication *r* of every mix runs parameter set *r*
+        drawn from its non-implausible points (see :func:`~.common.run_study`), so the
+        intervals include parameter uncertainty.
 
     Returns
     -------
@@ -136,9 +141,13 @@ def run_compare(
     spec, text = comparison_spec(scenario, mixes, replications, steps, seed, fixed)
     check_out_dir(out_dir)
     logger.info(
-        "comparing %s in %s, %d paired replications", ", ".join(mixes), scenario, replications
+        "comparing %s in %s, %d paired replications%s",
+        ", ".join(mixes),
+        scenario,
+        replications,
+        f", parameters drawn from {calibrated}" if calibrated else "",
     )
-    return run_study(spec, out_dir, text, execution, resume=resume)
+    return run_study(spec, out_dir, text, execution, resume=resume, calibrated=calibrated)
 
 
 def mean_interval_table(outcomes: pd.DataFrame, by: str = "mix") -> pd.DataFrame:

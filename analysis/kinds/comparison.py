@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from smartspec.experiments import Results
 
-__all__ = ["KIND", "LOWER_IS_BETTER", "figures", "report", "tables"]
+__all__ = ["KIND", "LOWER_IS_BETTER", "calibrated_sentence", "figures", "report", "tables"]
 
 #: Outcomes where less is better (everything else: more is better).
 LOWER_IS_BETTER = ("exits",)
@@ -89,6 +89,20 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
     return made
 
 
+def calibrated_sentence(provenance: dict) -> str | None:
+    """How the runs drew their behavioural parameters from a calibration (plain text), or
+    None when they did not (``provenance.json`` has no ``"calibrated"``)."""
+    calibrated = provenance.get("calibrated")
+    if not calibrated:
+        return None
+    return (
+        f"Each replication drew its behavioural parameters from the {calibrated['points']} "
+        f"non-implausible parameter sets of calibration {calibrated['name']} (uniformly, not a "
+        "posterior); every mix used the same draw and seed, so the intervals include "
+        "parameter uncertainty."
+    )
+
+
 def report(results: Results) -> ReportPart:
     """The question, the region and the mixes, and the results with their uncertainty; the
     snapshot shows the baseline mix. A factorial comparison (mixes x parameter levels) groups
@@ -137,6 +151,9 @@ def report(results: Results) -> ReportPart:
         f"over {steps / 4:.0f} years. Every mix used the same {replications} random seeds, so "
         "each replication is a like-for-like comparison (common random numbers).</p>"
     )
+    drawn = calibrated_sentence(results.provenance)
+    if drawn is not None:
+        question += f"<p>{html.escape(drawn)}</p>"
     setting = f"<p>Region: {_scenario_text(scenario)}.</p>" + _describe_mixes(groups)
 
     summary = comparison.summarise_outcomes(outcomes, columns, by=by)
