@@ -76,9 +76,7 @@ def calibration_waves(points: int, workers: int) -> dict[str, object]:
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "calibration"
             start = time.perf_counter()
-            summary = calibrate(
-                spec, out, json.dumps(raw), executor=executor, capacity=capacity
-            )
+            summary = calibrate(spec, out, json.dumps(raw), executor=executor, capacity=capacity)
             total = time.perf_counter() - start
             waves = [
                 json.loads((out / f"wave-{k:02d}" / "summary.json").read_text())
@@ -111,8 +109,10 @@ def main() -> None:
     fit = emulator_fit_seconds(200, 8)
     waves = calibration_waves(points, args.workers)
     print(f"cores available: {os.cpu_count()}, workers: {args.workers}")
-    print(f"emulator, 8 parameters x 200 points: fit {fit['fit']:.2f} s, "
-          f"fit + validation + refit {fit['fit_validate_refit']:.2f} s")
+    print(
+        f"emulator, 8 parameters x 200 points: fit {fit['fit']:.2f} s, "
+        f"fit + validation + refit {fit['fit_validate_refit']:.2f} s"
+    )
     print(f"{'wave':>5} {'runs':>6} {'seconds':>9} {'emulators s':>12} {'NROY fraction':>14}")
     for wave in waves["waves"]:
         print(
