@@ -125,7 +125,7 @@ class TargetSpec(_Strict):
     name: str = Field(min_length=1, description="Identifier of the target in tables.")
     statistic: str = Field(description="Statistic from the registry (see STATISTICS).")
     indicator: str | None = Field(None, description="Indicator the statistic reads.")
-    quarters: int | None = Field(None, ge=1, description="Quarters a change spans.")
+    quarters: int | None = Field(None, ge=1, description="Quarters a change or a survival spans.")
     window: int | None = Field(None, ge=1, description="Last quarters a mean or rate covers.")
     output: str | None = Field(None, description="Output key of a custom (callable) target.")
     tail: float | None = Field(None, gt=0, lt=1, description="Share of largest firms in a tail.")
