@@ -2,15 +2,170 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from smartspec.experiments.calibration.emulator import (
+    Emulator,
+    fit_and_validate,
+    fit_emulator,
+    validate_emulator,
+)
 from smartspec.experiments.calibration.sampling import (
     latin_hypercube,
     maximin_subset,
     sample_nroy,
     volume_fraction,
 )
+
+
+def smooth(x: np.ndarray) -> np.ndarray:
+    return np.sin(3 * x[:, 0]) + x[:, 1] ** 2 + 0.5 * x[:, 2]
+
+
+def replicated(function, x, replications, noise_sd, rng):
+    """Means, sample variances and run counts of ``replications`` noisy runs per point."""
+    runs = function(x)[:, None] + noise_sd * rng.standard_normal((len(x), replications))
+    return runs.mean(axis=1), runs.var(axis=1, ddof=1), np.full(len(x), replications)
+
+
+@pytest.fixture(scope="module")
+def smooth_fit():
+    rng = np.random.default_rng(11)
+    x = latin_hypercube(60, 3, rng)
+    means, variances, counts = replicated(smooth, x, 3, 0.05, rng)
+    holdout = np.zeros(60, dtype=bool)
+    holdout[rng.choice(60, 15, replace=False)] = True
+    emulator, check = fit_and_validate(x, means, variances, counts, holdout, seed=5)
+    return x, means, variances, counts, holdout, emulator, check
+
+
+# ------------------------------------------------------------------------------ emulator
+
+
+def test_emulator_predicts_untried_points_within_its_intervals(smooth_fit):
+    *_, emulator, check = smooth_fit
+    assert check.passed, check.reason
+    assert check.coverage >= 0.8
+    fresh = np.random.default_rng(2).random((200, 3))
+    mean, variance = emulator.predict(fresh)
+    errors = (smooth(fresh) - mean) / np.sqrt(variance)
+    assert np.mean(np.abs(errors) <= 3) >= 0.9
+    assert np.max(np.abs(smooth(fresh) - mean)) < 0.2
+    assert emulator.fit_seconds > 0 and "RBF" in emulator.description
+
+
+def test_emulator_round_trips_through_json_with_identical_predictions(smooth_fit):
+    *_, emulator, _ = smooth_fit
+    rebuilt = Emulator.from_dict(json.loads(json.dumps(emulator.to_dict())))
+    fresh = np.random.default_rng(3).random((50, 3))
+    for original, copy in zip(emulator.predict(fresh), rebuilt.predict(fresh), strict=True):
+        np.testing.assert_array_equal(original, copy)
+    np.testing.assert_array_equal(emulator.run_variance(fresh), rebuilt.run_variance(fresh))
+    assert rebuilt.description == emulator.description
+
+
+def test_emulator_fit_is_deterministic_for_a_seed(smooth_fit):
+    x, means, variances, counts, *_ = smooth_fit
+    first = fit_emulator(x, means, variances, counts, seed=9).to_dict()
+    second = fit_emulator(x, means, variances, counts, seed=9).to_dict()
+    first.pop("fit_seconds"), second.pop("fit_seconds")
+    assert first == second
+
+
+def test_emulator_leaves_out_points_without_a_mean(smooth_fit):
+    x, means, variances, counts, *_ = smooth_fit
+    means = means.copy()
+    means[[0, 7]] = np.nan
+    emulator = fit_emulator(x, means, variances, counts, seed=1)
+    assert len(emulator.means) == len(x) - 2 and np.isfinite(emulator.predict(x)[0]).all()
+
+
+def test_validation_fails_an_overconfident_emulator_on_a_wiggly_function():
+    rng = np.random.default_rng(4)
+
+    def wiggly(x):
+        return np.sin(12 * x[:, 0]) * np.cos(9 * x[:, 1])
+
+    x = rng.random((50, 2))
+    means, variances, counts = replicated(wiggly, x, 2, 0.01, rng)
+    good = fit_emulator(x, means, variances, counts, seed=0).to_dict()
+    # Far too long length scales and a far too small signal variance: a flat, sure emulator.
+    good["theta"] = [np.log(1e-4), np.log(100.0), np.log(100.0)]
+    bad = Emulator.from_dict(good)
+    x_test = rng.random((20, 2))
+    test_means, test_variances, test_counts = replicated(wiggly, x_test, 2, 0.01, rng)
+    check = validate_emulator(bad, x_test, test_means, test_variances / test_counts)
+    assert not check.passed
+    assert "outside 3 standard deviations" in check.reason
+    table = check.table("wiggle", points=np.arange(100, 120))
+    assert list(table.columns) == [
+        "target",
+        "point",
+        "simulated",
+        "predicted",
+        "predicted_sd",
+        "standardised_error",
+    ]
+    assert table["point"].iloc[0] == 100 and (table["target"] == "wiggle").all()
+    json.dumps(check.to_dict())
+
+
+def test_validation_needs_three_usable_held_out_points(smooth_fit):
+    x, means, variances, counts, holdout, emulator, _ = smooth_fit
+    test_means = means[:4].copy()
+    test_means[1:3] = np.nan
+    check = validate_emulator(emulator, x[:4], test_means, variances[:4] / counts[:4])
+    assert not check.passed and "cannot be validated" in check.reason
+    assert np.isnan(check.standardised_errors[1:3]).all()
+
+
+def test_nugget_stays_positive_when_two_runs_agree_exactly():
+    rng = np.random.default_rng(6)
+    x = rng.random((40, 2))
+    means, variances, counts = replicated(lambda p: p[:, 0] + p[:, 1], x, 2, 0.1, rng)
+    variances[0] = 0.0
+    emulator = fit_emulator(x, means, variances, counts, seed=2)
+    assert emulator.nugget[0] > 1e-4
+    assert emulator.nugget[0] == pytest.approx(emulator.run_variance(x[:1])[0] / 2)
+
+
+def test_run_variance_recovers_a_homoscedastic_noise_variance():
+    rng = np.random.default_rng(8)
+    x = rng.random((60, 2))
+    means, variances, counts = replicated(lambda p: np.cos(2 * p[:, 0]) + p[:, 1], x, 4, 0.2, rng)
+    emulator = fit_emulator(x, means, variances, counts, seed=2)
+    estimate = emulator.run_variance(np.random.default_rng(1).random((30, 2)))
+    np.testing.assert_allclose(estimate, 0.04, rtol=0.3)
+
+
+def test_run_variance_follows_a_trend_in_the_noise():
+    rng = np.random.default_rng(10)
+    x = rng.random((60, 2))
+
+    def noise_sd(p):
+        return 0.05 + 0.3 * p[:, 0]
+
+    runs = x[:, 1:2] + noise_sd(x)[:, None] * rng.standard_normal((60, 4))
+    emulator = fit_emulator(x, runs.mean(1), runs.var(1, ddof=1), np.full(60, 4), seed=0)
+    assert emulator.run_variance_model.kind == "emulated"
+    probe = np.array([[0.1, 0.5], [0.5, 0.5], [0.9, 0.5]])
+    ratio = emulator.run_variance(probe) / noise_sd(probe) ** 2
+    assert ((ratio > 0.5) & (ratio < 2.0)).all()
+
+
+def test_run_variance_is_pooled_when_few_points_have_two_runs():
+    rng = np.random.default_rng(9)
+    x = rng.random((20, 2))
+    means, variances, counts = replicated(lambda p: p[:, 0], x, 3, 0.1, rng)
+    variances[4:] = np.nan
+    emulator = fit_emulator(x, means, variances, counts, seed=0)
+    assert emulator.run_variance_model.kind == "pooled"
+    pooled = np.mean(variances[:4])  # equal replications: the plain mean
+    np.testing.assert_allclose(emulator.run_variance(x[:3]), pooled)
+
 
 # ------------------------------------------------------------------------------ sampling
 
