@@ -13,6 +13,11 @@ from smartspec.experiments.calibration.emulator import (
     fit_emulator,
     validate_emulator,
 )
+from smartspec.experiments.calibration.implausibility import (
+    NroyRegion,
+    cut_measure,
+    implausibility,
+)
 from smartspec.experiments.calibration.sampling import (
     latin_hypercube,
     maximin_subset,
@@ -165,6 +170,87 @@ def test_run_variance_is_pooled_when_few_points_have_two_runs():
     assert emulator.run_variance_model.kind == "pooled"
     pooled = np.mean(variances[:4])  # equal replications: the plain mean
     np.testing.assert_allclose(emulator.run_variance(x[:3]), pooled)
+
+
+# ------------------------------------------------------------------------ implausibility
+
+
+def test_implausibility_matches_a_hand_computation():
+    value = implausibility(
+        observed=np.array([1.0, 2.0]),
+        variance_observed=np.array([0.01, 0.04]),
+        variance_discrepancy=np.array([0.03, 0.0]),
+        emulator_mean=np.array([[1.5, 2.0], [0.0, 3.0]]),
+        emulator_variance=np.array([[0.05, 0.0], [0.05, 0.0]]),
+        run_variance=np.array([[0.01, 0.0], [0.01, 0.21]]),
+    )
+    expected = np.array([[0.5 / np.sqrt(0.1), 0.0], [1.0 / np.sqrt(0.1), 1.0 / np.sqrt(0.25)]])
+    np.testing.assert_allclose(value, expected)
+
+
+def test_cut_measure_takes_the_second_maximum_from_five_usable_targets():
+    values = np.array([[9.0, 1.0, 2.0, 3.0, 4.0, 7.0]])
+    four = np.array([True, True, True, True, False, False])
+    assert cut_measure(values, four)[0] == 9.0
+    five = np.array([True, True, True, True, True, False])
+    assert cut_measure(values, five)[0] == 4.0
+    assert cut_measure(values, ~four)[0] == 7.0  # unusable targets are ignored
+    np.testing.assert_array_equal(cut_measure(values, np.zeros(6, dtype=bool)), [0.0])
+
+
+class LinearStub:
+    """An emulator of f(x) = x_0 with a fixed variance, so that regions are known exactly."""
+
+    def __init__(self, variance: float = 0.0) -> None:
+        self.variance = variance
+
+    def predict(self, x):
+        return x[:, 0], np.full(len(x), self.variance)
+
+    def run_variance(self, x):
+        return np.zeros(len(x))
+
+
+def test_nroy_region_keeps_points_cut_in_an_earlier_wave_cut():
+    # |x0 - 0.5| / sqrt(0.01) <= 3: NROY is 0.2 <= x0 <= 0.8 after wave 1.
+    region = NroyRegion([0.5], [0.01], [0.0])
+    x = np.random.default_rng(0).random((25_000, 2))  # more than one chunk
+    assert region.contains(x).all()  # no wave yet: nothing is ruled out
+    region.add_wave([LinearStub()], [True])
+    inside = region.contains(x)
+    np.testing.assert_array_equal(inside, np.abs(x[:, 0] - 0.5) <= 0.3)
+    # A much less sure second wave would keep everything, but what wave 1 cut stays cut.
+    region.add_wave([LinearStub(variance=100.0)], [True])
+    assert (region.measure(x) <= 3).all()
+    np.testing.assert_array_equal(region.contains(x), inside)
+    # A wave whose only emulator is unusable cuts nothing.
+    region.add_wave([None], [False])
+    np.testing.assert_array_equal(region.contains(x), inside)
+    assert np.isnan(region.implausibility(x[:3])).all()
+
+
+def test_a_larger_discrepancy_widens_the_nroy_region():
+    region = NroyRegion([0.5], [0.01], [0.01])
+    region.add_wave([LinearStub()], [True])
+    x = np.random.default_rng(1).random((5_000, 1))
+    narrow = region.with_discrepancy_factor(0.5).contains(x)
+    middle = region.contains(x)
+    wide = region.with_discrepancy_factor(2.0).contains(x)
+    assert narrow.sum() < middle.sum() < wide.sum()
+    assert (middle <= wide).all() and (narrow <= middle).all()
+    np.testing.assert_array_equal(region.variance_discrepancy, [0.01])
+
+
+def test_nroy_region_with_fitted_emulators_contains_the_truth():
+    rng = np.random.default_rng(12)
+    x = latin_hypercube(40, 2, rng)
+    means, variances, counts = replicated(lambda p: p[:, 0] + 2 * p[:, 1], x, 2, 0.05, rng)
+    emulator = fit_emulator(x, means, variances, counts, seed=0)
+    truth = np.array([[0.3, 0.4]])
+    region = NroyRegion([1.1], [0.05**2], [0.0])
+    region.add_wave([emulator], [True])
+    assert region.contains(truth)[0]
+    assert not region.contains(np.array([[0.9, 0.9]]))[0]
 
 
 # ------------------------------------------------------------------------------ sampling
