@@ -37,7 +37,7 @@ _EXPORTS = {
     "Emulator": "emulator",
     "fit_emulator": "emulator",
     "validate_emulator": "emulator",
-    "implausibility": "implausibility",
+    "NroyRegion": "implausibility",
     "calibrate": "engine",
     "CalibrationSummary": "engine",
     "CalibratedSet": "draws",

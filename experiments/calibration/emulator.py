@@ -441,7 +441,8 @@ def fit_and_validate(
         reason = f"cannot be validated: too few training points ({error})"
         check = EmulatorCheck(False, reason, missing, math.nan, missing, missing, means[held])
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var_mean = run_variances[held] / replications[held]
+        # The held-out means' own noise comes from the smoothed run variance, as the nugget
+        # does: a raw s^2 of R = 2 runs is often near zero and would fail a sound emulator.
+        var_mean = trial.run_variance(x[held]) / replications[held]
         check = validate_emulator(trial, x[held], means[held], var_mean)
     return fit_emulator(x, means, run_variances, replications, seed=seed), check

@@ -245,7 +245,7 @@ def calibrate(
 
     # -------------------------------------------------------------------- waves
     observed, variance_observed, discrepancy = observed_arrays(spec.targets)
-    region = NroyRegion(observed, variance_observed, discrepancy, spec.method.cutoff)
+    region = NroyRegion(observed, variance_observed, discrepancy, cutoff=spec.method.cutoff)
     runner = runner_for(fitted)
     summaries: list[dict[str, Any]] = []
     candidates_unit: np.ndarray | None = None
@@ -539,7 +539,7 @@ def region_of(out_dir: Path, spec: CalibrationSpec) -> NroyRegion:
     """The non-implausible region of a calibration folder, rebuilt from its finished waves'
     stored emulators (for checks of a point, reports and tests)."""
     observed, variance_observed, discrepancy = observed_arrays(spec.targets)
-    region = NroyRegion(observed, variance_observed, discrepancy, spec.method.cutoff)
+    region = NroyRegion(observed, variance_observed, discrepancy, cutoff=spec.method.cutoff)
     for folder in sorted(Path(out_dir).glob("wave-*")):
         if (folder / "summary.json").exists():
             _read_wave(folder, region)

@@ -2,7 +2,7 @@
 pass the cut without any emulator.
 
 Emulators decide where to look; the final set is decided by the model itself. Points are a
-maximin subset of the last wave's NROY sample, each re-run with ``final_replications`` seeds,
+uniform random subset of the last wave's NROY sample, each re-run with ``final_replications`` seeds,
 and a point is accepted when its simulated implausibility passes the same cut, with the
 variance of the simulated mean in place of the emulator's variance:
 
@@ -30,7 +30,7 @@ from .implausibility import NroyRegion, cut_measure
 from .sampling import volume_fraction
 from .space import ParameterSpace, Stage, StageRunner
 from .spec import CalibrationSpec
-from .waves import next_design, observed_arrays, wide_summary
+from .waves import observed_arrays, wide_summary
 
 __all__ = ["FINAL_TAG", "FinalOutcome", "finish", "simulated_implausibility"]
 
@@ -88,7 +88,10 @@ def finish(
         return FinalOutcome(len(table), int(table["accepted"].sum()), best)
     wanted = spec.method.final_points
     if len(candidates):
-        unit = next_design(candidates, wanted, rng)
+        # A uniform subset, not a maximin one: the re-run points stand for the set that
+        # what-ifs draw from uniformly, and maximin would crowd them on its boundary.
+        chosen = rng.choice(len(candidates), size=min(wanted, len(candidates)), replace=False)
+        unit = candidates[np.sort(chosen)]
     else:
         draws = rng.random((wanted * FALLBACK_DRAWS, space.dims))
         unit = draws[np.argsort(region.measure(draws), kind="stable")[:wanted]]
