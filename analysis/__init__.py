@@ -1,7 +1,7 @@
 """Analysis layer: figures, sensitivity indices, scenario comparison, scenario discovery,
-validation and the HTML report.
+validation, the calibration report and the HTML report.
 
-    from smartspec.analysis import sensitivity, comparison, discovery
+    from smartspec.analysis import sensitivity, comparison, discovery, calibration
 
 Submodules are imported on first use.
 """
@@ -11,9 +11,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("comparison", "discovery", "sensitivity")
+_SUBMODULES = ("calibration", "comparison", "discovery", "sensitivity")
 #: Public name -> submodule that defines it.
-_EXPORTS = {"KEY_INDICATORS": "plots", "plot_key_indicators": "plots"}
+_EXPORTS = {
+    "KEY_INDICATORS": "plots",
+    "plot_key_indicators": "plots",
+    "CalibrationResults": "calibration",
+    "calibration_section": "calibration",
+    "load_calibration_results": "calibration",
+}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

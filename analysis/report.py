@@ -1,7 +1,8 @@
 """One self-contained HTML report a policymaker can read (``smartspec report``).
 
-Everything is in the file: figures are embedded as base64 PNG, styles inline, no script and no
-external asset, so it opens offline and can be mailed or archived as it is.
+Everything is in the file: figures are embedded as base64 PNG (inline SVG with real text in
+the calibration section), styles inline, no script and no external asset, so it opens offline
+and can be mailed or archived as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from smartspec.experiments.provenance import utc_now
 from smartspec.model.indicators import phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
-from . import comparison, figures, sensitivity
+from . import calibration, comparison, figures, sensitivity
 from .kinds import ANALYSIS_KINDS, Ranking, analysis_kind
 from .plots import KEY_INDICATORS
 
@@ -41,6 +42,7 @@ line-height:1.45}h1{font-size:1.8em}h2{border-bottom:2px solid #4c72b0;padding-b
 margin-top:2em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eef2f8}
 td:first-child,th:first-child{text-align:left}figure{margin:1em 0}img{max-width:100%}
+figure svg{max-width:100%;height:auto}
 .finding{background:#f4f8f1;border-left:4px solid #2ca02c;padding:.6em 1em;margin:.6em 0}
 .caveat{background:#fbf6ec;border-left:4px solid #e0a030;padding:.6em 1em;margin:.6em 0}
 pre{background:#f5f5f5;padding:1em;overflow-x:auto;font-size:.8em}
@@ -205,14 +207,43 @@ def _ranking(results: Results, folder: str | Path) -> Ranking:
     return ranking(results)
 
 
+def _calibration_report(
+    folder: Path, out: str | Path | None, sensitivity_dir: str | Path | None
+) -> Path:
+    """The report of a calibration folder: its section, findings and provenance."""
+    results = calibration.load_calibration_results(folder)
+    body, findings = calibration.calibration_section(results)
+    sections = [("Calibration by history matching", body)]
+    if sensitivity_dir is not None:
+        ranked = _ranking(load_results(Path(sensitivity_dir)), sensitivity_dir)
+        sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
+        findings += ranked.findings
+    extra = [("Where the calibration comes from", calibration.calibration_provenance(results))]
+    title = calibration.calibration_title(results)
+    return _write_document(folder, out, title, sections, findings, extra, calibration.CAVEATS)
+
+
 def write_report(
     results_dir: str | Path,
     out: str | Path | None = None,
     sensitivity_dir: str | Path | None = None,
     snapshot: bool = True,
+    calibration_dir: str | Path | None = None,
 ) -> Path:
-    """Write the HTML report of a results folder (and, optionally, a sensitivity folder)."""
+    """Write the HTML report of a results folder (and, optionally, a sensitivity folder).
+
+    A calibration folder (``smartspec calibrate``) gets the calibration report;
+    ``calibration_dir`` appends a calibration's section to the report of another folder,
+    e.g. a comparison run with ``--calibrated``.
+    """
     folder = Path(results_dir)
+    if calibration.is_calibration_folder(folder):
+        if calibration_dir is not None:
+            raise sensitivity.SensitivityError(
+                "this is a calibration folder: its report is the calibration's own "
+                "(--calibration adds a calibration to the report of another folder)"
+            )
+        return _calibration_report(folder, out, sensitivity_dir)
     if (folder / "robustness.csv").exists() and not (folder / "design.parquet").exists():
         sections, findings = _strategies_report(folder)
         return _write_document(folder, out, "Strategies under deep uncertainty", sections, findings)
@@ -238,16 +269,25 @@ def write_report(
         ranked = _ranking(screening, sensitivity_dir)
         sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
         findings += ranked.findings
+    caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
+    if calibration_dir is not None:
+        calibrated = calibration.load_calibration_results(calibration_dir)
+        body, sentences = calibration.calibration_section(calibrated)
+        sections.append(("Calibration by history matching", body))
+        findings += sentences
+        caveats = [*caveats, *calibration.CAVEATS]
     if snapshot:
         extra = [("A look inside one simulation", _snapshot_section(scenario, mix))]
     else:
         extra = []
     extra.append(("Where these results come from", _provenance_section(results, folder)))
+    if calibration_dir is not None:
+        provenance = calibration.calibration_provenance(calibrated)
+        extra.append(("Where the calibration comes from", provenance))
     title = (
         results.provenance["experiment"].get("description")
         or results.provenance["experiment"]["name"]
     )
-    caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
     return _write_document(folder, out, title, sections, findings, extra, caveats)
 
 

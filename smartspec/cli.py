@@ -165,16 +165,29 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from smartspec.analysis.calibration import is_calibration_folder
     from smartspec.analysis.report import write_report
 
     folder = Path(args.results)
-    # A strategies folder holds one experiment per strategy, and robustness.csv on top.
-    if not (folder / "robustness.csv").is_file():
+    # A strategies folder holds one experiment per strategy, and robustness.csv on top; a
+    # calibration folder holds its waves and summary.json or state.json.
+    if not (folder / "robustness.csv").is_file() and not is_calibration_folder(folder):
         _require_results(folder)
     if args.sensitivity:
         _require_results(Path(args.sensitivity))
+    if args.calibration and not is_calibration_folder(args.calibration):
+        raise StoreError(
+            args.calibration,
+            "",
+            "not a calibration folder (no calibration.toml with summary.json or state.json)",
+        )
     with _folder_errors(folder):
-        path = write_report(folder, out=args.out, sensitivity_dir=args.sensitivity)
+        path = write_report(
+            folder,
+            out=args.out,
+            sensitivity_dir=args.sensitivity,
+            calibration_dir=args.calibration,
+        )
     print(f"Wrote {path}")
     return 0
 

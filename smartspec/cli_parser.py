@@ -260,17 +260,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="write one self-contained HTML report of a results folder",
+        help="write one self-contained HTML report of a results or calibration folder",
         description="Write an HTML report (figures embedded, no external assets): the "
         "question, the region and mixes in plain words, results with uncertainty, the "
-        "sensitivity ranking (with --sensitivity), findings with caveats, and provenance.",
+        "sensitivity ranking (with --sensitivity), findings with caveats, and provenance. "
+        "On a smartspec calibrate folder (finished or not), the calibration report: what was "
+        "fitted and screened out, the targets, each wave's shrinkage and emulator checks, the "
+        "set of parameter values not ruled out, the best point and the discrepancy "
+        "sensitivity.",
     )
     report.add_argument(
         "results",
-        help="results folder of smartspec compare, sweep, social or diagnose, or one region's "
-        "folder of smartspec strategies",
+        help="results folder of smartspec compare, sweep, social or diagnose, one region's "
+        "folder of smartspec strategies, or a smartspec calibrate folder",
     )
     report.add_argument("--sensitivity", help="a Morris or Sobol sweep folder to rank parameters")
+    report.add_argument(
+        "--calibration",
+        metavar="DIR",
+        help="a smartspec calibrate folder whose section is added to the report (e.g. of a "
+        "comparison run with --calibrated DIR)",
+    )
     report.add_argument("--out", help="HTML file (default RESULTS/report.html)")
 
     diagnose = commands.add_parser(
