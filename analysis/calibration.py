@@ -36,6 +36,7 @@ from .calibration_results import (
     SECOND_LARGEST_FROM,
     CalibrationResults,
     constraint_table,
+    describe_default,
     is_calibration_folder,
     load_calibration_results,
     parameter_unit,
@@ -129,7 +130,7 @@ def _fitted(results: CalibrationResults) -> str:
     if results.screened_out:
         described = "; ".join(
             f"<b>{html.escape(p['name'])}</b> (default "
-            f"{html.escape(str(p.get('default', 'as in the scenario')))}"
+            f"{html.escape(describe_default(p.get('default')))}"
             f", screening score {scores.get(p['name'], float('nan')):.3g})"
             for p in results.screened_out
         )

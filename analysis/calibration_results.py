@@ -23,6 +23,7 @@ __all__ = [
     "SECOND_LARGEST_FROM",
     "CalibrationResults",
     "constraint_table",
+    "describe_default",
     "is_calibration_folder",
     "load_calibration_results",
     "parameter_unit",
@@ -267,7 +268,21 @@ def constraint_table(results: CalibrationResults) -> pd.DataFrame:
                 "NROY low": values.min() if len(values) else np.nan,
                 "NROY high": values.max() if len(values) else np.nan,
                 "share of prior range": share,
-                "default": np.nan if parameter.get("default") is None else parameter["default"],
+                "default": describe_default(parameter.get("default")),
             }
         )
     return pd.DataFrame(rows).sort_values("share of prior range", kind="stable")
+
+
+def describe_default(default: Any) -> str:
+    """A parameter's default in words: its value, or each scenario's when they differ."""
+    if default is None:
+        return "as in the scenario"
+    if not isinstance(default, dict):
+        return f"{default:g}" if isinstance(default, float) else str(default)
+    values = {f"{v:g}" if isinstance(v, float) else str(v) for v in default.values()}
+    if len(values) == 1:
+        return values.pop()
+    return ", ".join(
+        f"{name} {f'{v:g}' if isinstance(v, float) else v}" for name, v in default.items()
+    )

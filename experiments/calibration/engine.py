@@ -214,6 +214,12 @@ def calibrate(
         write_bytes_atomically(out_dir / "calibration.toml", text.encode("utf-8"))
         record = provenance(
             calibration=spec.model_dump(mode="json"),
+            seeds={
+                "master": spec.method.seed,
+                "rule": "SeedSequence(master, spawn_key=(stage, point)): independent seeds per "
+                "design point; stage 0 is the screening (shared seeds, for Morris), 1.. the "
+                f"waves, {FINAL_TAG} the final re-run",
+            },
             started=utc_now(),
             **({"command_line": command_line} if command_line else {}),
         )

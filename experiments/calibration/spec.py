@@ -108,6 +108,11 @@ class PriorSpec(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> PriorSpec:
+        if self.path == "mix" or self.path.startswith("mix.") or ".mix." in self.path:
+            raise ValueError(
+                "mix shares cannot be calibrated until mix-share sweeps exist (shares must sum "
+                "to 1); they stay fixed"
+            )
         if not self.range[0] < self.range[1]:
             raise ValueError(f"range low must be below high (got {list(self.range)})")
         if self.name is None:

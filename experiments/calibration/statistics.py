@@ -283,7 +283,10 @@ def _summary(replications: pd.DataFrame, target: TargetSpec) -> tuple[float, flo
         values = column.to_numpy(np.float64)
         values = values[np.isfinite(values)]
         if len(values) < 2:
-            return np.nan, np.nan, np.nan, len(values)
+            # One run still gives a value (a screening runs one seed per point); only its
+            # variances are unknown.
+            mean = float(values[0]) if len(values) else np.nan
+            return mean, np.nan, np.nan, len(values)
         var_run = float(values.var(ddof=1))
         return float(values.mean()), var_run / len(values), var_run, len(values)
     prefix = f"{target.name}{SEPARATOR}"
@@ -291,8 +294,11 @@ def _summary(replications: pd.DataFrame, target: TargetSpec) -> tuple[float, flo
     table = replications[keys].to_numpy(np.float64)
     table = table[np.isfinite(table).all(axis=1)]
     count = len(table) if keys else 0
+    parts = [dict(zip((key[len(prefix) :] for key in keys), row, strict=True)) for row in table]
     if count < 2:
-        return np.nan, np.nan, np.nan, count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = float(statistic.pool(parts)) if count else np.nan
+        return mean, np.nan, np.nan, count
     parts = [dict(zip((key[len(prefix) :] for key in keys), row, strict=True)) for row in table]
     with np.errstate(divide="ignore", invalid="ignore"):
         value = statistic.pool(parts)
@@ -331,8 +337,9 @@ def point_summary(
         all R runs, var_mean by jackknife (leaving one replication out), var_run = R var_mean.
         An ``"eu"`` target combines the archetypes' values with the region weights w
         (:func:`archetype_weights`): mean = sum w mean_a, each variance = sum w^2 var_a, and
-        ``replications`` is the smallest count among them. NaN with fewer than 2 usable
-        replications (in any archetype for ``"eu"``).
+        ``replications`` is the smallest count among them. With one usable replication the
+        mean is that run's value and the variances are NaN; with none, all are NaN (in any
+        archetype for ``"eu"``).
     """
     archetype = runs["scenario"].map(lambda name: (scenario_of or {}).get(name, name))
     points = np.unique(runs["point"])
