@@ -38,7 +38,6 @@ dotted paths, and ``summary.json`` maps names to paths)::
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -52,23 +51,16 @@ import pandas as pd
 
 from ..limits import check_run_budget
 from ..provenance import provenance, utc_now
-from ..store import StoreError, write_bytes_atomically, write_parquet_atomically
+from ..store import StoreError, write_bytes_atomically
 from ..targets import Target
 from .final import FINAL_TAG, finish
+from .folder import with_defaults, write_json
 from .implausibility import NroyRegion
-from .screening import candidate_priors, screening_scores, select_parameters
+from .screening import candidate_priors, run_screening
 from .simulate import FunctionStatistics, ModelStatistics
 from .space import ParameterSpace, Stage, StageRunner
 from .spec import CalibrationError, CalibrationSpec, PriorSpec
-from .waves import (
-    CANDIDATES_PER_POINT,
-    emulator_share,
-    fit_wave,
-    next_design,
-    observed_arrays,
-    sample_space,
-    wide_summary,
-)
+from .waves import next_design, observed_arrays, read_wave, run_wave, stop_reason
 
 __all__ = ["CalibrationSummary", "calibrate", "planned_runs", "prepare", "region_of"]
 
@@ -105,22 +97,6 @@ def planned_runs(spec: CalibrationSpec, screened: int | None = None) -> int:
 
 def _screens(spec: CalibrationSpec, candidates: int) -> bool:
     return spec.screening.enabled and candidates > spec.screening.keep
-
-
-def _write_json(path: Path, data: Any) -> None:
-    write_bytes_atomically(path, json.dumps(data, indent=2, default=_jsonable).encode())
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _open_folder(out_dir: Path, text: str, resume: bool, label: str) -> None:
@@ -223,7 +199,7 @@ def calibrate(
             started=utc_now(),
             **({"command_line": command_line} if command_line else {}),
         )
-        _write_json(out_dir / "provenance.json", record)
+        write_json(out_dir / "provenance.json", record)
     fixed = dict(spec.model.set)
 
     def target_for(priors: list[PriorSpec]) -> Target:
@@ -244,7 +220,7 @@ def calibrate(
     # ---------------------------------------------------------------- screening
     fitted, screened_out = list(candidates), []
     if _screens(spec, len(candidates)):
-        fitted, screened_out = _screening(spec, out_dir, candidates, runner_for(candidates), say)
+        fitted, screened_out = run_screening(spec, out_dir, candidates, runner_for(candidates), say)
     space = ParameterSpace(fitted)
     if not space.dims:
         raise CalibrationError(label, "screening", "no parameter moved any target")
@@ -258,7 +234,7 @@ def calibrate(
     stopped = f"ran the most waves ({spec.method.waves})"
     for wave in range(1, spec.method.waves + 1):
         folder = out_dir / f"wave-{wave:02d}"
-        _write_json(out_dir / "state.json", {"stage": "wave", "wave": wave})
+        write_json(out_dir / "state.json", {"stage": "wave", "wave": wave})
         rng = np.random.default_rng(np.random.SeedSequence(spec.method.seed, spawn_key=(wave,)))
         if wave == 1:
             from .sampling import latin_hypercube
@@ -271,13 +247,13 @@ def calibrate(
         )
         previous = summaries[-1]["nroy_fraction"] if summaries else 1.0
         if (folder / "summary.json").exists():
-            summary = _read_wave(folder, region)
+            summary = read_wave(folder, region)
         else:
             say(
                 f"wave {wave}: {len(stage.points)} points x {len(spec.model.scenarios)} "
                 f"scenario(s) x {stage.replications} replications"
             )
-            summary = _run_wave(spec, space, runner, stage, region, rng, wave, previous)
+            summary = run_wave(spec, space, runner, stage, region, rng, wave, previous)
         sample = pd.read_parquet(folder / "nroy_sample.parquet")
         candidates_unit = space.to_unit(sample) if len(sample) else np.empty((0, space.dims))
         summaries.append(summary)
@@ -286,13 +262,13 @@ def calibrate(
             f"({summary['sampler']}); usable emulators: "
             f"{', '.join(summary['usable']) or 'none'}"
         )
-        reason = _stop_reason(spec, summary, previous, wave)
+        reason = stop_reason(spec, summary, previous, wave)
         if reason:
             stopped = reason
             break
 
     # -------------------------------------------------------------------- final
-    _write_json(out_dir / "state.json", {"stage": "final", "wave": len(summaries)})
+    write_json(out_dir / "state.json", {"stage": "final", "wave": len(summaries)})
     final_rng = np.random.default_rng(
         np.random.SeedSequence(spec.method.seed, spawn_key=(FINAL_TAG,))
     )
@@ -310,8 +286,8 @@ def calibrate(
         "name": spec.name,
         "description": spec.description,
         "scenarios": spec.model.scenarios,
-        "parameters": _with_defaults(space.describe(), spec, function is None),
-        "screened_out": _with_defaults(
+        "parameters": with_defaults(space.describe(), spec, function is None),
+        "screened_out": with_defaults(
             [{"name": p.label, "path": p.path} for p in screened_out], spec, function is None
         ),
         "targets": [
@@ -335,8 +311,8 @@ def calibrate(
         "cutoff": spec.method.cutoff,
         "finished": utc_now(),
     }
-    _write_json(out_dir / "summary.json", overall)
-    _write_json(out_dir / "state.json", {"stage": "finished", "wave": len(summaries)})
+    write_json(out_dir / "summary.json", overall)
+    write_json(out_dir / "state.json", {"stage": "finished", "wave": len(summaries)})
     return CalibrationSummary(
         out_dir=out_dir,
         waves=len(summaries),
@@ -351,196 +327,6 @@ def calibrate(
     )
 
 
-def _stop_reason(
-    spec: CalibrationSpec, summary: dict[str, Any], previous: float, wave: int
-) -> str | None:
-    method = spec.method
-    if summary["nroy_points"] == 0:
-        return (
-            f"wave {wave} left no non-implausible point: no parameter set matches every "
-            "target within its uncertainties"
-        )
-    shares = summary["emulator_share"]
-    if len(shares) == len(spec.targets) and all(s < method.variance_ratio for s in shares.values()):
-        return (
-            f"after wave {wave} every emulator's variance is below "
-            f"{method.variance_ratio:.0%} of the other variances"
-        )
-    if wave >= 2 and summary["shrinkage"] < method.min_shrinkage:
-        return (
-            f"wave {wave} shrank the space by {summary['shrinkage']:.1%}, less than "
-            f"{method.min_shrinkage:.0%}"
-        )
-    return None
-
-
-def _run_wave(
-    spec: CalibrationSpec,
-    space: ParameterSpace,
-    runner: StageRunner,
-    stage: Stage,
-    region: NroyRegion,
-    rng: np.random.Generator,
-    wave: int,
-    previous: float,
-) -> dict[str, Any]:
-    """Run a wave, fit and validate its emulators, cut, sample the NROY space; writes the
-    wave's tables and, last, its summary.json (which marks the wave done)."""
-    started = time.perf_counter()
-    outcomes = runner.run(stage, space.priors)
-    points = stage.points
-    count = len(points)
-    unit = space.to_unit(points)
-    wide = wide_summary(outcomes, spec.targets, count)
-    holdout = np.zeros(count, dtype=bool)
-    held = max(3, round(spec.method.holdout * count))
-    holdout[rng.choice(count, size=min(held, count // 2), replace=False)] = True
-    fit = fit_wave(spec, space, unit, wide, holdout, seed=spec.method.seed + wave)
-    region.add_wave(fit.emulators, fit.usable)
-    known = unit[region.contains(unit)]
-    sample, found = sample_space(
-        region, space.dims, CANDIDATES_PER_POINT * spec.method.points, rng, spec, known
-    )
-    folder = stage.folder
-    table = pd.concat(
-        [wide[["point"]], pd.DataFrame({"holdout": holdout}), points, wide.drop(columns="point")],
-        axis=1,
-    )
-    write_parquet_atomically(folder / "points.parquet", table)
-    write_parquet_atomically(folder / "validation.parquet", fit.validation)
-    emulators = {
-        target.name: {
-            "usable": bool(fit.usable[index]),
-            "reason": fit.reasons[index],
-            **fit.checks[index],
-            "model": None if fit.emulators[index] is None else fit.emulators[index].to_dict(),
-        }
-        for index, target in enumerate(spec.targets)
-    }
-    _write_json(folder / "emulators.json", emulators)
-    natural = space.from_unit(sample) if len(sample) else pd.DataFrame(columns=space.names)
-    natural["cut_measure"] = region.measure(sample) if len(sample) else []
-    write_parquet_atomically(folder / "nroy_sample.parquet", natural)
-    names = [target.name for target in spec.targets]
-    shares = emulator_share(fit, spec.targets, sample)
-    summary = {
-        "wave": wave,
-        "points": count,
-        "runs": count * len(spec.model.scenarios) * stage.replications,
-        "failed_runs": count * len(spec.model.scenarios) * stage.replications - len(outcomes),
-        **found,
-        "nroy_points": len(sample),
-        "shrinkage": 1.0 - found["nroy_fraction"] / previous if previous > 0 else 0.0,
-        "usable": [names[i] for i in np.flatnonzero(fit.usable)],
-        "reasons": dict(zip(names, fit.reasons, strict=True)),
-        "emulator_share": {names[i]: share for i, share in shares.items()},
-        "emulator_seconds": fit.emulator_seconds,
-        "seconds": time.perf_counter() - started,
-    }
-    _write_json(folder / "summary.json", summary)
-    return summary
-
-
-def _read_wave(folder: Path, region: NroyRegion) -> dict[str, Any]:
-    """A finished wave read back on --resume: its summary, and its emulators added to the
-    region exactly as fitted (no refit)."""
-    from .emulator import Emulator
-
-    stored = _read_json(folder / "emulators.json")
-    emulators = [
-        None if entry["model"] is None else Emulator.from_dict(entry["model"])
-        for entry in stored.values()
-    ]
-    usable = np.array([entry["usable"] for entry in stored.values()], dtype=bool)
-    region.add_wave(emulators, usable)
-    return _read_json(folder / "summary.json")
-
-
-def _screening(
-    spec: CalibrationSpec,
-    out_dir: Path,
-    candidates: list[PriorSpec],
-    runner: StageRunner,
-    say: Callable[[str], None],
-) -> tuple[list[PriorSpec], list[PriorSpec]]:
-    """Morris screening of the candidate parameters; keeps the active ones."""
-    from SALib.sample import morris
-
-    stored = out_dir / "screening.csv"
-    if stored.exists():
-        table = pd.read_csv(stored)
-        chosen = set(table.loc[table["selected"], "name"])
-        return (
-            [prior for prior in candidates if prior.label in chosen],
-            [prior for prior in candidates if prior.label not in chosen],
-        )
-    _write_json(out_dir / "state.json", {"stage": "screening", "wave": 0})
-    screening = spec.screening
-    problem = {
-        "num_vars": len(candidates),
-        "names": [prior.label for prior in candidates],
-        "bounds": [list(prior.range) for prior in candidates],
-    }
-    inputs = morris.sample(
-        problem, screening.trajectories, num_levels=screening.levels, seed=spec.method.seed
-    )
-    points = ParameterSpace(candidates).from_unit(
-        (inputs - np.array([p.range[0] for p in candidates]))
-        / np.array([p.range[1] - p.range[0] for p in candidates])
-    )
-    say(
-        f"screening {len(candidates)} parameters: {len(points)} Morris points x "
-        f"{len(spec.model.scenarios)} scenario(s) x {screening.replications} replications"
-    )
-    stage = Stage(out_dir / "screening", "screening", points, screening.replications, 0, True)
-    outcomes = runner.run(stage, candidates)
-    wide = wide_summary(outcomes, spec.targets, len(points))
-    means = pd.DataFrame({t.name: wide[f"mean__{t.name}"] for t in spec.targets})
-    scores = screening_scores(
-        problem, inputs, means, list(spec.targets), spec.method.seed, screening.levels
-    )
-    result = select_parameters(candidates, scores, screening.keep, screening.threshold)
-    write_bytes_atomically(stored, result.table.to_csv(index=False).encode())
-    say(
-        f"screening kept {len(result.selected)} of {len(candidates)} parameters; the others "
-        "stay at their defaults"
-    )
-    return result.selected, result.screened_out
-
-
-def _value_at(node: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = next((v for k, v in node.items() if str(getattr(k, "value", k)) == part), None)
-        elif isinstance(node, list):
-            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
-        else:
-            node = getattr(node, part, None)
-        if node is None:
-            return None
-    return node
-
-
-def _with_defaults(
-    entries: list[dict[str, Any]], spec: CalibrationSpec, model: bool
-) -> list[dict[str, Any]]:
-    """Each parameter's default in every scenario (None for a user's own simulator)."""
-    if not model:
-        return [{**entry, "default": None} for entry in entries]
-    from smartspec.scenarios import load_scenario
-
-    loaded = {name: load_scenario(name) for name in spec.model.scenarios}
-    return [
-        {
-            **entry,
-            "default": {
-                name: _value_at(scenario, entry["path"]) for name, scenario in loaded.items()
-            },
-        }
-        for entry in entries
-    ]
-
-
 def region_of(out_dir: Path, spec: CalibrationSpec) -> NroyRegion:
     """The non-implausible region of a calibration folder, rebuilt from its finished waves'
     stored emulators (for checks of a point, reports and tests)."""
@@ -548,5 +334,5 @@ def region_of(out_dir: Path, spec: CalibrationSpec) -> NroyRegion:
     region = NroyRegion(observed, variance_observed, discrepancy, cutoff=spec.method.cutoff)
     for folder in sorted(Path(out_dir).glob("wave-*")):
         if (folder / "summary.json").exists():
-            _read_wave(folder, region)
+            read_wave(folder, region)
     return region

@@ -21,7 +21,9 @@ sensitivity analysis of large models. Environmental Modelling & Software 22, 150
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,13 +33,18 @@ from pydantic import BaseModel
 from smartspec.scenarios import load_scenario
 from smartspec.scenarios.base import group_of, unit_of
 
+from ..store import write_bytes_atomically
+from .folder import write_json
+from .space import ParameterSpace, Stage, StageRunner
 from .spec import CalibrationSpec, PriorSpec, TargetSpec
+from .waves import wide_summary
 
 __all__ = [
     "ScreeningResult",
     "behavioural_parameters",
     "candidate_priors",
     "screening_scores",
+    "run_screening",
     "select_parameters",
 ]
 
@@ -201,3 +208,55 @@ def select_parameters(
         selected=[priors[i] for i in sorted(chosen)],
         screened_out=[prior for i, prior in enumerate(priors) if not selected_mask[i]],
     )
+
+
+def run_screening(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    candidates: list[PriorSpec],
+    runner: StageRunner,
+    say: Callable[[str], None],
+) -> tuple[list[PriorSpec], list[PriorSpec]]:
+    """Morris screening of the candidate parameters; keeps the active ones."""
+    from SALib.sample import morris
+
+    stored = out_dir / "screening.csv"
+    if stored.exists():
+        table = pd.read_csv(stored)
+        chosen = set(table.loc[table["selected"], "name"])
+        return (
+            [prior for prior in candidates if prior.label in chosen],
+            [prior for prior in candidates if prior.label not in chosen],
+        )
+    write_json(out_dir / "state.json", {"stage": "screening", "wave": 0})
+    screening = spec.screening
+    problem = {
+        "num_vars": len(candidates),
+        "names": [prior.label for prior in candidates],
+        "bounds": [list(prior.range) for prior in candidates],
+    }
+    inputs = morris.sample(
+        problem, screening.trajectories, num_levels=screening.levels, seed=spec.method.seed
+    )
+    points = ParameterSpace(candidates).from_unit(
+        (inputs - np.array([p.range[0] for p in candidates]))
+        / np.array([p.range[1] - p.range[0] for p in candidates])
+    )
+    say(
+        f"screening {len(candidates)} parameters: {len(points)} Morris points x "
+        f"{len(spec.model.scenarios)} scenario(s) x {screening.replications} replications"
+    )
+    stage = Stage(out_dir / "screening", "screening", points, screening.replications, 0, True)
+    outcomes = runner.run(stage, candidates)
+    wide = wide_summary(outcomes, spec.targets, len(points))
+    means = pd.DataFrame({t.name: wide[f"mean__{t.name}"] for t in spec.targets})
+    scores = screening_scores(
+        problem, inputs, means, list(spec.targets), spec.method.seed, screening.levels
+    )
+    result = select_parameters(candidates, scores, screening.keep, screening.threshold)
+    write_bytes_atomically(stored, result.table.to_csv(index=False).encode())
+    say(
+        f"screening kept {len(result.selected)} of {len(candidates)} parameters; the others "
+        "stay at their defaults"
+    )
+    return result.selected, result.screened_out

@@ -12,19 +12,30 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..store import write_parquet_atomically
 from .emulator import Emulator, fit_and_validate
+from .folder import read_json, write_json
 from .implausibility import NroyRegion
 from .sampling import maximin_subset, sample_nroy, volume_fraction
-from .space import ParameterSpace
+from .space import ParameterSpace, Stage, StageRunner
 from .spec import CalibrationSpec, TargetSpec
 from .statistics import point_summary
 
-__all__ = ["WaveFit", "fit_wave", "next_design", "wide_summary"]
+__all__ = [
+    "WaveFit",
+    "fit_wave",
+    "next_design",
+    "read_wave",
+    "run_wave",
+    "stop_reason",
+    "wide_summary",
+]
 
 #: A wave samples this many NROY candidates per design point of the next wave, from which
 #: the next design is a maximin subset.
@@ -171,3 +182,108 @@ def next_design(candidates: np.ndarray, points: int, rng: np.random.Generator) -
     if len(candidates) <= points:
         return candidates
     return candidates[maximin_subset(candidates, points, rng)]
+
+
+def stop_reason(
+    spec: CalibrationSpec, summary: dict[str, Any], previous: float, wave: int
+) -> str | None:
+    method = spec.method
+    if summary["nroy_points"] == 0:
+        return (
+            f"wave {wave} left no non-implausible point: no parameter set matches every "
+            "target within its uncertainties"
+        )
+    shares = summary["emulator_share"]
+    if len(shares) == len(spec.targets) and all(s < method.variance_ratio for s in shares.values()):
+        return (
+            f"after wave {wave} every emulator's variance is below "
+            f"{method.variance_ratio:.0%} of the other variances"
+        )
+    if wave >= 2 and summary["shrinkage"] < method.min_shrinkage:
+        return (
+            f"wave {wave} shrank the space by {summary['shrinkage']:.1%}, less than "
+            f"{method.min_shrinkage:.0%}"
+        )
+    return None
+
+
+def run_wave(
+    spec: CalibrationSpec,
+    space: ParameterSpace,
+    runner: StageRunner,
+    stage: Stage,
+    region: NroyRegion,
+    rng: np.random.Generator,
+    wave: int,
+    previous: float,
+) -> dict[str, Any]:
+    """Run a wave, fit and validate its emulators, cut, sample the NROY space; writes the
+    wave's tables and, last, its summary.json (which marks the wave done)."""
+    started = time.perf_counter()
+    outcomes = runner.run(stage, space.priors)
+    points = stage.points
+    count = len(points)
+    unit = space.to_unit(points)
+    wide = wide_summary(outcomes, spec.targets, count)
+    holdout = np.zeros(count, dtype=bool)
+    held = max(3, round(spec.method.holdout * count))
+    holdout[rng.choice(count, size=min(held, count // 2), replace=False)] = True
+    fit = fit_wave(spec, space, unit, wide, holdout, seed=spec.method.seed + wave)
+    region.add_wave(fit.emulators, fit.usable)
+    known = unit[region.contains(unit)]
+    sample, found = sample_space(
+        region, space.dims, CANDIDATES_PER_POINT * spec.method.points, rng, spec, known
+    )
+    folder = stage.folder
+    table = pd.concat(
+        [wide[["point"]], pd.DataFrame({"holdout": holdout}), points, wide.drop(columns="point")],
+        axis=1,
+    )
+    write_parquet_atomically(folder / "points.parquet", table)
+    write_parquet_atomically(folder / "validation.parquet", fit.validation)
+    emulators = {
+        target.name: {
+            "usable": bool(fit.usable[index]),
+            "reason": fit.reasons[index],
+            **fit.checks[index],
+            "model": None if fit.emulators[index] is None else fit.emulators[index].to_dict(),
+        }
+        for index, target in enumerate(spec.targets)
+    }
+    write_json(folder / "emulators.json", emulators)
+    natural = space.from_unit(sample) if len(sample) else pd.DataFrame(columns=space.names)
+    natural["cut_measure"] = region.measure(sample) if len(sample) else []
+    write_parquet_atomically(folder / "nroy_sample.parquet", natural)
+    names = [target.name for target in spec.targets]
+    shares = emulator_share(fit, spec.targets, sample)
+    summary = {
+        "wave": wave,
+        "points": count,
+        "runs": count * len(spec.model.scenarios) * stage.replications,
+        "failed_runs": count * len(spec.model.scenarios) * stage.replications - len(outcomes),
+        **found,
+        "nroy_points": len(sample),
+        "shrinkage": 1.0 - found["nroy_fraction"] / previous if previous > 0 else 0.0,
+        "usable": [names[i] for i in np.flatnonzero(fit.usable)],
+        "reasons": dict(zip(names, fit.reasons, strict=True)),
+        "emulator_share": {names[i]: share for i, share in shares.items()},
+        "emulator_seconds": fit.emulator_seconds,
+        "seconds": time.perf_counter() - started,
+    }
+    write_json(folder / "summary.json", summary)
+    return summary
+
+
+def read_wave(folder: Path, region: NroyRegion) -> dict[str, Any]:
+    """A finished wave read back on --resume: its summary, and its emulators added to the
+    region exactly as fitted (no refit)."""
+    from .emulator import Emulator
+
+    stored = read_json(folder / "emulators.json")
+    emulators = [
+        None if entry["model"] is None else Emulator.from_dict(entry["model"])
+        for entry in stored.values()
+    ]
+    usable = np.array([entry["usable"] for entry in stored.values()], dtype=bool)
+    region.add_wave(emulators, usable)
+    return read_json(folder / "summary.json")
