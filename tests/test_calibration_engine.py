@@ -221,3 +221,17 @@ def test_the_quick_calibration_runs_end_to_end(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text()
     assert "Calibration by history matching" in html and "not a posterior" in html
+
+
+def test_bundled_calibrations_load_and_are_not_experiments():
+    from smartspec.experiments import bundled_experiments
+    from smartspec.experiments.calibration import bundled_calibrations
+
+    names = {path.stem for path in bundled_calibrations()}
+    assert {"calibrate_quick", "calibrate_archetypes"} <= names
+    assert not names & {path.stem for path in bundled_experiments()}
+    for name in names:
+        spec, _, _ = load_calibration(name)
+        assert planned_runs(spec) < 1_000_000
+    archetypes, _, _ = load_calibration("calibrate_archetypes")
+    assert all(target.scenario == "eu" for target in archetypes.targets)
