@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..designs import Design, RunTask
 from ..results import load_results
-from ..runner import run_experiment
+from ..runner import ExperimentInterrupted, run_experiment
 from ..spec import DesignSpec, ExperimentSpec, ModelSpec, OutcomeSpec, ParameterSpec
 from ..targets import Target
 from .spec import CalibrationSpec, PriorSpec
@@ -178,9 +178,17 @@ class StageRunner:
                 "master_seed": self.spec.method.seed,
             },
         )
+        try:
+            self._run(stage, priors, design, resume)
+        except ExperimentInterrupted as stop:
+            # The command resumes the calibration's folder, not the stage's.
+            raise ExperimentInterrupted(stop.done, stop.planned, folder.parent) from None
+        return load_results(folder, series=False).outcomes
+
+    def _run(self, stage: Stage, priors: Sequence[PriorSpec], design: Design, resume: bool) -> None:
         run_experiment(
             self.experiment(stage, priors),
-            folder,
+            stage.folder,
             f"{self.text}\n# calibration stage: {stage.label}\n",
             executor=self.executor,
             capacity=self.capacity,
@@ -191,4 +199,3 @@ class StageRunner:
             on_start=self.on_start,
             command_line=self.command_line,
         )
-        return load_results(folder, series=False).outcomes
