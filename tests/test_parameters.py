@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import BaseModel
 
 from smartspec import EcosystemModel, load_scenario
+from smartspec.experiments.calibration.screening import BEHAVIOURAL_TABLES
+from smartspec.experiments.calibration.screening import (
+    behavioural_parameters as screened_parameters,
+)
 from smartspec.model.knowledge import KnowledgeSpace
 from smartspec.scenarios import INSTRUMENTS, Scenario
-from smartspec.scenarios.base import group_of, unit_of
 
 pytestmark = pytest.mark.slow
 
@@ -90,40 +92,11 @@ def _proximity_csv(folder: Path) -> Path:
 
 def behavioural_parameters() -> dict[str, float | int]:
     """Dotted path -> default of every field declared with a unit (the behavioural
-    parameters), including the per-governance EDP weights and review inclusiveness."""
-    scenario = load_scenario("europe")
-    found: dict[str, float | int] = {}
-
-    def visit(model, prefix: str) -> None:
-        for name, field in type(model).model_fields.items():
-            value = getattr(model, name)
-            path = f"{prefix}{name}"
-            if isinstance(value, dict) and group_of(field):
-                for key, item in value.items():
-                    key = getattr(key, "value", key)
-                    if isinstance(item, BaseModel):
-                        visit(item, f"{path}.{key}.")
-                    else:
-                        found[f"{path}.{key}"] = item
-            elif isinstance(value, BaseModel) and prefix.count(".") < 2:
-                visit(value, f"{path}.")
-            elif (unit_of(field) or group_of(field)) and type(value) in (int, float):
-                found[path] = value
-
-    for table in (
-        "knowledge",
-        "initial",
-        "firm",
-        "university",
-        "citizens",
-        "government",
-        "dynamics",
-        "interregional",
-        "peer_review",
-        "instruments",
-    ):
-        visit(getattr(scenario, table), f"{table}.")
-    return found
+    parameters), including the per-governance EDP weights and review inclusiveness, and the
+    starting values of the knowledge space and regions (the calibration's screening reads the
+    same fields, without those two tables)."""
+    tables = ("knowledge", "initial", *BEHAVIOURAL_TABLES)
+    return screened_parameters("europe", tables)
 
 
 def _moved(path: str, default: float | int) -> float | int:

@@ -62,10 +62,12 @@ BEHAVIOURAL_TABLES = (
 )
 
 
-def behavioural_parameters(scenario: str) -> dict[str, float | int]:
+def behavioural_parameters(
+    scenario: str, tables: tuple[str, ...] = BEHAVIOURAL_TABLES
+) -> dict[str, float | int]:
     """Dotted path -> value of every numeric behavioural coefficient of ``scenario`` (fields
-    declared with a unit or group in the schema), including per-instrument and per-governance
-    tables."""
+    declared with a unit or group in the schema) in ``tables``, including per-instrument and
+    per-governance tables."""
     loaded = load_scenario(scenario)
     found: dict[str, float | int] = {}
 
@@ -85,7 +87,7 @@ def behavioural_parameters(scenario: str) -> dict[str, float | int]:
             elif (unit_of(field) or group_of(field)) and type(value) in (int, float):
                 found[path] = value
 
-    for table in BEHAVIOURAL_TABLES:
+    for table in tables:
         visit(getattr(loaded, table), f"{table}.")
     return found
 
