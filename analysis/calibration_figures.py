@@ -83,6 +83,10 @@ def plot_shrinkage(results: CalibrationResults) -> Figure:
     waves = [w["summary"] for w in results.waves if "nroy_fraction" in w["summary"]]
     fractions = np.array([1.0] + [w["nroy_fraction"] for w in waves])
     errors = np.array([0.0] + [w.get("nroy_fraction_se", 0.0) for w in waves])
+    # No uniform draw left: the share is below one in volume_samples, drawn at that bound.
+    detection = 1.0 / results.spec.method.volume_samples
+    empty = fractions <= 0
+    fractions = np.where(empty, detection, fractions)
     with _style():
         figure = Figure(figsize=(7.5, 3.8), layout="constrained")
         axis = figure.subplots()
@@ -90,10 +94,9 @@ def plot_shrinkage(results: CalibrationResults) -> Figure:
         # A log axis cannot draw a bar down to zero or below: clip the lower error.
         lower = np.minimum(errors, fractions * 0.9)
         axis.errorbar(positions, fractions, yerr=[lower, errors], fmt="o-", capsize=4)
-        for position, fraction in zip(positions, fractions, strict=True):
-            axis.annotate(
-                _percent(fraction), (position, fraction), xytext=(6, 6), textcoords="offset points"
-            )
+        for position, fraction, none in zip(positions, fractions, empty, strict=True):
+            label = f"< {_percent(fraction)}" if none else _percent(fraction)
+            axis.annotate(label, (position, fraction), xytext=(6, 6), textcoords="offset points")
         axis.set_yscale("log")
         # Ticks at 1, 2 and 5 of each decade, as percentages: readable over any span.
         axis.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))

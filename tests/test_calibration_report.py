@@ -215,6 +215,25 @@ def test_a_calibration_that_accepts_nothing_says_so(finished, tmp_path):
     assert any(sentence.startswith("No re-run point reproduces") for sentence in findings)
 
 
+def test_a_wave_that_leaves_nothing_is_drawn_below_the_detection_bound(finished, tmp_path):
+    import json
+    import warnings
+
+    folder = tmp_path / "empty"
+    shutil.copytree(finished, folder)
+    summary_path = sorted(folder.glob("wave-*"))[-1] / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary.update(nroy_fraction=0.0, nroy_fraction_se=0.0)
+    summary_path.write_text(json.dumps(summary))
+    results = calibration.load_calibration_results(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = calibration.plot_shrinkage(results)
+    FigureCanvasAgg(figure).draw()
+    labels = [text.get_text() for text in figure.axes[0].texts]
+    assert any(label.startswith("< ") for label in labels)
+
+
 # ------------------------------------------------------------------------------ report command
 
 

@@ -304,6 +304,8 @@ def _summary(replications: pd.DataFrame, target: TargetSpec) -> tuple[float, flo
         value = statistic.pool(parts)
         left_out = np.array([statistic.pool(parts[:i] + parts[i + 1 :]) for i in range(count)])
     # Jackknife over replications; one run of the observed world has count x that variance.
+    if not np.isfinite(left_out).all():
+        return float(value), np.nan, np.nan, count
     var_mean = (count - 1) / count * float(((left_out - left_out.mean()) ** 2).sum())
     return float(value), var_mean, count * var_mean, count
 
