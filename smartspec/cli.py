@@ -113,6 +113,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             report=lambda line: print(f"smartspec: {line}", file=sys.stderr),
             command_line=args.command_line,
             label=args.calibration,
+            batch_size=args.batch_size,
         )
     print(
         f"Calibrated {', '.join(summary.parameters)} in {summary.waves} wave(s) "

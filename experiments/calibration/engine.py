@@ -150,6 +150,7 @@ def calibrate(
     report: Callable[[str], None] | None = None,
     command_line: list[str] | None = None,
     label: str = "calibration",
+    batch_size: int | None = None,
 ) -> CalibrationSummary:
     """Run (or resume) a calibration into ``out_dir``.
 
@@ -172,6 +173,8 @@ def calibrate(
         Per-stage progress, as for :func:`~smartspec.experiments.run_experiment`.
     report
         Called with one line per stage and wave (what runs, what was cut).
+    batch_size
+        Runs per task (default: chosen by the runner).
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -214,7 +217,15 @@ def calibrate(
 
     def runner_for(priors: list[PriorSpec]) -> StageRunner:
         return StageRunner(
-            spec, text, target_for(priors), executor, capacity, progress, on_start, command_line
+            spec,
+            text,
+            target_for(priors),
+            executor,
+            capacity,
+            progress,
+            on_start,
+            command_line,
+            batch_size,
         )
 
     # ---------------------------------------------------------------- screening

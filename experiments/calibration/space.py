@@ -128,6 +128,7 @@ class StageRunner:
     progress: Callable[[int], None] | None = None
     on_start: Callable[[int, int], None] | None = None
     command_line: list[str] | None = None
+    batch_size: int | None = None
 
     def experiment(self, stage: Stage, priors: Sequence[PriorSpec]) -> ExperimentSpec:
         """The stage as an experiment (recorded in its folder's provenance)."""
@@ -198,4 +199,5 @@ class StageRunner:
             progress=self.progress,
             on_start=self.on_start,
             command_line=self.command_line,
+            batch_size=self.batch_size,
         )
