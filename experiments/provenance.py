@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 import sys
@@ -10,7 +11,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_revision", "package_versions", "provenance", "utc_now"]
+__all__ = [
+    "calibrated_defaults_record",
+    "git_revision",
+    "package_versions",
+    "provenance",
+    "utc_now",
+]
 
 _PACKAGES = ("smartspec", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx")
 
@@ -53,11 +60,32 @@ def git_revision(path: Path | None = None) -> dict[str, Any]:
     return {"revision": revision, "dirty": bool(status)}
 
 
+def calibrated_defaults_record() -> dict[str, Any] | None:
+    """Which calibration's best point the bundled scenarios use as defaults (file, sha256,
+    its provenance comments), or None when no calibration was adopted."""
+    from smartspec.scenarios.loader import CALIBRATED_DEFAULTS
+
+    if not CALIBRATED_DEFAULTS.is_file():
+        return None
+    data = CALIBRATED_DEFAULTS.read_bytes()
+    comments = [
+        line.lstrip("# ").rstrip()
+        for line in data.decode("utf-8").splitlines()
+        if line.startswith("#")
+    ]
+    return {
+        "file": CALIBRATED_DEFAULTS.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "provenance": comments,
+    }
+
+
 def provenance(**extra: Any) -> dict[str, Any]:
     """Everything needed to say where a result came from."""
     return {
         "versions": package_versions(),
         "git": git_revision(),
+        "calibrated_defaults": calibrated_defaults_record(),
         "command_line": [Path(sys.argv[0]).name, *sys.argv[1:]],
         "platform": platform.platform(),
         **extra,

@@ -24,9 +24,11 @@ from .errors import ScenarioError
 from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
 
 __all__ = [
+    "CALIBRATED_DEFAULTS",
     "ScenarioError",
     "BundledEntry",
     "apply_overrides",
+    "calibrated_defaults",
     "bundled_mixes",
     "bundled_scenarios",
     "load_scenario",
@@ -40,6 +42,10 @@ __all__ = [
 
 BUNDLED_DIR = Path(str(resources.files("smartspec.scenarios")))
 MIX_DIR = BUNDLED_DIR / "mixes"
+#: The best point of a calibration of the archetypes (its ``best.toml``, ``[set]`` of dotted
+#: overrides with the calibration's provenance in comments). When present it sets the
+#: behavioural coefficients of every bundled scenario; ``--set`` still overrides any field.
+CALIBRATED_DEFAULTS = BUNDLED_DIR / "data" / "calibrated.toml"
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,19 @@ def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
         return bundled, f"{name_or_path} (bundled)"
     known = ", ".join(entry.name for entry in bundled_scenarios())
     raise ScenarioError(str(name_or_path), "", f"unknown scenario (bundled: {known})")
+
+
+def calibrated_defaults(path: Path | None = None) -> dict[str, Any]:
+    """The dotted overrides a calibration set as the bundled scenarios' defaults
+    (``[set]`` of :data:`CALIBRATED_DEFAULTS`), or {} when no calibration was adopted."""
+    path = CALIBRATED_DEFAULTS if path is None else path
+    if not path.is_file():
+        return {}
+    raw = read_toml(path, str(path))
+    values = raw.get("set", {})
+    if not isinstance(values, dict) or set(raw) - {"set"}:
+        raise ScenarioError(str(path), "set", "must hold only a [set] table of dotted overrides")
+    return dict(values)
 
 
 def _is_plain_name(name: object) -> bool:
@@ -321,6 +340,10 @@ def load_scenario(
     if overrides is not None and not isinstance(overrides, Mapping):
         overrides = dict(parse_override(item) for item in overrides)
     overrides = dict(overrides or {})
+    if path.parent == BUNDLED_DIR:
+        # A calibration's best point is the bundled scenarios' default; what the caller sets
+        # still wins.
+        overrides = {**calibrated_defaults(), **overrides}
     if isinstance(overrides.get("mix"), str):
         mix = overrides.pop("mix")
 

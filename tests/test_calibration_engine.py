@@ -235,3 +235,33 @@ def test_bundled_calibrations_load_and_are_not_experiments():
         assert planned_runs(spec) < 1_000_000
     archetypes, _, _ = load_calibration("calibrate_archetypes")
     assert all(target.scenario == "eu" for target in archetypes.targets)
+
+
+def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatch):
+    """best.toml copied to scenarios/data/calibrated.toml sets the bundled scenarios'
+    coefficients; --set still wins; a user's own scenario file keeps the schema's defaults;
+    provenance records which calibration was adopted."""
+    from smartspec.experiments.provenance import provenance
+    from smartspec.scenarios import load_scenario, loader
+
+    best = tmp_path / "calibrated.toml"
+    best.write_text(
+        "# Best point of calibration 'test'\n[set]\n"
+        '"firm.innovation_rate" = 0.123\n"firm.entry_rate" = 0.031\n'
+    )
+    own = tmp_path / "own.toml"
+    own.write_text('[[regions]]\nname = "Mine"\narchetype = "emerging"\n')
+    default_rate = load_scenario("emerging").firm.innovation_rate
+    monkeypatch.setattr(loader, "CALIBRATED_DEFAULTS", best)
+    assert load_scenario("emerging").firm.innovation_rate == 0.123
+    assert load_scenario("europe").firm.entry_rate == 0.031
+    assert (
+        load_scenario("emerging", overrides={"firm.innovation_rate": 0.2}).firm.innovation_rate
+        == 0.2
+    )
+    assert load_scenario(own).firm.innovation_rate == default_rate
+    record = provenance()["calibrated_defaults"]
+    assert record["file"] == "calibrated.toml" and "calibration 'test'" in record["provenance"][0]
+    best.write_text('[set]\n"firm.no_such_rate" = 1\n')
+    with pytest.raises(ValueError, match="firm.no_such_rate"):
+        load_scenario("emerging")
