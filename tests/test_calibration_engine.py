@@ -135,6 +135,11 @@ def test_every_behavioural_coefficient_can_be_screened_inside_the_schema():
     priors = candidate_priors(parse_calibration(raw, "test"))
     assert len(priors) == len(set(found) | {p.path for p in spec.parameters})
     assert all(p.range[0] < p.range[1] for p in priors)
+    from smartspec.scenarios import load_scenario
+
+    for prior in priors:  # both ends are values the schema accepts (no 1.0000005 for a share)
+        for end in prior.range:
+            load_scenario("emerging", overrides={prior.path: round(end) if prior.integer else end})
 
 
 #: Settings that make the toy run all three waves (no early stop).
@@ -265,3 +270,29 @@ def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatc
     best.write_text('[set]\n"firm.no_such_rate" = 1\n')
     with pytest.raises(ValueError, match="firm.no_such_rate"):
         load_scenario("emerging")
+
+
+def test_screening_scores_effects_above_the_noise_only():
+    """y = 3 a + noise: a scores, b (inert, but seen through noise that is not shared between
+    replications) does not, and a very noisy target promotes nothing."""
+    from SALib.sample import morris
+
+    from smartspec.experiments.calibration.screening import screening_scores
+
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+    inputs = morris.sample(problem, 10, num_levels=4, seed=1)
+    rng = np.random.default_rng(2)
+    signal = 3 * inputs[:, 0]
+    outputs = {
+        "clean": np.column_stack([signal + rng.normal(0, 0.05, len(inputs)) for _ in range(2)]),
+        "noisy": np.column_stack([rng.normal(0, 5.0, len(inputs)) for _ in range(2)]),
+    }
+    spec, _, _ = load_calibration("calibrate_quick")
+    targets = [
+        spec.targets[0].model_copy(update={"name": "clean", "observation_variance": 0.01}),
+        spec.targets[0].model_copy(update={"name": "noisy", "observation_variance": 0.01}),
+    ]
+    scores = screening_scores(["a", "b"], inputs, outputs, targets).set_index("name")
+    assert scores.loc["a", "mu_star__clean"] == pytest.approx(3.0, rel=0.05)
+    assert scores.loc["a", "score"] > 10 and scores.loc["b", "score"] == 0
+    assert scores["noise__noisy"].iloc[0] > scores["noise__clean"].iloc[0]

@@ -234,7 +234,9 @@ def calibrate(
         fitted, screened_out = run_screening(spec, out_dir, candidates, runner_for(candidates), say)
     space = ParameterSpace(fitted)
     if not space.dims:
-        raise CalibrationError(label, "screening", "no parameter moved any target")
+        raise CalibrationError(
+            label, "screening", "no parameter moved any target above the run-to-run noise"
+        )
 
     # -------------------------------------------------------------------- waves
     observed, variance_observed, discrepancy = observed_arrays(spec.targets)

@@ -43,6 +43,9 @@ DENSITY_BINS = 20
 #: The relatedness effect is that of a rise of this share of the mean density (T17's "10 %").
 DENSITY_RISE = 0.1
 
+#: Fewest events (and non-events) a logistic relatedness effect is estimated from.
+MIN_EVENTS = 5
+
 
 def _class_sums(classes: np.ndarray, bins: int, **values: np.ndarray) -> dict[str, float]:
     """Per class, the sum of each of ``values``: keys ``<name>_<class, 2 digits>``."""
@@ -171,12 +174,14 @@ def logistic_on_classes(
     x: np.ndarray, trials: np.ndarray, events: np.ndarray, iterations: int = 50
 ) -> tuple[float, float]:
     """Binomial logistic regression of ``events`` out of ``trials`` at ``x`` by Newton's
-    method (IRLS): (intercept, slope); NaN when there are no events or no non-events, or the
-    fit does not converge (classes that separate them)."""
+    method (IRLS): (intercept, slope); NaN with fewer than MIN_EVENTS events or non-events,
+    or when the fit does not converge (classes that separate them)."""
     keep = trials > 0
     x, trials, events = x[keep], trials[keep], events[keep]
     share = events.sum() / max(trials.sum(), 1.0)
-    if len(x) < 2 or not 0 < share < 1:
+    # A handful of events makes the slope a matter of which few pairs moved (and near
+    # separation sends it to infinity): no estimate rather than a wild one.
+    if len(x) < 2 or min(events.sum(), (trials - events).sum()) < MIN_EVENTS:
         return np.nan, np.nan
     design = np.column_stack([np.ones_like(x), x])
     coefficients = np.array([np.log(share / (1 - share)), 0.0])

@@ -6,10 +6,16 @@ the experiments layer) over every candidate parameter, scores each by its larges
 elementary effect over the targets, and keeps the active ones. The others stay at their
 defaults, and the report lists them.
 
-Score of parameter p: max over targets t of mu*_{p,t} / sqrt(Var_obs,t + Var_disc,t), the mean
-absolute elementary effect in units of the target's tolerance, so that targets measured in
-different units compare. A parameter is kept when its score is at least ``threshold`` times the
-largest score, up to ``keep`` parameters, largest first.
+Elementary effects are measured per unit of each parameter's prior range, in every
+replication (a replication's seed is shared by all Morris points, so its effects are paired).
+mu*_{p,t} is the mean absolute effect of the replications' mean; with two or more replications
+the spread of effects between replications gives the noise floor, what mu* would be for a
+parameter that does nothing. Score of parameter p: max over targets t of
+max(0, mu*_{p,t} - 2 floor_t) / sqrt(Var_obs,t + Var_disc,t), the effect above the noise in units
+of the target's tolerance, so that targets measured in different units compare and a noisy
+target does not promote parameters on its noise alone. A parameter is kept when its score is
+positive and at least ``threshold`` times the largest score, up to ``keep`` parameters,
+largest first.
 
 References
 ----------
@@ -21,10 +27,10 @@ sensitivity analysis of large models. Environmental Modelling & Software 22, 150
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,11 +49,16 @@ __all__ = [
     "ScreeningResult",
     "behavioural_parameters",
     "candidate_priors",
+    "elementary_effects",
     "screening_scores",
     "run_screening",
     "select_parameters",
 ]
 
+#: Halvings toward the default before a prior's end falls back on the default itself.
+PULL_STEPS = 20
+#: A parameter counts as active for a target when its mu* exceeds this many noise floors.
+NOISE_MARGIN = 2.0
 #: Scenario tables whose numeric fields are behavioural coefficients (shared by archetypes);
 #: region-structure fields (firms, capabilities, budget) are never screened or fitted here.
 BEHAVIOURAL_TABLES = (
@@ -100,29 +111,34 @@ def _inside_schema(scenario: str, path: str, value: float) -> bool:
     return True
 
 
-def _default_prior(scenario: str, path: str, default: float | int, spread: float) -> PriorSpec:
+def _default_prior(
+    scenario: str, path: str, default: float | int, spread: float
+) -> PriorSpec | None:
     """default x (1 +/- spread), each end pulled toward the default until the schema accepts
-    it; integer fields get whole-number ends at least one apart."""
-    if isinstance(default, int) and not isinstance(default, bool):
-        low, high = (
-            max(default - max(1, round(spread * default)), 0),
-            default + max(1, round(spread * default)),
-        )
+    it (the default itself at worst); integer fields get whole-number ends. None when the
+    schema leaves no room on either side of the default."""
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    if integer:
+        step = max(1, round(spread * abs(default)))
+        ends = [default - step, default + step]
     elif default == 0:
-        low, high = 0.0, spread
+        ends = [0.0, spread]
     else:
-        low, high = sorted((default * (1 - spread), default * (1 + spread)))
-    for _ in range(20):
-        if _inside_schema(scenario, path, low):
-            break
-        low = (low + default) / 2
-    for _ in range(20):
-        if _inside_schema(scenario, path, high):
-            break
-        high = (high + default) / 2
+        ends = sorted((default * (1 - spread), default * (1 + spread)))
+
+    def pulled(end: float | int) -> float | int:
+        for _ in range(PULL_STEPS):
+            if _inside_schema(scenario, path, end):
+                return end
+            end = (end + default) / 2 if not integer else end + (1 if end < default else -1)
+            if end == default:
+                break
+        return default
+
+    low, high = pulled(ends[0]), pulled(ends[1])
     if not low < high:
-        low, high = (default, default + spread) if default == 0 else (default * 0.9, default)
-    return PriorSpec(path=path, range=(float(low), float(high)), integer=isinstance(default, int))
+        return None
+    return PriorSpec(path=path, range=(float(low), float(high)), integer=integer)
 
 
 def candidate_priors(spec: CalibrationSpec) -> list[PriorSpec]:
@@ -138,45 +154,68 @@ def candidate_priors(spec: CalibrationSpec) -> list[PriorSpec]:
     for path, default in behavioural_parameters(scenario).items():
         if path in listed or path in fixed or isinstance(default, bool):
             continue
-        priors.append(_default_prior(scenario, path, default, spec.screening.spread))
+        prior = _default_prior(scenario, path, default, spec.screening.spread)
+        if prior is not None:
+            priors.append(prior)
     return priors
 
 
+def elementary_effects(unit_inputs: np.ndarray, outputs: np.ndarray, dims: int) -> np.ndarray:
+    """Morris elementary effects, (trajectories, dims, replications): the change of the
+    output per unit of a parameter's prior range, for each one-parameter step of each
+    trajectory (``unit_inputs`` in SALib's order: trajectories of dims + 1 points)."""
+    steps = dims + 1
+    trajectories = len(unit_inputs) // steps
+    effects = np.full((trajectories, dims, outputs.shape[1]), np.nan)
+    for trajectory in range(trajectories):
+        rows = slice(trajectory * steps, (trajectory + 1) * steps)
+        moves = np.diff(unit_inputs[rows], axis=0)
+        changes = np.diff(outputs[rows], axis=0)
+        moved = np.argmax(np.abs(moves), axis=1)
+        delta = moves[np.arange(dims), moved]
+        effects[trajectory, moved] = changes / delta[:, None]
+    return effects
+
+
 def screening_scores(
-    problem: dict[str, Any],
-    inputs: np.ndarray,
-    point_means: pd.DataFrame,
+    names: list[str],
+    unit_inputs: np.ndarray,
+    outputs: dict[str, np.ndarray],
     targets: list[TargetSpec],
-    seed: int,
-    levels: int,
 ) -> pd.DataFrame:
-    """Morris mu* of every parameter for every target (SALib.analyze.morris), scaled by the
-    target's tolerance; one row per parameter, columns ``mu_star__<target>`` and ``score``.
+    """Each parameter's Morris mu* per target above the noise, scaled by the target's
+    tolerance; one row per parameter, columns ``mu_star__<t>``, ``noise__<t>`` and ``score``.
 
-    ``point_means`` has one row per design point (in design order) and one column per target;
-    a point whose runs failed is filled with its target's mean so that its trajectory still
-    counts (the count of such points is in the screening table).
+    ``outputs[t]`` is (points, replications): the target's value at every Morris point in
+    each replication (the replications share their seed across points). mu* is the mean
+    absolute elementary effect of the replications' mean. With two or more replications the
+    noise floor is what mu* would be for a parameter that does nothing: sqrt(2/pi) times the
+    standard deviation of a mean elementary effect, estimated from the spread of effects
+    between replications. score = max_t max(0, mu* - 2 floor) / sqrt(Var_obs + Var_disc).
     """
-    from SALib.analyze import morris
-
-    scores = pd.DataFrame({"name": problem["names"]})
+    dims = len(names)
+    table = pd.DataFrame({"name": names})
     scaled = []
     for target in targets:
-        values = point_means[target.name].to_numpy(dtype=float)
-        finite = np.isfinite(values)
-        if not finite.any():
-            scores[f"mu_star__{target.name}"] = np.nan
-            continue
-        values = np.where(finite, values, np.nanmean(values))
-        result = morris.analyze(
-            problem, inputs, values, num_levels=levels, print_to_console=False, seed=seed
-        )
-        mu_star = np.asarray(result["mu_star"], dtype=float)
-        scores[f"mu_star__{target.name}"] = mu_star
+        values = np.asarray(outputs[target.name], dtype=float)
+        values = np.where(np.isfinite(values), values, np.nan)
+        effects = elementary_effects(unit_inputs, values, dims)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mu_star = np.nanmean(np.abs(np.nanmean(effects, axis=2)), axis=0)
+            replications = effects.shape[2]
+            floor = 0.0
+            if replications > 1:
+                spread = np.nanmean(np.nanvar(effects, axis=2, ddof=1))
+                floor = float(np.sqrt(2 / np.pi * spread / replications))
+        floor = floor if np.isfinite(floor) else 0.0
+        table[f"mu_star__{target.name}"] = mu_star
+        table[f"noise__{target.name}"] = floor
         tolerance = np.sqrt(target.variance_observed + target.discrepancy_variance)
-        scaled.append(mu_star / tolerance if tolerance > 0 else mu_star)
-    scores["score"] = np.nanmax(np.vstack(scaled), axis=0) if scaled else np.nan
-    return scores
+        above = np.maximum(np.nan_to_num(mu_star) - NOISE_MARGIN * floor, 0.0)
+        scaled.append(above / tolerance if tolerance > 0 else above)
+    table["score"] = np.max(np.vstack(scaled), axis=0) if scaled else 0.0
+    return table
 
 
 @dataclass
@@ -191,8 +230,8 @@ class ScreeningResult:
 def select_parameters(
     priors: list[PriorSpec], scores: pd.DataFrame, keep: int, threshold: float
 ) -> ScreeningResult:
-    """Keep parameters scoring at least ``threshold`` x the largest score, at most ``keep``,
-    largest first (ties in listed order)."""
+    """Keep parameters scoring above zero (above the noise) and at least ``threshold`` x the
+    largest score, at most ``keep``, largest first (ties in listed order)."""
     table = scores.copy()
     table.insert(1, "path", [prior.path for prior in priors])
     table.insert(2, "low", [prior.range[0] for prior in priors])
@@ -200,7 +239,7 @@ def select_parameters(
     score = table["score"].fillna(0.0).to_numpy()
     order = np.argsort(-score, kind="stable")
     largest = score.max() if len(score) else 0.0
-    chosen = [i for i in order if largest > 0 and score[i] >= threshold * largest][:keep]
+    chosen = [i for i in order if score[i] > 0 and score[i] >= threshold * largest][:keep]
     selected_mask = np.zeros(len(priors), dtype=bool)
     selected_mask[chosen] = True
     table["selected"] = selected_mask
@@ -240,21 +279,28 @@ def run_screening(
     inputs = morris.sample(
         problem, screening.trajectories, num_levels=screening.levels, seed=spec.method.seed
     )
-    points = ParameterSpace(candidates).from_unit(
-        (inputs - np.array([p.range[0] for p in candidates]))
-        / np.array([p.range[1] - p.range[0] for p in candidates])
+    unit = (inputs - np.array([p.range[0] for p in candidates])) / np.array(
+        [p.range[1] - p.range[0] for p in candidates]
     )
+    points = ParameterSpace(candidates).from_unit(unit)
     say(
         f"screening {len(candidates)} parameters: {len(points)} Morris points x "
         f"{len(spec.model.scenarios)} scenario(s) x {screening.replications} replications"
     )
     stage = Stage(out_dir / "screening", "screening", points, screening.replications, 0, True)
     outcomes = runner.run(stage, candidates)
-    wide = wide_summary(outcomes, spec.targets, len(points))
-    means = pd.DataFrame({t.name: wide[f"mean__{t.name}"] for t in spec.targets})
-    scores = screening_scores(
-        problem, inputs, means, list(spec.targets), spec.method.seed, screening.levels
-    )
+    # One column per replication: each is a Morris design of its own (its seed is shared by
+    # every point), so effects are paired within it and their spread across replications is
+    # the noise.
+    per_replication = [
+        wide_summary(outcomes[outcomes["replication"] == r], spec.targets, len(points))
+        for r in range(screening.replications)
+    ]
+    outputs = {
+        t.name: np.column_stack([wide[f"mean__{t.name}"] for wide in per_replication])
+        for t in spec.targets
+    }
+    scores = screening_scores(problem["names"], unit, outputs, list(spec.targets))
     result = select_parameters(candidates, scores, screening.keep, screening.threshold)
     write_bytes_atomically(stored, result.table.to_csv(index=False).encode())
     say(

@@ -46,6 +46,9 @@ class ParameterSpace:
 
     def from_unit(self, unit: np.ndarray) -> pd.DataFrame:
         natural = self.low + np.asarray(unit, dtype=float) * (self.high - self.low)
+        # Rounding (SALib's Morris grid is float32) must not step past a range's end, which
+        # the schema may forbid (a share of 1.0000005).
+        natural = np.clip(natural, self.low, self.high)
         frame = pd.DataFrame(natural, columns=self.names)
         for prior in self.priors:
             if prior.integer:

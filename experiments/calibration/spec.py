@@ -172,7 +172,9 @@ class ScreeningSpec(_Strict):
         le=1,
         description="Drop parameters whose scaled mu* is below this share of the largest.",
     )
-    replications: int = Field(1, ge=1, le=100, description="Seeds per Morris point.")
+    replications: int = Field(
+        2, ge=1, le=100, description="Seeds per Morris point (2 or more measure the noise)."
+    )
     behavioural: bool = Field(
         False,
         description="Also screen every behavioural coefficient not listed, with a prior of "
