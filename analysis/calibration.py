@@ -136,9 +136,11 @@ def _fitted(results: CalibrationResults) -> str:
         )
         threshold = results.spec.screening.threshold
         text += (
-            f'<p class="caveat">Screened out by the Morris screening (score: mean absolute '
-            f"effect μ* as a share of the largest; below {100 * threshold:g} % is dropped) and "
-            f"left at their default values in every run and in the final set: {described}.</p>"
+            f'<p class="caveat">Screened out by the Morris screening (score: how far the '
+            "parameter moves a target across its prior range beyond the run-to-run noise, in "
+            "units of the target's tolerance; a score of zero, or below "
+            f"{100 * threshold:g} % of the largest, is dropped) and left at their default "
+            f"values in every run and in the final set: {described}.</p>"
         )
     elif results.screening is not None:
         text += "<p>The Morris screening kept every parameter.</p>"
