@@ -14,7 +14,7 @@ from smartspec.scenarios.schema import INSTRUMENTS, Governance, GovernmentBehavi
 from .agents import Government
 from .base import EPSILON, QUARTERS_PER_YEAR, TINY, AgentKind
 from .citizen import CitizenGroups
-from .instruments import INSTRUMENT_MECHANISMS, PolicyTargets
+from .instruments import INSTRUMENT_MECHANISMS, PolicyTargets, simulated_unit
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry, Population
@@ -179,8 +179,10 @@ class Governments(Population):
             for index, name in enumerate(INSTRUMENTS):
                 if committed[index] <= 0:
                     continue
-                units = committed[index] / params[index].unit_cost
-                capacity = INSTRUMENT_MECHANISMS[name].capacity(targets, region, params[index])
+                mechanism = INSTRUMENT_MECHANISMS[name]
+                scale = simulated_unit(targets.regions, region, mechanism)
+                units = committed[index] / params[index].unit_cost / scale
+                capacity = mechanism.capacity(targets, region, params[index])
                 uptake = min(1.0, capacity / units) if units > EPSILON else 0.0
                 absorbed[index] = committed[index] * efficiency * uptake
                 due = (step + params[index].delay) % horizon
@@ -204,5 +206,10 @@ class Governments(Population):
                         continue
                     self.pipeline[region, index, slot] = 0.0
                     params = self.instrument_params[index]
-                    units = amount / params.unit_cost
-                    INSTRUMENT_MECHANISMS[name].deliver(targets, region, units, params)
+                    mechanism = INSTRUMENT_MECHANISMS[name]
+                    units = (
+                        amount
+                        / params.unit_cost
+                        / simulated_unit(targets.regions, region, mechanism)
+                    )
+                    mechanism.deliver(targets, region, units, params)

@@ -38,7 +38,7 @@ from .network import CollaborationNetwork
 from .region import RegionState
 from .university import Universities
 
-__all__ = ["INSTRUMENT_MECHANISMS", "Instrument", "PolicyTargets"]
+__all__ = ["INSTRUMENT_MECHANISMS", "Instrument", "PolicyTargets", "simulated_unit"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ class PolicyTargets:
 
 
 class Instrument(Protocol):
+    #: Whether the instrument's units go to firms (grants, vouchers, trainees, ...): bought
+    #: with the real region's money, they are spread over the firms simulated, one simulated
+    #: unit per ``firm_weight`` real ones; units for universities, citizens or the
+    #: administration are not scaled.
+    reaches_firms: bool
+
     def capacity(self, targets: PolicyTargets, region: int, params: InstrumentParams) -> float: ...
 
     def deliver(
@@ -89,7 +95,15 @@ def _pairs(count: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _record(targets: PolicyTargets, name: str, region: int, count: float) -> None:
-    targets.regions.outputs[OUTPUT_INDICATORS[name]][region] += count
+    """Count an output in the real region's units (simulated units x firm weight)."""
+    weight = simulated_unit(targets.regions, region, INSTRUMENT_MECHANISMS[name])
+    targets.regions.outputs[OUTPUT_INDICATORS[name]][region] += count * weight
+
+
+def simulated_unit(regions: RegionState, region: int, mechanism: Instrument) -> float:
+    """Real units one simulated unit stands for: the firm weight for instruments that reach
+    firms, one otherwise."""
+    return float(regions.firm_weight[region]) if mechanism.reaches_firms else 1.0
 
 
 def _targeted_firms(targets: PolicyTargets, region: int, params: InstrumentParams) -> np.ndarray:
@@ -112,6 +126,8 @@ class RDGrants:
     scaled by the recipient's absorptive capacity in ``Firms.invest_in_rd``. Output: distinct
     firms supported.
     """
+
+    reaches_firms = True
 
     def _applicants(
         self, targets: PolicyTargets, region: int, priority_only: bool, params: RDGrantsParams
@@ -147,6 +163,8 @@ class RDGrants:
 class InnovationVouchers:
     """Small firms buy knowledge services from a university: a link and a knowledge boost."""
 
+    reaches_firms = True
+
     def capacity(self, targets, region, params: InnovationVouchersParams) -> float:
         firms = _targeted_firms(targets, region, params)
         small = int((targets.firms.employees[firms] < params.max_employees).sum())
@@ -173,6 +191,8 @@ class CollaborativeRD:
     university: all members are linked,
     and each firm gains knowledge in the project's domain. Where too few firms are active in
     the domain, members come from the whole eligible pool."""
+
+    reaches_firms = True
 
     def capacity(self, targets, region, params: CollaborativeRDParams) -> float:
         return len(_targeted_firms(targets, region, params)) / params.firms_per_project
@@ -217,6 +237,8 @@ class _TargetedBoost:
     """A decaying per-firm boost bought per unit: ``boost_per_unit`` x units, spread over the
     targeted firms (priority domains or all), raises the region's column of the boost."""
 
+    reaches_firms = True
+
     name: str
     boost: str
 
@@ -243,6 +265,8 @@ class Training:
     """Training places: each trainee joins the region's skilled workforce (region-wide:
     ``targeting`` has no effect)."""
 
+    reaches_firms = True
+
     def capacity(self, targets, region, params: TrainingParams) -> float:
         return params.places_per_employee * targets.regions.employment[region]
 
@@ -256,6 +280,8 @@ class Training:
 class ResearchInfrastructure:
     """Raises the research-strength target of the region's universities in the targeted
     domains (the priorities, or all domains when horizontal)."""
+
+    reaches_firms = False
 
     def capacity(self, targets, region, params: ResearchInfrastructureParams) -> float:
         return params.units_per_university * len(targets.universities.in_region(region))
@@ -277,6 +303,8 @@ class ResearchInfrastructure:
 
 class StartupSupport:
     """Supported start-ups in the targeted domains; founders need skilled people."""
+
+    reaches_firms = True
 
     def capacity(self, targets, region, params: StartupSupportParams) -> float:
         return params.founders_per_skilled * targets.regions.skilled[region]
@@ -300,6 +328,8 @@ class PublicProcurement(_TargetedBoost):
 class LivingLabs:
     """Co-creation labs joining a citizen group, a university and a firm active in one of the
     group's needs: links between them, a social-innovation boost and a little trust."""
+
+    reaches_firms = False
 
     def capacity(self, targets, region, params: LivingLabsParams) -> float:
         return params.labs_per_group * len(targets.citizens.in_region(region))
@@ -346,6 +376,8 @@ class CapacityBuilding:
     """Administrative capacity and business advisory: institutional quality rises with
     diminishing returns, and firms' absorptive capacity gets a regional bonus (region-wide:
     ``targeting`` has no effect)."""
+
+    reaches_firms = False
 
     def capacity(self, targets, region, params: CapacityBuildingParams) -> float:
         return params.max_units

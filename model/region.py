@@ -64,6 +64,10 @@ class RegionState:
         self.employment = np.zeros(count)
         self.initial_employment = np.ones(count)
         self.initial_firms = np.array([spec.firms for spec in specs], dtype=np.float64)
+        # How many real enterprises each simulated firm stands for (fixed at the start).
+        self.firm_weight = np.array(
+            [(spec.represented_firms or spec.firms) / spec.firms for spec in specs]
+        )
         self.capacity_bonus = np.zeros(count)
         # Boosts per region: column 0 acts on firms in the priority domains, column 1 on all
         # firms (an instrument's ``targeting`` decides which one it raises).

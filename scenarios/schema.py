@@ -229,7 +229,20 @@ class Region(_Strict):
     """One regional innovation system and its starting state."""
 
     name: str = Field("Region", min_length=1, description="Region name.")
-    firms: int = Field(1000, ge=1, le=5_000_000, description="Initial number of firms (count).")
+    firms: int = Field(
+        1000,
+        ge=1,
+        le=5_000_000,
+        description="Initial number of simulated firms (count): the simulation's precision.",
+    )
+    represented_firms: int | None = Field(
+        None,
+        ge=1,
+        le=50_000_000,
+        description="Real enterprises the simulated firms stand for (count; default: firms). "
+        "Each simulated firm stands for represented_firms / firms of them, so policy money "
+        "reaching firms is spread over the real region whatever the number simulated.",
+    )
     universities: int = Field(2, ge=0, le=1000, description="Universities (count).")
     citizen_groups: int = Field(10, ge=0, le=100_000, description="Citizen groups (count).")
     absorptive_capacity: Share = Field(

@@ -15,6 +15,9 @@ from smartspec import EcosystemModel, load_scenario
 #: here so that recalibrating the archetype does not change what the tests check.
 REGION = {
     "regions.0.firms": 200,
+    # One simulated firm per real one: verb tests count what the mechanisms do to the firms
+    # simulated (tests/test_scale.py covers firms that stand for several).
+    "regions.0.represented_firms": 200,
     "regions.0.universities": 1,
     "regions.0.citizen_groups": 8,
     "regions.0.absorptive_capacity": 0.22,
@@ -46,7 +49,12 @@ def make_model(
 ) -> EcosystemModel:
     """A one-region model (:data:`REGION`, then ``overrides``); ``targeting`` sets
     instruments' targeting (``{"rd_grants": "horizontal"}``)."""
-    settings = {**REGION, "regions.0.firms": firms, **(overrides or {})}
+    settings = {
+        **REGION,
+        "regions.0.firms": firms,
+        "regions.0.represented_firms": firms,
+        **(overrides or {}),
+    }
     for name, value in (targeting or {}).items():
         settings[f"instruments.{name}.targeting"] = value
     return EcosystemModel(load_scenario("emerging", overrides=settings), rng=seed)

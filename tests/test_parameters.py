@@ -30,6 +30,8 @@ STEPS = 8
 #: Every instrument gets a tenth of the budget and takes effect after one quarter.
 _EVERYTHING = {
     "regions.*.firms": 90,
+    # One simulated firm per real one, so that capacities bind with so few firms.
+    "regions.*.represented_firms": 90,
     "regions.*.government.budget": 60.0,
     "regions.0.government.governance": "quadruple_helix",
     "regions.1.government.governance": "triple_helix",

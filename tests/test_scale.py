@@ -1,0 +1,64 @@
+"""How simulated firms stand for real ones (docs/ODD.md §2): the number of firms simulated
+sets the precision, not the region's size, so intensive results do not depend on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from verb_helpers import output
+
+from smartspec import EcosystemModel, load_scenario
+
+#: Fixed seeds nothing was tuned to, and how many at each size (docs: the scale test).
+SEEDS = {250: 16, 1000: 8, 4000: 8}
+FIRST_SEED = 100
+
+
+def _final_index(firms: int, seeds: int) -> np.ndarray:
+    values = []
+    for seed in range(FIRST_SEED, FIRST_SEED + seeds):
+        model = EcosystemModel("emerging", rng=seed, mix="baseline", **{"regions.0.firms": firms})
+        model.run_for(model.spec.steps)
+        values.append(model.indicators()["innovation_index"].iloc[-1])
+    return np.array(values)
+
+
+@pytest.mark.slow
+def test_the_index_does_not_depend_on_the_number_of_simulated_firms():
+    index = {firms: _final_index(firms, seeds) for firms, seeds in SEEDS.items()}
+    for small, bound in ((250, 3.0), (1000, 2.0)):
+        difference = index[small].mean() - index[4000].mean()
+        error = np.sqrt(index[small].var(ddof=1) / len(index[small]) + index[4000].var(ddof=1) / 8)
+        assert abs(difference) <= bound, (small, difference)
+        # No detectable difference: the 95 % interval of the difference contains zero.
+        assert difference - 2.0 * error <= 0.0 <= difference + 2.0 * error, (small, difference)
+
+
+def test_a_simulated_firm_stands_for_represented_over_simulated_real_ones():
+    assert load_scenario("emerging").regions[0].represented_firms == 1000
+    own = load_scenario("emerging", overrides={"regions.0.represented_firms": None})
+    assert own.regions[0].represented_firms is None  # default: one real firm per simulated
+    model = EcosystemModel("emerging", rng=1, **{"regions.0.firms": 200})
+    assert model.regions.firm_weight[0] == pytest.approx(5.0)
+    model = EcosystemModel("emerging", rng=1, **{"regions.0.represented_firms": None})
+    assert model.regions.firm_weight[0] == pytest.approx(1.0)
+
+
+def test_policy_money_is_the_real_regions_and_outputs_count_real_units():
+    """The same budget buys the same real grants whatever the number simulated: a fifth of
+    the simulated firms get them when each stands for five, and the output counts real
+    grants."""
+    from smartspec.model.instruments import INSTRUMENT_MECHANISMS
+
+    counts = {}
+    for firms in (200, 1000):
+        model = EcosystemModel(
+            "emerging", rng=3, mix="rd_grants_heavy", **{"regions.0.firms": firms}
+        )
+        model.run_for(4)
+        counts[firms] = output(model, "rd_grants")
+        committed = model.indicators()["budget_committed"].iloc[-1]
+        assert committed == pytest.approx(model.spec.regions[0].government.budget / 4, rel=1e-9)
+    assert counts[200] == pytest.approx(counts[1000], rel=0.35)
+    assert INSTRUMENT_MECHANISMS["rd_grants"].reaches_firms
+    assert not INSTRUMENT_MECHANISMS["research_infrastructure"].reaches_firms
