@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
-from smartspec.experiments.provenance import utc_now
+from smartspec.experiments.provenance import check_same_model, utc_now
 from smartspec.model.indicators import phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
@@ -207,6 +208,11 @@ def _ranking(results: Results, folder: str | Path) -> Ranking:
     return ranking(results)
 
 
+def _provenance_of(folder: Path) -> dict:
+    path = folder / "provenance.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def _calibration_report(
     folder: Path, out: str | Path | None, sensitivity_dir: str | Path | None
 ) -> Path:
@@ -215,7 +221,11 @@ def _calibration_report(
     body, findings = calibration.calibration_section(results)
     sections = [("Calibration by history matching", body)]
     if sensitivity_dir is not None:
-        ranked = _ranking(load_results(Path(sensitivity_dir)), sensitivity_dir)
+        screening = load_results(Path(sensitivity_dir))
+        check_same_model(
+            {str(folder): results.provenance, str(sensitivity_dir): screening.provenance}
+        )
+        ranked = _ranking(screening, sensitivity_dir)
         sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
         findings += ranked.findings
     extra = [("Where the calibration comes from", calibration.calibration_provenance(results))]
@@ -264,8 +274,14 @@ def write_report(
         if part.snapshot is not None:
             scenario, mix = part.snapshot
     screening = None
+    combined = {str(folder): results.provenance}
     if sensitivity_dir is not None:
         screening = load_results(Path(sensitivity_dir))
+        combined[str(sensitivity_dir)] = screening.provenance
+    if calibration_dir is not None:
+        combined[str(calibration_dir)] = _provenance_of(Path(calibration_dir))
+    check_same_model(combined)
+    if sensitivity_dir is not None:
         ranked = _ranking(screening, sensitivity_dir)
         sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
         findings += ranked.findings

@@ -11,13 +11,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from smartspec.scenarios import SmartSpecError
+
 __all__ = [
+    "ModelVersionError",
     "calibrated_defaults_record",
+    "check_model_version",
+    "check_same_model",
+    "model_version_of",
     "git_revision",
     "package_versions",
     "provenance",
     "utc_now",
 ]
+
+
+class ModelVersionError(SmartSpecError):
+    """Results of different model versions asked to be combined or continued."""
+
 
 _PACKAGES = ("smartspec", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx")
 
@@ -80,9 +91,43 @@ def calibrated_defaults_record() -> dict[str, Any] | None:
     }
 
 
+def model_version_of(record: dict[str, Any]) -> int:
+    """The model version a provenance record was written by (1 when it records none)."""
+    from smartspec.model.version import UNVERSIONED
+
+    return int(record.get("model_version", UNVERSIONED))
+
+
+def check_model_version(record: dict[str, Any], source: str, what: str) -> None:
+    """Refuse a folder made by another model version than this one, naming both."""
+    from smartspec.model.version import MODEL_VERSION
+
+    found = model_version_of(record)
+    if found != MODEL_VERSION:
+        raise ModelVersionError(
+            source,
+            "",
+            f"{what} was made by model version {found}, this is model version {MODEL_VERSION}; "
+            "results of different model versions cannot be combined (re-run it)",
+        )
+
+
+def check_same_model(records: dict[str, dict[str, Any]]) -> None:
+    """Refuse to combine folders (label -> provenance) of different model versions."""
+    versions = {label: model_version_of(record) for label, record in records.items()}
+    if len(set(versions.values())) > 1:
+        described = ", ".join(f"{label}: model version {v}" for label, v in versions.items())
+        raise ModelVersionError(
+            next(iter(records)), "", f"cannot combine results of different models ({described})"
+        )
+
+
 def provenance(**extra: Any) -> dict[str, Any]:
     """Everything needed to say where a result came from."""
+    from smartspec.model.version import MODEL_VERSION
+
     return {
+        "model_version": MODEL_VERSION,
         "versions": package_versions(),
         "git": git_revision(),
         "calibrated_defaults": calibrated_defaults_record(),

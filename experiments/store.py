@@ -122,6 +122,9 @@ class ResultStore:
         if not (root / "design.parquet").exists():
             raise StoreError(f"{root} holds no experiment to resume (no design.parquet)")
         provenance = json.loads((root / "provenance.json").read_text())
+        from .provenance import check_model_version
+
+        check_model_version(provenance, str(root), "the experiment to resume")
         if provenance.get("experiment_sha256") != _digest(experiment_text):
             raise StoreError(
                 f"{root} was started with a different experiment file; resume needs the same one"

@@ -26,6 +26,7 @@ _EXPORTS = {
     "INDEX_COMPONENTS": "indicators",
     "INDICATOR_GROUPS": "indicators",
     "REGION_COLUMNS": "indicators",
+    "MODEL_VERSION": "version",
 }
 _SUBMODULES = ("metrics",)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smartspec.model.version import MODEL_VERSION
+
 #: name -> (path, low, high, default); the last one is screened out.
 PARAMETERS = {
     "innovation_rate": ("firm.innovation_rate", 0.05, 0.3, 0.15),
@@ -211,6 +213,7 @@ def make_calibration_folder(root: Path, finished: bool = True, seed: int = 7) ->
     generator = np.random.default_rng(seed)
     (folder / "calibration.toml").write_text(CALIBRATION_TOML, encoding="utf-8")
     provenance = {
+        "model_version": MODEL_VERSION,
         "versions": {"python": "3.12", "smartspec": "0.1.0"},
         "git": {"revision": "abc123", "dirty": False},
         "command_line": ["smartspec", "calibrate", "fixture.toml", "--out", str(folder)],

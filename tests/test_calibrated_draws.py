@@ -291,3 +291,14 @@ def test_sweep_calibrated_runs_a_comparison_file(calibration, tmp_path, capsys):
     results = load_results(out)
     assert results.provenance["calibrated"]["points"] == 3
     assert results.inputs.groupby("replication")["firm.learning_own"].nunique().eq(1).all()
+
+
+def test_a_calibration_of_another_model_version_is_refused(tmp_path, capsys):
+    from smartspec.model.version import MODEL_VERSION
+
+    folder = make_calibration(tmp_path / "old")
+    (folder / "provenance.json").write_text(json.dumps({"model_version": MODEL_VERSION - 1}))
+    out = tmp_path / "compare"
+    assert compare(out, "--calibrated", str(folder)) == 2
+    assert "model version" in one_line_error(capsys.readouterr().err)
+    assert not out.exists()

@@ -16,7 +16,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
 
-from cases import CASES, installed_versions, path_of, recorded_versions, simulate  # noqa: E402
+from cases import (  # noqa: E402
+    CASES,
+    installed_versions,
+    path_of,
+    recorded_model_version,
+    recorded_versions,
+    simulate,
+)
 
 EXACT = installed_versions() == recorded_versions()
 
@@ -36,3 +43,11 @@ def test_model_tables_equal_the_golden_files(name):
             pd.testing.assert_frame_equal(
                 frame, expected, check_exact=False, rtol=1e-7, obj=f"{name} {table}"
             )
+
+
+def test_golden_tables_are_of_this_model_version():
+    """Regenerating the tables on purpose goes with raising MODEL_VERSION (and the other way
+    round), so that results of the old and new model are never combined."""
+    from smartspec.model.version import MODEL_VERSION
+
+    assert recorded_model_version() == MODEL_VERSION

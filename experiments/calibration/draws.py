@@ -28,6 +28,7 @@ import pandas as pd
 
 from smartspec.scenarios import ScenarioError, load_scenario
 
+from ..provenance import check_model_version
 from .spec import CalibrationError
 
 if TYPE_CHECKING:
@@ -247,6 +248,10 @@ def load_calibrated(folder: str | Path) -> CalibratedSet:
     folder = Path(folder)
     _finished(folder)
     summary = _read_summary(folder)
+    record = folder / "provenance.json"
+    if record.is_file():
+        # A calibrated set stands for the model that was fitted, not for another one.
+        check_model_version(json.loads(record.read_text()), str(folder), "the calibration")
     nroy_bytes = (folder / NROY_FILE).read_bytes()
     try:
         table = pd.read_parquet(folder / NROY_FILE)

@@ -50,11 +50,11 @@ import numpy as np
 import pandas as pd
 
 from ..limits import check_run_budget
-from ..provenance import provenance, utc_now
+from ..provenance import check_model_version, provenance, utc_now
 from ..store import StoreError, write_bytes_atomically
 from ..targets import Target
 from .final import FINAL_TAG, finish
-from .folder import with_defaults, write_json
+from .folder import read_json, with_defaults, write_json
 from .implausibility import NroyRegion
 from .screening import candidate_priors, run_screening
 from .simulate import FunctionStatistics, ModelStatistics
@@ -104,6 +104,9 @@ def _open_folder(out_dir: Path, text: str, resume: bool, label: str) -> None:
     if resume:
         if not stored.exists():
             raise StoreError(str(out_dir), "", "holds no calibration to resume")
+        record = out_dir / "provenance.json"
+        if record.is_file():
+            check_model_version(read_json(record), str(out_dir), "the calibration to resume")
         if stored.read_text(encoding="utf-8") != text:
             raise StoreError(
                 str(out_dir), "", f"was started with a different calibration file than {label}"

@@ -114,4 +114,12 @@ def installed_versions() -> dict[str, str]:
 
 
 def recorded_versions() -> dict[str, str]:
-    return json.loads(VERSIONS_FILE.read_text())
+    """The package versions the golden tables were made with (without the model version)."""
+    recorded = json.loads(VERSIONS_FILE.read_text())
+    recorded.pop("model_version", None)
+    return recorded
+
+
+def recorded_model_version() -> int:
+    """The model version the golden tables were made by (smartspec.model.version)."""
+    return int(json.loads(VERSIONS_FILE.read_text()).get("model_version", 1))

@@ -24,7 +24,10 @@ def main() -> None:
         for table, frame in simulate(name).items():
             frame.to_parquet(path_of(name, table), index=False, compression="zstd")
         print(f"recorded {name}")
-    VERSIONS_FILE.write_text(json.dumps(installed_versions(), indent=2) + "\n")
+    from smartspec.model.version import MODEL_VERSION
+
+    record = {**installed_versions(), "model_version": MODEL_VERSION}
+    VERSIONS_FILE.write_text(json.dumps(record, indent=2) + "\n")
     print(f"versions: {installed_versions()}")
 
 

@@ -1,0 +1,18 @@
+"""The model's version: which set of mechanisms and defaults produced a result.
+
+Raise :data:`MODEL_VERSION` in the commit that changes what the model computes on purpose (and
+regenerate the golden tables, ``tests/golden/regenerate.py``, which record it). Every results
+folder records it in ``provenance.json``; commands refuse to combine folders, calibrations and
+resumed runs of different model versions. Folders written before versions were recorded are
+version 1.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MODEL_VERSION", "UNVERSIONED"]
+
+#: 1: the model of issues 2-11. 2: simulated firms stand for real ones
+#: (``regions.N.represented_firms``): results at other than 1,000 simulated firms changed.
+MODEL_VERSION = 2
+#: The version of a folder whose provenance records none.
+UNVERSIONED = 1
