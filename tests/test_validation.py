@@ -156,3 +156,18 @@ def test_validation_resumes_without_running_again(small_validation, tmp_path, ca
     assert main(["validate", *SMALL, "--workers", "1", "--out", str(out), "--resume"]) == 0
     assert "resuming: 20 of 20 runs already done" in capsys.readouterr().err
     assert (out / "validation.csv").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize(
+    ("event", "effect", "interval", "holds"),
+    [
+        ("entry", 0.30, (0.20, 0.40), True),
+        ("entry", 0.12, (0.10, 0.14), False),  # right sign, less than half the size
+        ("entry", 0.30, (-0.05, 0.60), False),  # in the band but not distinct from zero
+        ("exit", -0.08, (-0.12, -0.04), True),
+        ("exit", -0.35, (-0.40, -0.28), False),  # right sign, four times the size
+        ("exit", 0.05, (0.01, 0.09), False),
+    ],
+)
+def test_the_relatedness_verdict_checks_the_size_not_only_the_sign(event, effect, interval, holds):
+    assert validation.relatedness_holds(event, effect, interval) is holds
