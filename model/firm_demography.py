@@ -55,7 +55,8 @@ class FirmDemography:
         Core domains: a share ``spec.concentration`` in the specialisations, the others over
         all domains, more often near the specialisations (a regional economy is coherent, not
         a random draw of activities). Sizes are Pareto (Zipf-like, Axtell 2001) with the
-        region's mean; larger firms also hold a second, related domain.
+        region's mean, or all equal to it (``initial.firm_sizes = "equal"``); larger firms also
+        hold a second, related domain.
         """
         rng, space, count = self.rng, self.knowledge_space, spec.firms
         nearness = space.proximity[specialised].mean(axis=0) + initial.core_nearness_floor
@@ -68,6 +69,9 @@ class FirmDemography:
         alpha = initial.firm_size_exponent
         minimum = spec.mean_firm_size * (alpha - 1.0) / alpha
         employees = np.maximum(1.0, np.round(minimum * rng.random(count) ** (-1 / alpha)))
+        if initial.firm_sizes == "equal":
+            # The same draws are made, so that only the sizes differ from a Pareto start.
+            employees = np.full(count, max(1.0, float(np.round(spec.mean_firm_size))))
         sigma = initial.knowledge_dispersion
         level = spec.knowledge_level * rng.lognormal(-0.5 * sigma**2, sigma, count)
         slots = self.found(region, count, cores, level, employees)

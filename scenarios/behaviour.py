@@ -857,6 +857,12 @@ class Initialisation(StrictTable):
         ge=0.0,
         le=100.0,
     )
+    firm_sizes: Literal["pareto", "equal"] = Field(
+        "pareto",
+        description="Initial firm sizes: 'pareto' (heavy-tailed with firm_size_exponent, a "
+        "shortcut to a Zipf state) or 'equal' (every firm at the region's mean size, to test "
+        "whether the dynamics produce the size distribution).",
+    )
     firm_size_exponent: float = parameter(
         1.3,
         "Pareto exponent of initial firm sizes (Axtell 2001: about 1).",

@@ -62,3 +62,15 @@ def test_policy_money_is_the_real_regions_and_outputs_count_real_units():
     assert counts[200] == pytest.approx(counts[1000], rel=0.35)
     assert INSTRUMENT_MECHANISMS["rd_grants"].reaches_firms
     assert not INSTRUMENT_MECHANISMS["research_infrastructure"].reaches_firms
+
+
+def test_firms_can_start_equal_to_test_whether_dynamics_make_the_size_distribution():
+    pareto = EcosystemModel("emerging", rng=4)
+    equal = EcosystemModel("emerging", rng=4, **{"initial.firm_sizes": "equal"})
+    sizes = equal.firms.employees[: equal.firms.size]
+    assert np.ptp(sizes) == 0 and sizes[0] == round(equal.spec.regions[0].mean_firm_size)
+    assert np.ptp(pareto.firms.employees[: pareto.firms.size]) > 100
+    # Only the sizes differ: the same draws are made, so the firms' domains are the same.
+    assert np.array_equal(
+        pareto.firms.core[: pareto.firms.size], equal.firms.core[: equal.firms.size]
+    )
