@@ -349,14 +349,25 @@ class LivingLabs:
         pool = firms.directory.eligible(region, priority_only=False)
         active_in: dict[int, np.ndarray] = {}
         groups_linked, partners = [], []
-        for group, domain in zip(chosen.tolist(), domains.tolist(), strict=True):
+        # Each lab works with one real firm, which simulated firms stand in for: one per lab
+        # at weight 1 (no draw), else on average 1 / firm weight of them, so that labs link
+        # the same share of firms whatever the number simulated.
+        weight = float(targets.regions.firm_weight[region])
+        per_lab = np.ones(len(chosen), dtype=np.int64)
+        if weight != 1.0:
+            share = 1.0 / weight
+            per_lab = np.floor(share).astype(np.int64) + (
+                rng.random(len(chosen)) < share - np.floor(share)
+            )
+        for group, domain, count in zip(chosen.tolist(), domains.tolist(), per_lab, strict=True):
+            if count == 0:
+                continue
             if domain not in active_in:
                 active_in[domain] = pool[firms.portfolio[pool, domain]]
             active = active_in[domain]
-            partner = _pick(rng, active if len(active) else pool, 1)
-            if len(partner):
-                groups_linked.append(group)
-                partners.append(partner[0])
+            drawn = _pick(rng, active if len(active) else pool, int(count))
+            groups_linked.extend([group] * len(drawn))
+            partners.extend(drawn.tolist())
         if partners:
             targets.network.add(citizens.uid[groups_linked], firms.uid[partners])
         universities = targets.universities.in_region(region)

@@ -118,11 +118,14 @@ class Universities(Population):
         self.regions.add_skilled(graduates)
 
     def transfer_knowledge(self, firms: Firms) -> None:
-        """Each university forms about links_per_quarter x transfer capacity links with firms
-        whose knowledge overlaps its strengths (firms drawn by links + 1)."""
+        """Each university forms about links_per_quarter x transfer capacity links with (real)
+        firms whose knowledge overlaps its strengths (firms drawn by links + 1); the simulated
+        firms get one per firm weight of them."""
         rng, n = self.rng, self.size
         live = np.flatnonzero(self.alive[:n])
-        links = rng.poisson(self.params.links_per_quarter * self.transfer[live])
+        # A university's links are with real firms; the simulated ones get their share.
+        weight = self.regions.firm_weight[self.region[live]]
+        links = rng.poisson(self.params.links_per_quarter * self.transfer[live] / weight)
         sources = np.repeat(live, links)
         if len(sources) == 0:
             return
@@ -144,6 +147,8 @@ class Universities(Population):
         live = np.flatnonzero(self.alive[:n])
         rate = params.spinoff_rate * self.transfer[live]
         rate *= self.strength[live].mean(axis=1)
+        # Spin-offs are real firms: one simulated firm per firm weight of them.
+        rate /= self.regions.firm_weight[self.region[live]]
         counts = rng.poisson(rate)
         parents = np.repeat(live, counts)
         if len(parents) == 0:
