@@ -296,3 +296,18 @@ def test_screening_scores_effects_above_the_noise_only():
     assert scores.loc["a", "mu_star__clean"] == pytest.approx(3.0, rel=0.05)
     assert scores.loc["a", "score"] > 10 and scores.loc["b", "score"] == 0
     assert scores["noise__noisy"].iloc[0] > scores["noise__clean"].iloc[0]
+
+
+def _broken(params: dict, rng: np.random.Generator) -> dict[str, float]:
+    raise RuntimeError("model blew up")
+
+
+def test_a_calibration_whose_runs_all_fail_stops_with_the_first_error(tmp_path):
+    """Failures are data, but a wave with no result at all cannot cut anything: the
+    calibration stops and names the error instead of reporting an unchanged space."""
+    from smartspec.experiments.calibration import CalibrationError
+
+    spec = toy_spec(observation(np.random.default_rng(1)), seed=0)
+    with pytest.raises(CalibrationError, match=r"every run of the wave-01 failed .*model blew up"):
+        calibrate(spec, tmp_path / "broken", "toy", function=_broken)
+    assert not (tmp_path / "broken" / "nroy.parquet").exists()

@@ -273,10 +273,15 @@ def calibrate(
         sample = pd.read_parquet(folder / "nroy_sample.parquet")
         candidates_unit = space.to_unit(sample) if len(sample) else np.empty((0, space.dims))
         summaries.append(summary)
+        failed = (
+            f", {summary['failed_runs']} of {summary['runs']} runs failed"
+            if summary["failed_runs"]
+            else ""
+        )
         say(
             f"wave {wave}: NROY {summary['nroy_fraction']:.3g} of the prior box "
             f"({summary['sampler']}); usable emulators: "
-            f"{', '.join(summary['usable']) or 'none'}"
+            f"{', '.join(summary['usable']) or 'none'}{failed}"
         )
         reason = stop_reason(spec, summary, previous, wave)
         if reason:

@@ -22,7 +22,7 @@ from ..results import load_results
 from ..runner import ExperimentInterrupted, run_experiment
 from ..spec import DesignSpec, ExperimentSpec, ModelSpec, OutcomeSpec, ParameterSpec
 from ..targets import Target
-from .spec import CalibrationSpec, PriorSpec
+from .spec import CalibrationError, CalibrationSpec, PriorSpec
 
 __all__ = ["ParameterSpace", "Stage", "StageRunner", "point_seeds"]
 
@@ -187,7 +187,17 @@ class StageRunner:
         except ExperimentInterrupted as stop:
             # The command resumes the calibration's folder, not the stage's.
             raise ExperimentInterrupted(stop.done, stop.planned, folder.parent) from None
-        return load_results(folder, series=False).outcomes
+        results = load_results(folder, series=False)
+        if results.outcomes.empty and len(results.failures):
+            # Nothing to emulate or cut: going on would only report an unchanged space.
+            first = str(results.failures["error"].iloc[0]).splitlines()[0]
+            raise CalibrationError(
+                str(folder),
+                "runs",
+                f"every run of the {stage.label} failed (first error: {first}); the runs and "
+                "their tracebacks are in this folder",
+            )
+        return results.outcomes
 
     def _run(self, stage: Stage, priors: Sequence[PriorSpec], design: Design, resume: bool) -> None:
         run_experiment(
