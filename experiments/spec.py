@@ -29,6 +29,7 @@ from smartspec.scenarios import (
     read_toml,
     validation_message,
 )
+from smartspec.scenarios.loader import resolve_toml
 
 from .kinds import DESIGN_KINDS, DesignProblem, design_kind
 
@@ -172,23 +173,6 @@ def _read(path: Path, label: str) -> dict[str, Any]:
         raise ExperimentError(error.source, error.field, error.problem) from None
 
 
-def _field_and_problem(error: ValidationError) -> tuple[str, str]:
-    # A design kind's rule spans several fields, so pydantic places it at the top level; the
-    # DesignProblem it raised knows the field to name.
-    cause = error.errors(include_url=False)[0].get("ctx", {}).get("error")
-    if isinstance(cause, DesignProblem):
-        return cause.field, cause.problem
-    return validation_message(error)
-
-
-def _resolve(name_or_path: str | Path) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1:
-        return candidate
-    bundled = EXPERIMENT_DIR / f"{name_or_path}.toml"
-    return bundled if bundled.is_file() else candidate
-
-
 def bundled_experiments() -> list[Path]:
     """Bundled experiment files; ``calibrate_*.toml`` beside them are calibration files."""
     return sorted(
@@ -203,13 +187,13 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     loading the base scenario with the parameter at a representative value, so that a typo in
     ``regions.0.absorptive_capacity`` fails here and not after thousands of runs.
     """
-    path = _resolve(name_or_path)
+    path = resolve_toml(name_or_path, EXPERIMENT_DIR)
     label = str(name_or_path)
     raw = _read(path, label)
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = _field_and_problem(error)
+        field, problem = validation_message(error)
         raise ExperimentError(label, field, problem) from None
     scenario = spec.model.scenario
     if scenario.endswith(".toml") and not Path(scenario).is_absolute():

@@ -8,7 +8,7 @@ above can raise and catch them.
 
 from __future__ import annotations
 
-__all__ = ["OptionError", "ScenarioError", "SmartSpecError"]
+__all__ = ["FieldProblem", "OptionError", "ScenarioError", "SmartSpecError"]
 
 
 class SmartSpecError(ValueError):
@@ -27,3 +27,13 @@ class ScenarioError(SmartSpecError):
 
 class OptionError(SmartSpecError):
     """A command-line option or API argument that cannot be used as given."""
+
+
+class FieldProblem(ValueError):
+    """A rule that spans several fields of a file, raised inside validation: the field to
+    name and a one-line problem. Pydantic places such a rule at the top level;
+    :func:`~smartspec.scenarios.loader.validation_message` reports this field instead."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem

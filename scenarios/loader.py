@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from .behaviour import GovernmentBehaviour, PeerReview
-from .errors import ScenarioError
+from .errors import FieldProblem, ScenarioError
 from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "parse_override",
     "read_proximity_csv",
     "read_toml",
+    "resolve_toml",
     "revise_scenario",
     "validation_message",
 ]
@@ -90,13 +91,26 @@ def bundled_mixes() -> list[BundledEntry]:
     return _entries(MIX_DIR)
 
 
-def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
+def _looks_like_path(name_or_path: str | Path) -> bool:
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1:
-        return candidate, str(name_or_path)
-    bundled = BUNDLED_DIR / f"{name_or_path}.toml"
-    if bundled.is_file():
-        return bundled, f"{name_or_path} (bundled)"
+    return candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1
+
+
+def resolve_toml(name_or_path: str | Path, bundled_dir: Path) -> Path:
+    """A TOML file given by path, or by the name of a bundled file in ``bundled_dir``; a
+    name that is neither comes back as the path it spells (its loader reports it missing)."""
+    if _looks_like_path(name_or_path):
+        return Path(name_or_path)
+    bundled = bundled_dir / f"{name_or_path}.toml"
+    return bundled if bundled.is_file() else Path(name_or_path)
+
+
+def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
+    if _looks_like_path(name_or_path):
+        return Path(name_or_path), str(name_or_path)
+    path = resolve_toml(name_or_path, BUNDLED_DIR)
+    if path.parent == BUNDLED_DIR:
+        return path, f"{name_or_path} (bundled)"
     known = ", ".join(entry.name for entry in bundled_scenarios())
     raise ScenarioError(str(name_or_path), "", f"unknown scenario (bundled: {known})")
 
@@ -284,6 +298,9 @@ def _format_location(location: Iterable[Any]) -> str:
 def validation_message(error: ValidationError) -> tuple[str, str]:
     """The first problem of a pydantic validation error as (field path, one-line problem)."""
     first = error.errors(include_url=False)[0]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldProblem):
+        return cause.field, cause.problem
     location = _format_location(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":

@@ -43,6 +43,8 @@ from smartspec.scenarios import (
     read_toml,
     validation_message,
 )
+from smartspec.scenarios.errors import FieldProblem
+from smartspec.scenarios.loader import resolve_toml
 
 __all__ = [
     "EU",
@@ -232,20 +234,20 @@ class CalibrationSpec(_Strict):
         for index, target in enumerate(self.targets):
             if target.scenario is None:
                 if several:
-                    raise _FieldProblem(
+                    raise FieldProblem(
                         f"targets[{index}].scenario",
                         "name the scenario it applies to, or 'eu', when several are calibrated",
                     )
                 target.scenario = self.model.scenarios[0]
             elif target.scenario != EU and target.scenario not in self.model.scenarios:
-                raise _FieldProblem(
+                raise FieldProblem(
                     f"targets[{index}].scenario",
                     f"'{target.scenario}' is not one of model.scenarios or '{EU}'",
                 )
             if target.scenario == EU:
                 outside = [name for name in self.model.scenarios if name not in ARCHETYPES]
                 if outside:
-                    raise _FieldProblem(
+                    raise FieldProblem(
                         f"targets[{index}].scenario",
                         f"an '{EU}' target weights archetypes by their regions; "
                         f"{outside[0]} is not an archetype ({', '.join(ARCHETYPES)})",
@@ -257,40 +259,19 @@ class CalibrationSpec(_Strict):
         return self.model.scenarios
 
 
-class _FieldProblem(ValueError):
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field, self.problem = field, problem
-
-
 def _unique(names: list[str], table: str, key: str) -> None:
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in seen:
-            raise _FieldProblem(
+            raise FieldProblem(
                 f"{table}[{index}].{key}", f"duplicate '{name}' (also {table}[{seen[name]}])"
             )
         seen[name] = index
 
 
-def _field_and_problem(error: ValidationError) -> tuple[str, str]:
-    cause = error.errors(include_url=False)[0].get("ctx", {}).get("error")
-    if isinstance(cause, _FieldProblem):
-        return cause.field, cause.problem
-    return validation_message(error)
-
-
 def bundled_calibrations() -> list[Path]:
     """Bundled calibration files (``experiments/calibrate_*.toml``)."""
     return sorted(CALIBRATION_DIR.glob(f"{CALIBRATION_PREFIX}*.toml"))
-
-
-def _resolve(name_or_path: str | Path) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists() or len(candidate.parts) > 1:
-        return candidate
-    bundled = CALIBRATION_DIR / f"{name_or_path}.toml"
-    return bundled if bundled.is_file() else candidate
 
 
 def parse_calibration(raw: dict[str, Any], label: str) -> CalibrationSpec:
@@ -299,7 +280,7 @@ def parse_calibration(raw: dict[str, Any], label: str) -> CalibrationSpec:
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = _field_and_problem(error)
+        field, problem = validation_message(error)
         raise CalibrationError(label, field, problem) from None
     from .statistics import check_target
 
@@ -319,7 +300,7 @@ def load_calibration(name_or_path: str | Path) -> tuple[CalibrationSpec, Path, s
     name a known statistic with the arguments it needs. Returns the spec, the file's path and
     its text (stored with the results and compared on ``--resume``).
     """
-    path = _resolve(name_or_path)
+    path = resolve_toml(name_or_path, CALIBRATION_DIR)
     label = str(name_or_path)
     try:
         raw = read_toml(path, label)

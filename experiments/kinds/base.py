@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from smartspec.scenarios.errors import FieldProblem
+
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec, ParameterSpec
 
@@ -39,17 +41,13 @@ _SALIB_DISTRIBUTIONS = {
 }
 
 
-class DesignProblem(ValueError):
+class DesignProblem(FieldProblem):
     """An experiment that breaks a rule of its design kind: the field and a one-line problem.
 
     Raised by :attr:`DesignKind.check`; :func:`~smartspec.experiments.load_experiment` turns
     it into an :class:`~smartspec.experiments.ExperimentError` naming the file, this field
     and this problem.
     """
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field, self.problem = field, problem
 
 
 @dataclass(frozen=True, slots=True)
