@@ -8,8 +8,7 @@ Submodules are imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from smartspec.lazy import lazy_exports
 
 _SUBMODULES = ("calibration", "comparison", "discovery", "sensitivity")
 #: Public name -> submodule that defines it.
@@ -24,15 +23,4 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES)

@@ -11,9 +11,9 @@ run, each committed batch); the command line decides what is shown.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
+
+from smartspec.lazy import lazy_exports
 
 #: Public name -> submodule that defines it.
 _EXPORTS = {
@@ -48,13 +48,4 @@ __all__ = sorted(_EXPORTS)
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

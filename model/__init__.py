@@ -6,8 +6,7 @@ registry) does not load Mesa.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from smartspec.lazy import lazy_exports
 
 #: Public name -> submodule that defines it.
 _EXPORTS = {
@@ -33,15 +32,4 @@ _SUBMODULES = ("metrics",)
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES)

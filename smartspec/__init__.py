@@ -13,18 +13,19 @@ not load Mesa and the model.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from smartspec.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-#: Public name -> module that defines it.
+#: Public name -> subpackage that defines it.
 _EXPORTS = {
-    "EcosystemModel": "smartspec.model",
-    "Scenario": "smartspec.scenarios",
-    "ScenarioError": "smartspec.scenarios",
-    "SmartSpecError": "smartspec.scenarios",
-    "load_scenario": "smartspec.scenarios",
+    "EcosystemModel": "model",
+    "Scenario": "scenarios",
+    "ScenarioError": "scenarios",
+    "SmartSpecError": "scenarios",
+    "load_scenario": "scenarios",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
@@ -39,13 +40,4 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'smartspec' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

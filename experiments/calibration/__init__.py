@@ -19,8 +19,7 @@ complex infectious disease models using emulation. PLoS Computational Biology 11
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from smartspec.lazy import lazy_exports
 
 #: Public name -> submodule that defines it.
 _EXPORTS = {
@@ -47,13 +46,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
