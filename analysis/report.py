@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -208,11 +207,6 @@ def _ranking(results: Results, folder: str | Path) -> Ranking:
     return ranking(results)
 
 
-def _provenance_of(folder: Path) -> dict:
-    path = folder / "provenance.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
 def _calibration_report(
     folder: Path, out: str | Path | None, sensitivity_dir: str | Path | None
 ) -> Path:
@@ -260,6 +254,17 @@ def write_report(
     results = load_results(folder)
     if results.outcomes.empty:
         raise sensitivity.SensitivityError(f"{folder} holds no successful runs")
+    # Everything the report combines is read first, so that folders of different model
+    # versions are refused before any analysis runs.
+    combined = {str(folder): results.provenance}
+    screening = calibrated = None
+    if sensitivity_dir is not None:
+        screening = load_results(Path(sensitivity_dir))
+        combined[str(sensitivity_dir)] = screening.provenance
+    if calibration_dir is not None:
+        calibrated = calibration.load_calibration_results(calibration_dir)
+        combined[str(calibration_dir)] = calibrated.provenance
+    check_same_model(combined)
     kind = results.provenance["design"]["design"]
     sections: list[tuple[str, str]] = []
     findings: list[str] = []
@@ -273,21 +278,12 @@ def write_report(
         sections, findings = list(part.sections), list(part.findings)
         if part.snapshot is not None:
             scenario, mix = part.snapshot
-    screening = None
-    combined = {str(folder): results.provenance}
-    if sensitivity_dir is not None:
-        screening = load_results(Path(sensitivity_dir))
-        combined[str(sensitivity_dir)] = screening.provenance
-    if calibration_dir is not None:
-        combined[str(calibration_dir)] = _provenance_of(Path(calibration_dir))
-    check_same_model(combined)
     if sensitivity_dir is not None:
         ranked = _ranking(screening, sensitivity_dir)
         sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
         findings += ranked.findings
     caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
-    if calibration_dir is not None:
-        calibrated = calibration.load_calibration_results(calibration_dir)
+    if calibrated is not None:
         body, sentences = calibration.calibration_section(calibrated)
         sections.append(("Calibration by history matching", body))
         findings += sentences
@@ -297,7 +293,7 @@ def write_report(
     else:
         extra = []
     extra.append(("Where these results come from", _provenance_section(results, folder)))
-    if calibration_dir is not None:
+    if calibrated is not None:
         provenance = calibration.calibration_provenance(calibrated)
         extra.append(("Where the calibration comes from", provenance))
     title = (
