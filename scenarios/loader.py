@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -121,11 +122,17 @@ def calibrated_defaults(path: Path | None = None) -> dict[str, Any]:
     path = CALIBRATED_DEFAULTS if path is None else path
     if not path.is_file():
         return {}
-    raw = read_toml(path, str(path))
+    return dict(_calibrated_table(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _calibrated_table(path: str, modified: int) -> tuple[tuple[str, Any], ...]:
+    # Read once per version of the file: every bundled scenario load applies it.
+    raw = read_toml(Path(path), path)
     values = raw.get("set", {})
     if not isinstance(values, dict) or set(raw) - {"set"}:
-        raise ScenarioError(str(path), "set", "must hold only a [set] table of dotted overrides")
-    return dict(values)
+        raise ScenarioError(path, "set", "must hold only a [set] table of dotted overrides")
+    return tuple(values.items())
 
 
 def _is_plain_name(name: object) -> bool:

@@ -15,7 +15,6 @@ uniformly (``--calibrated``).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,10 @@ import pandas as pd
 
 from ..provenance import provenance, utc_now
 from ..store import write_bytes_atomically, write_parquet_atomically
+from .folder import read_json, write_json
 from .implausibility import NroyRegion, cut_measure
 from .sampling import volume_fraction
-from .space import ParameterSpace, Stage, StageRunner
+from .space import ParameterSpace, Stage, StageRunner, plain_value
 from .spec import CalibrationSpec
 from .waves import observed_arrays, wide_summary
 
@@ -84,7 +84,7 @@ def finish(
     stored = out_dir / "nroy.parquet"
     if stored.exists() and (out_dir / "best.json").exists():
         table = pd.read_parquet(stored)
-        best = json.loads((out_dir / "best.json").read_text())
+        best = read_json(out_dir / "best.json")
         return FinalOutcome(len(table), int(table["accepted"].sum()), best)
     wanted = spec.method.final_points
     if len(candidates):
@@ -122,7 +122,7 @@ def finish(
     best = _best(table, space)
     _write_discrepancy(spec, out_dir, region, wide, usable, space.dims, rng)
     _write_best_toml(spec, out_dir, space, best, int(accepted.sum()), len(table))
-    write_bytes_atomically(out_dir / "best.json", json.dumps(best, indent=2).encode())
+    write_json(out_dir / "best.json", best)
     write_parquet_atomically(stored, table)
     say(f"final: {int(accepted.sum())} of {len(table)} re-run points pass the cut by simulation")
     return FinalOutcome(len(table), int(accepted.sum()), best)
@@ -135,13 +135,9 @@ def _best(table: pd.DataFrame, space: ParameterSpace) -> dict[str, Any]:
         "point": int(row["point"]),
         "max_implausibility": float(row["max_implausibility"]),
         "accepted": bool(row["accepted"]),
-        "values": {name: _plain(row[name]) for name in space.names},
+        "values": {name: plain_value(row[name]) for name in space.names},
         "paths": {prior.label: prior.path for prior in space.priors},
     }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _write_discrepancy(

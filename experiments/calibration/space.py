@@ -24,7 +24,7 @@ from ..spec import DesignSpec, ExperimentSpec, ModelSpec, OutcomeSpec, Parameter
 from ..targets import Target
 from .spec import CalibrationError, CalibrationSpec, PriorSpec
 
-__all__ = ["ParameterSpace", "Stage", "StageRunner", "point_seeds"]
+__all__ = ["ParameterSpace", "Stage", "StageRunner", "plain_value", "point_seeds"]
 
 
 class ParameterSpace:
@@ -98,7 +98,7 @@ class Stage:
                 if self.shared_seeds
                 else point_seeds(master, self.tag, point, self.replications)
             )
-            values = {key: _plain(value) for key, value in values.items()}
+            values = {key: plain_value(value) for key, value in values.items()}
             for scenario in scenarios:
                 for replication, seed in enumerate(seeds):
                     tasks.append(
@@ -115,7 +115,8 @@ class Stage:
         return tasks
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A Python scalar for a NumPy one (so values compare, serialise and print alike)."""
     return value.item() if isinstance(value, np.generic) else value
 
 

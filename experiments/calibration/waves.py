@@ -11,7 +11,7 @@ below the cut-off, under this wave and every earlier one.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,6 @@ class WaveFit:
     checks: list[dict[str, Any]]
     validation: pd.DataFrame
     emulator_seconds: float
-    region: NroyRegion | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_wave(
