@@ -179,10 +179,8 @@ class Governments(Population):
             for index, name in enumerate(INSTRUMENTS):
                 if committed[index] <= 0:
                     continue
-                mechanism = INSTRUMENT_MECHANISMS[name]
-                scale = simulated_unit(targets.regions, region, mechanism)
-                units = committed[index] / params[index].unit_cost / scale
-                capacity = mechanism.capacity(targets, region, params[index])
+                units = self.simulated_units(targets, region, index, committed[index])
+                capacity = INSTRUMENT_MECHANISMS[name].capacity(targets, region, params[index])
                 uptake = min(1.0, capacity / units) if units > EPSILON else 0.0
                 absorbed[index] = committed[index] * efficiency * uptake
                 due = (step + params[index].delay) % horizon
@@ -205,11 +203,16 @@ class Governments(Population):
                     if amount <= 0:
                         continue
                     self.pipeline[region, index, slot] = 0.0
-                    params = self.instrument_params[index]
-                    mechanism = INSTRUMENT_MECHANISMS[name]
-                    units = (
-                        amount
-                        / params.unit_cost
-                        / simulated_unit(targets.regions, region, mechanism)
+                    units = self.simulated_units(targets, region, index, amount)
+                    INSTRUMENT_MECHANISMS[name].deliver(
+                        targets, region, units, self.instrument_params[index]
                     )
-                    mechanism.deliver(targets, region, units, params)
+
+    def simulated_units(
+        self, targets: PolicyTargets, region: int, instrument: int, money: float
+    ) -> float:
+        """Units of ``instrument`` that ``money`` (M€ of the real region) buys, as the simulated
+        agents receive them: divided by the firm weight for instruments that reach firms."""
+        mechanism = INSTRUMENT_MECHANISMS[INSTRUMENTS[instrument]]
+        unit_cost = self.instrument_params[instrument].unit_cost
+        return money / unit_cost / simulated_unit(targets.regions, region, mechanism)
