@@ -20,7 +20,7 @@ from .base import QUARTERS_PER_YEAR, AgentKind
 from .citizen import CitizenGroups
 from .firm import Firms
 from .government import Governments
-from .indicators import INDICATORS, Measures
+from .indicators import INDEX_COMPONENTS, INDICATORS, Measures
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry
@@ -140,6 +140,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         firm_count=firm_count,
         employment=employment,
         revenue=revenue,
+        gdp=regions.value_added_share * revenue * regions.firm_weight,
+        value_added_share=regions.value_added_share,
         rd=rd,
         absorptive=absorptive,
         recent_innovators=recent_innovators,
@@ -176,12 +178,16 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             **regions.outputs,
         },
         knowledge_flows=regions.knowledge_flows,
+        previous_components=list(regions.component_history),
     )
     # Whole columns first, converted to Python numbers once (not element by element).
     columns = {}
     for entry in INDICATORS:
         values = measures.value(entry.name)
         columns[entry.name] = values if isinstance(values, list) else values.tolist()
+    regions.remember_components(
+        np.stack([measures.value(name) for name in INDEX_COMPONENTS], axis=1)
+    )
     step = model.steps
     rows = [
         {

@@ -25,6 +25,7 @@ _SUMMED_BEFORE = (
     "exits",
     "spinoffs",
     "employment",
+    "gdp",
     "innovations",
     "links",
     "domain_entries",
