@@ -75,6 +75,7 @@ class LearningVerbs:
     rd_intensity: np.ndarray
     grant: np.ndarray
     rd_spend: np.ndarray
+    grant_spent: np.ndarray
     loss_streak: np.ndarray
     innovations: np.ndarray
     innovated: np.ndarray
@@ -109,6 +110,7 @@ class LearningVerbs:
         crowded_out = params.grant_crowding_out * (1.0 - self.absorptive[:n]) * grant
         own = planned - np.minimum(planned, crowded_out)
         self.rd_spend[:n] = own + grant
+        self.grant_spent[:n] = grant
         # Effort is R&D relative to the firm's value added (an intensity): knowledge is the
         # quality of a firm's capabilities, not a quantity that grows with its size. Scaling
         # it with size would let large firms out-learn, out-earn and out-grow everyone else,

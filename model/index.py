@@ -10,6 +10,8 @@ do not move with a simulation. Formulas: docs/ODD.md §7.8.
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import numpy as np
 
 from .index_reference import INDEX_BOUNDS, INDEX_REFERENCE
@@ -19,9 +21,12 @@ __all__ = [
     "INDEX_COMPONENT_NAMES",
     "INDEX_SCALE",
     "INDEX_SQRT_COMPONENTS",
+    "annual_inputs",
+    "grant_points",
     "index_contributions",
     "index_scale_value",
     "innovation_index",
+    "year_values",
 ]
 
 #: Components of the composite innovation index, each an indicator with a Regional Innovation
@@ -75,3 +80,39 @@ def innovation_index(values: dict[str, np.ndarray]) -> np.ndarray:
     the base year, as a percentage of the base-year reference (see :func:`index_contributions`).
     """
     return np.sum(list(index_contributions(values).values()), axis=0)
+
+
+class _Measured(Protocol):
+    """What the annual index values read of a step's ``Measures``."""
+
+    cache: dict[str, Any]
+    previous_components: list[np.ndarray]
+
+    def value(self, name: str) -> Any: ...
+
+
+#: The annual inputs of the index: its components, then the grant-funded R&D intensity.
+_ANNUAL = (*INDEX_COMPONENT_NAMES, "rd_intensity_grants")
+
+
+def annual_inputs(measures: _Measured) -> np.ndarray:
+    """This quarter's index components and grant-funded R&D intensity, regions x columns."""
+    return np.stack([measures.value(name) for name in _ANNUAL], axis=1)
+
+
+def year_values(measures: _Measured) -> dict[str, np.ndarray]:
+    """The index inputs as annual values, like the Scoreboard's yearly data: the mean of this
+    quarter and the three before it (fewer at the very start)."""
+    if "_year" not in measures.cache:
+        year = np.mean([*measures.previous_components, annual_inputs(measures)], axis=0)
+        measures.cache["_year"] = {name: year[:, k] for k, name in enumerate(_ANNUAL)}
+    return measures.cache["_year"]
+
+
+def grant_points(measures: _Measured) -> np.ndarray:
+    """Index points that grant money counts for directly: the R&D part minus what it would be
+    if business R&D excluded the grant money firms spent."""
+    year = year_values(measures)
+    own = np.maximum(year["rd_intensity"] - year["rd_intensity_grants"], 0.0)
+    with_grants = index_contributions(year)["rd_intensity"]
+    return with_grants - index_contributions({**year, "rd_intensity": own})["rd_intensity"]

@@ -22,12 +22,21 @@ import numpy as np
 
 from smartspec.scenarios.instruments import INSTRUMENTS
 
-from .index import INDEX_COMPONENT_NAMES, INDEX_COMPONENTS, index_contributions, innovation_index
+from .index import (
+    INDEX_COMPONENT_NAMES,
+    INDEX_COMPONENTS,
+    annual_inputs,
+    grant_points,
+    index_contributions,
+    innovation_index,
+    year_values,
+)
 
 __all__ = [
     "DOMAIN_COLUMNS",
     "INDEX_COMPONENTS",
     "INDEX_COMPONENT_NAMES",
+    "annual_inputs",
     "INDICATORS",
     "INDICATOR_GROUPS",
     "KEY_INDICATORS",
@@ -58,6 +67,7 @@ class Measures:
     gdp: np.ndarray  # value added of the firms represented (M€ per quarter)
     value_added_share: np.ndarray
     rd: np.ndarray
+    rd_grants: np.ndarray  # the grant money spent on R&D this quarter
     absorptive: np.ndarray
     recent_innovators: np.ndarray
     partnered: np.ndarray
@@ -87,7 +97,8 @@ class Measures:
     absorbed_total: np.ndarray
     priorities: list[str]
     counters: dict[str, np.ndarray]  # this step's counts: entries, exits, outputs, ...
-    # The index components of the (up to) three quarters before, each regions x components.
+    # What the index averages over a year (``annual_inputs``) in the (up to) three quarters
+    # before, each regions x (components + grant-funded R&D intensity).
     previous_components: list[np.ndarray]
     knowledge_flows: dict[str, np.ndarray]
     cache: dict[str, np.ndarray] = field(default_factory=dict)
@@ -138,18 +149,8 @@ def _flow(source: str) -> Callable[[Measures], np.ndarray]:
     return lambda m: m.knowledge_flows[source]
 
 
-def _year_components(m: Measures) -> dict[str, np.ndarray]:
-    """The index components as annual values, like the Scoreboard's yearly data: the mean of
-    this quarter and the three before it (fewer at the very start)."""
-    if "_year" not in m.cache:
-        current = np.stack([m.value(name) for name in INDEX_COMPONENTS], axis=1)
-        year = np.mean([*m.previous_components, current], axis=0)
-        m.cache["_year"] = {name: year[:, k] for k, name in enumerate(INDEX_COMPONENTS)}
-    return m.cache["_year"]
-
-
 def _index(m: Measures) -> np.ndarray:
-    return innovation_index(_year_components(m))
+    return innovation_index(year_values(m))
 
 
 def _contribution_indicators() -> list[Indicator]:
@@ -162,7 +163,7 @@ def _contribution_indicators() -> list[Indicator]:
             f"Index points from {_BY_LABEL_HINT[name]}",
             "mean",
             "mean",
-            lambda m, name=name: index_contributions(_year_components(m))[name],
+            lambda m, name=name: index_contributions(year_values(m))[name],
         )
         for name in INDEX_COMPONENTS
     ]
@@ -227,6 +228,9 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("rd_intensity", "result", "share of GDP", "Business R&D intensity (BERD / GDP)",
        "mean", "mean", lambda m: _ratio(m.rd, m.revenue) / m.value_added_share,
        short="BERD/GDP"),
+    _I("rd_intensity_grants", "result", "share of GDP",
+       "Grant-funded business R&D / GDP (grant money firms spent on R&D)", "mean", "mean",
+       lambda m: _ratio(m.rd_grants, m.revenue) / m.value_added_share),
     _I("innovations", "result", "firms per quarter", "Innovations per quarter", "sum", "sum",
        lambda m: m.innovators.astype(np.int64)),
     _I("innovating_share", "result", "share of firms",
@@ -314,6 +318,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("innovation_index", "result", "EU reference = 100", "Composite innovation index",
        "mean", "mean", _index, short="index"),
     *_contribution_indicators(),
+    _I("index_part_rd_grants", "result", "index points",
+       "Index points from grant money counted as business R&D", "mean", "mean", grant_points),
 )
 # fmt: on
 
