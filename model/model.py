@@ -144,6 +144,8 @@ class EcosystemModel(mesa.Model):
         self._measurement: Measurement | None = None
         self._sums_valid = False
         self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
+        #: Quarters simulated since the drawn state, burn-in included (never reset).
+        self.elapsed = 0
         self._create_agents()
         self._burn_in()
         self.datacollector = mesa.DataCollector(
@@ -221,6 +223,7 @@ class EcosystemModel(mesa.Model):
         (the verbs read the measured sums) but records nothing."""
         if not record:
             self.steps += 1  # Mesa's step wrapper does this for step()
+        self.elapsed += 1
         self.begin_step()
         self.governments.step(self.policy_targets)
         settings = self.spec.peer_review

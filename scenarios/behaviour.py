@@ -591,6 +591,17 @@ class UniversityBehaviour(StrictTable):
         ge=0.0,
         le=1e4,
     )
+    graduate_growth: float = parameter(
+        0.02,
+        "Yearly growth of graduates per unit of research strength (tertiary education "
+        "expands: the tertiary share of the EU's working-age population rose by about a third "
+        "between 2008 and 2022); it drives the slow rise of human capital. A prior, "
+        "calibrated against the EU's index gain (T3, T4); 0 switches the trend off.",
+        unit="per year",
+        group="graduates",
+        ge=-0.1,
+        le=0.2,
+    )
     human_capital_attrition: Share = parameter(
         0.02,
         "Share of skilled workers retiring or leaving per quarter.",
