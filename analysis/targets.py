@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -246,8 +247,8 @@ def _number(value: float) -> str:
 
 
 def write_targets(table: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Write ``targets.csv`` and append the target table to ``report.md`` in ``out_dir``
-    (written first by the validation report); returns the paths written."""
+    """Write ``targets.csv`` and add the target table to ``report.md`` and ``report.html`` in
+    ``out_dir`` (written first by the validation report); returns the paths written."""
     out_dir = Path(out_dir)
     table.to_csv(out_dir / "targets.csv", index=False)
     lines = [
@@ -272,4 +273,18 @@ def write_targets(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     report = out_dir / "report.md"
     with report.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+    html = out_dir / "report.html"
+    if html.exists():
+        cells = [line.strip("|").split(" | ") for line in lines[7:]]
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(cell.strip())}</td>" for cell in row) + "</tr>"
+            for row in cells
+        )
+        head = "".join(f"<th>{escape(c.strip())}</th>" for c in lines[5].strip("|").split("|"))
+        section = (
+            f"<h2>Published targets</h2><p>{escape(lines[3])}</p>"
+            f"<table><tr>{head}</tr>{body}</table></body>"
+        )
+        text = html.read_text(encoding="utf-8")
+        html.write_text(text.replace("</body>", section, 1), encoding="utf-8")
     return [out_dir / "targets.csv"]

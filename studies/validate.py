@@ -128,7 +128,9 @@ class ValidationTarget:
     """One validation run: a case for ``steps`` quarters (module level, so it pickles).
 
     Returns the scalars the checks need (``total_innovations``, ``initial_firms``, and the
-    network statistics when the case keeps the structure) and, for relatedness runs, a
+    network statistics when the case keeps the structure; for the archetype runs, also the
+    ``target_*`` columns of every published target's statistic, from a firm panel taken along
+    the run: :func:`smartspec.analysis.targets.target_outputs`) and, for relatedness runs, a
     per-run table: the domains table (``record == "domain"``) and, when the structure is
     kept, each live firm's employees at the last step (``record == "firm"``).
     """

@@ -139,6 +139,7 @@ def test_validate_reports_every_published_target_with_a_verdict(small_validation
     assert set(table.loc[table["use"] == "out-of-sample", "row"]) == {"T9", "T13", "T18", "paradox"}
     assert "Published targets" in printed and "out-of-sample" in printed
     assert "## Published targets" in (out / "report.md").read_text(encoding="utf-8")
+    assert "<h2>Published targets</h2>" in (out / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
