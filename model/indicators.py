@@ -7,8 +7,7 @@ from the step's :class:`Measures`. Everything else derives from :data:`INDICATOR
 columns of the region table, the indicator groups, the instruments' output counters, how
 experiments aggregate regions, the key indicators of plots and dashboards, report labels.
 
-This module imports only NumPy and the instrument list, so the vocabulary is available
-without loading Mesa.
+It imports NumPy and small modules, not Mesa, so the vocabulary loads without the model.
 Formulas: docs/ODD.md §7.8; the measurement itself is ``model/measure.py``.
 """
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from smartspec.scenarios.instruments import INSTRUMENTS
 
+from .cis import CIS_INDICATORS
 from .index import (
     INDEX_COMPONENT_NAMES,
     INDEX_COMPONENTS,
@@ -96,7 +96,7 @@ class Measures:
     committed_total: np.ndarray
     absorbed_total: np.ndarray
     priorities: list[str]
-    counters: dict[str, np.ndarray]  # this step's counts: entries, exits, outputs, ...
+    counters: dict[str, np.ndarray]  # this step's counts (entries, outputs, ...), CIS shares
     # What the index averages over a year (``annual_inputs``) in the (up to) three quarters
     # before, each regions x (components + grant-funded R&D intensity).
     previous_components: list[np.ndarray]
@@ -236,6 +236,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("innovating_share", "result", "share of firms",
        "Share of firms that innovated in the last year", "mean", "mean",
        lambda m: m.recent_innovators / m.safe_count, short="innov. share"),
+    *(_I(name, "result", "share of firms", label, "mean", "mean", _count(name))
+      for name, label in CIS_INDICATORS),
     _I("knowledge_per_firm", "result", "knowledge units", "Knowledge per firm", "mean", "last",
        lambda m: m.held_knowledge.sum(axis=1) / m.safe_count),
     _I("partnership_share", "result", "share of firms",

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import metrics
 from .base import QUARTERS_PER_YEAR, AgentKind
+from .cis import cis_shares
 from .citizen import CitizenGroups
 from .firm import Firms
 from .government import Governments
@@ -177,6 +178,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             "social_innovations": regions.social_innovations,
             "social_innovations_total": regions.social_innovations_total,
             **regions.outputs,
+            **cis_shares(model.steps, firms, nodes, model.network, count),
         },
         knowledge_flows=regions.knowledge_flows,
         previous_components=list(regions.component_history),

@@ -1,14 +1,24 @@
 """The region archetypes and the Regional Innovation Scoreboard groups they stand for.
 
 One place for the archetype list and the RIS group thresholds (../shared targets T1, T2):
-studies, analysis, the dashboard and calibration all read them from here.
+studies, analysis, the dashboard and calibration all read them from here. The population of the
+Community Innovation Survey (T12-T14) is defined here too, so that the model measures its
+CIS-like shares (``model/cis.py``) the way the survey counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ARCHETYPES", "RIS_GROUPS", "RisGroup", "next_group_threshold", "ris_group"]
+__all__ = [
+    "ARCHETYPES",
+    "CIS_MIN_EMPLOYEES",
+    "CIS_YEARS",
+    "RIS_GROUPS",
+    "RisGroup",
+    "next_group_threshold",
+    "ris_group",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,11 @@ RIS_GROUPS: tuple[RisGroup, ...] = (
     RisGroup("Strong Innovators", "strong", 100.0, 125.0, 70),
     RisGroup("Innovation Leaders", "leader", 125.0, float("inf"), 36),
 )
+
+#: The Community Innovation Survey counts enterprises with at least this many employees ...
+CIS_MIN_EMPLOYEES = 10
+#: ... with any innovation activity over a reference period of this many years (Eurostat CIS).
+CIS_YEARS = 3
 
 #: The bundled single-region archetypes, weakest first.
 ARCHETYPES: tuple[str, ...] = tuple(group.archetype for group in RIS_GROUPS)

@@ -72,6 +72,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     result = validate.summarise_validation(args.out)
     written = validate.write_validation(result, args.out)
     print(_text(validate.verdict_table(result)))
+    print("\nPublished targets (../shared/targets.md):")
+    print(_text(validate.target_table(result)))
     print("\nWrote:\n" + "\n".join(f"  {path}" for path in written))
     return 0
 

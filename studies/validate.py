@@ -5,7 +5,10 @@ size and network checks; and the R&D-grant programme against no budget in an eme
 strong and a capacity-built emerging region, for the regional innovation paradox), every case
 with the same replication seeds (``replication_seeds``), so grant and no-grant runs are
 paired. The results folder is an ordinary experiment folder: resumable, executor-independent,
-loadable with ``load_results``. The statistics are :mod:`smartspec.analysis.validation`.
+loadable with ``load_results``. The statistics are :mod:`smartspec.analysis.validation`;
+every published target (calibrated and held out) is evaluated by
+:mod:`smartspec.analysis.targets` from the archetype runs, with the calibration's statistic
+registry.
 
     run_validation -> summarise_validation -> write_validation
 """
@@ -20,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from smartspec.analysis.targets import evaluate_targets, target_outputs, write_targets
 from smartspec.analysis.validation import (
     PARADOX_BUDGET,
     ValidationResult,
@@ -28,6 +32,8 @@ from smartspec.analysis.validation import (
     write_report,
 )
 from smartspec.experiments import ExperimentSpec, RunSummary, load_results, replication_seeds
+from smartspec.experiments.calibration.simulate import firm_panel
+from smartspec.experiments.calibration.statistics import RunData
 from smartspec.experiments.designs import Design, RunTask
 from smartspec.scenarios import ARCHETYPES
 
@@ -39,6 +45,7 @@ __all__ = [
     "ValidationCase",
     "ValidationTarget",
     "run_validation",
+    "target_table",
     "summarise_validation",
     "validation_design",
     "validation_spec",
@@ -121,7 +128,9 @@ class ValidationTarget:
     """One validation run: a case for ``steps`` quarters (module level, so it pickles).
 
     Returns the scalars the checks need (``total_innovations``, ``initial_firms``, and the
-    network statistics when the case keeps the structure) and, for relatedness runs, a
+    network statistics when the case keeps the structure; for the archetype runs, also the
+    ``target_*`` columns of every published target's statistic, from a firm panel taken along
+    the run: :func:`smartspec.analysis.targets.target_outputs`) and, for relatedness runs, a
     per-run table: the domains table (``record == "domain"``) and, when the structure is
     kept, each live firm's employees at the last step (``record == "firm"``).
     """
@@ -137,7 +146,11 @@ class ValidationTarget:
         model = EcosystemModel(
             task.scenario, rng=task.seed, mix=task.mix, **{**self.fixed, **case.overrides}
         )
-        model.run_for(self.steps)
+        if case.check == "relatedness":
+            # Snapshots of the firms along the way, for the published targets' statistics.
+            panel = firm_panel(model, self.steps)
+        else:
+            model.run_for(self.steps)
         indicators = model.indicators()
         outcomes: dict[str, Any] = {
             # Step 0 records no innovations: the total is that of the simulated quarters.
@@ -146,8 +159,10 @@ class ValidationTarget:
         }
         if case.check != "relatedness":
             return outcomes, None
+        domains = model.domains()
+        outcomes.update(target_outputs(RunData(indicators, domains, panel), case.scenario))
         columns = ["step", "region", "domain", "specialised", "density"]
-        tables = [model.domains()[columns].assign(record="domain")]
+        tables = [domains[columns].assign(record="domain")]
         if case.keep_structure:
             outcomes.update(degree_statistics(model))
             firms = model.firms
@@ -299,12 +314,17 @@ def summarise_validation(out_dir: Path) -> ValidationResult:
         "steps": experiment["model"]["steps"],
         "seed": experiment["design"]["seed"],
     }
-    return evaluate(results.outcomes, results.series, settings)
+    result = evaluate(results.outcomes, results.series, settings)
+    archetype_runs = results.outcomes[results.outcomes["check"] == "relatedness"]
+    result.data["targets"] = evaluate_targets(archetype_runs, result.table())
+    return result
 
 
 def write_validation(result: ValidationResult, out_dir: Path) -> list[Path]:
-    """Write validation.csv, the figures, report.md and report.html into ``out_dir``."""
+    """Write validation.csv, targets.csv, the figures, report.md and report.html into
+    ``out_dir``."""
     written = write_report(result, out_dir)
+    written += write_targets(result.data["targets"], out_dir)
     logger.info("wrote the validation report to %s", out_dir)
     return written
 
@@ -315,3 +335,12 @@ def verdict_table(result: ValidationResult) -> pd.DataFrame:
     table = full[["pattern", "simulated", "interval_low", "interval_high", "anchor"]].copy()
     table.insert(1, "holds", ["yes" if holds else "NO" for holds in full["holds"]])
     return table
+
+
+def target_table(result: ValidationResult) -> pd.DataFrame:
+    """Every published target: its row of targets.md, whether it was calibrated or is out of
+    sample, the simulated value with its 90 % interval, the band and the verdict."""
+    table = result.data["targets"]
+    return table[
+        ["row", "target", "use", "simulated", "interval_low", "interval_high", "band", "verdict"]
+    ].copy()

@@ -239,7 +239,14 @@ def test_bundled_calibrations_load_and_are_not_experiments():
         spec, _, _ = load_calibration(name)
         assert planned_runs(spec) < 1_000_000
     archetypes, _, _ = load_calibration("calibrate_archetypes")
-    assert all(target.scenario == "eu" for target in archetypes.targets)
+    # EU facts apply to the region-weighted aggregate; the regional R&D range (T11) to the
+    # emerging and leader archetypes.
+    scopes = {target.name: target.scenario for target in archetypes.targets}
+    assert {name for name, scope in scopes.items() if scope != "eu"} == {
+        "berd_gdp_emerging",
+        "berd_gdp_leader",
+    }
+    assert (scopes["berd_gdp_emerging"], scopes["berd_gdp_leader"]) == ("emerging", "leader")
 
 
 def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatch):

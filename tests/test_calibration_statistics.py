@@ -43,6 +43,7 @@ MODEL_TARGETS = {
     "final": {"indicator": "innovation_index"},
     "mean": {"indicator": "innovating_share", "window": 4},
     "change": {"indicator": "firms", "quarters": 8},
+    "improved": {"indicator": "innovation_index", "quarters": 8},
     "birth_rate": {},
     "death_rate": {},
     "survival": {},
@@ -165,6 +166,28 @@ def test_rates_are_yearly_shares_of_the_stock(real_runs):
         assert 0 < rates["b"] < 1 and 0 < rates["d"] < 1
     survival = values_of(real_runs, target("s", "survival"))[0]
     assert 0 <= survival <= 1
+
+
+def test_improved_is_one_when_the_indicator_rose_and_pools_to_a_share():
+    def run(values: list[float]) -> RunData:
+        steps = np.arange(len(values))
+        return RunData(
+            indicators=pd.DataFrame(
+                {"step": steps, "region": "A", "innovation_index": values, "employment": 1.0}
+            )
+        )
+
+    spec = target("up", "improved", indicator="innovation_index", quarters=2)
+    rose, fell, flat = run([50, 40, 45, 41]), run([50, 60, 55, 54]), run([50, 50, 50, 50])
+    assert [run_outputs(data, [spec])["up"] for data in (rose, fell, flat)] == [1.0, 0.0, 0.0]
+    # Over the whole run (no quarters): 41 < 50.
+    assert run_outputs(rose, [target("up", "improved", indicator="innovation_index")])["up"] == 0
+    short = target("up", "improved", indicator="innovation_index", quarters=4)
+    assert math.isnan(run_outputs(rose, [short])["up"])
+    # The mean over runs is the share of regions that improved.
+    values = [run_outputs(data, [spec])["up"] for data in (rose, rose, fell, rose)]
+    runs = pd.DataFrame({"point": 0, "scenario": "emerging", "replication": range(4), "up": values})
+    assert point_summary(runs, [spec])["mean"].iloc[0] == pytest.approx(0.75)
 
 
 def test_rates_sum_regions_and_respect_the_window():

@@ -74,3 +74,24 @@ def test_the_dashboard_tour_names_real_controls_and_commands():
     for mix in re.findall(r"`([a-z_]+)`", tour):
         if mix.endswith(("_heavy", "_first", "_helix", "_grants")):
             assert mix in [*mix_names(), *GOVERNANCE_MODELS], mix
+
+
+#: Every row of ../shared/targets.md, and the innovation paradox (held out for validation).
+PUBLISHED_TARGETS = [f"T{number}" for number in range(1, 20)] + ["paradox"]
+
+
+def test_calibration_maps_every_published_target():
+    text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    table = text.split("### Published targets and the statistics they map to")[1]
+    rows = {line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")}
+    shared = ROOT.parent / "shared" / "targets.md"
+    listed = PUBLISHED_TARGETS
+    if shared.exists():  # the targets file lives next to the repository, when checked out
+        published = shared.read_text(encoding="utf-8").splitlines()
+        listed = sorted({line.split("|")[1].strip() for line in published if "| T" in line[:5]})
+        listed += ["paradox"]
+    assert set(listed) <= rows, sorted(set(listed) - rows)
+    for line in table.splitlines():
+        if line.startswith("| T") or line.startswith("| paradox"):
+            use = line.rstrip(" |").split("|")[-1]
+            assert any(word in use for word in ("calibrated", "held out", "definition")), line

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartspec.analysis import validation
+from smartspec.analysis import targets, validation
 from smartspec.cli import main
 from smartspec.experiments import load_results, replication_seeds
 from smartspec.scenarios import ARCHETYPES
@@ -126,6 +126,20 @@ def test_validate_command_writes_the_report(small_validation):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     assert "relatedness: entry" in printed
+
+
+@pytest.mark.slow
+def test_validate_reports_every_published_target_with_a_verdict(small_validation):
+    out, printed = small_validation
+    table = pd.read_csv(out / "targets.csv")
+    expected = len(targets.validation_targets()) + len(targets.QUALITATIVE)
+    assert len(table) == expected and table["target"].is_unique
+    assert set(table["verdict"]) <= {"yes", "partly", "NO"}
+    assert set(table["use"]) == {"calibrated", "out-of-sample"}
+    assert set(table.loc[table["use"] == "out-of-sample", "row"]) == {"T9", "T13", "T18", "paradox"}
+    assert "Published targets" in printed and "out-of-sample" in printed
+    assert "## Published targets" in (out / "report.md").read_text(encoding="utf-8")
+    assert "<h2>Published targets</h2>" in (out / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -107,6 +107,17 @@ def change(data: RunData, target: TargetSpec) -> dict[str, float]:
     return {"value": float(value)}
 
 
+def improved(data: RunData, target: TargetSpec) -> dict[str, float]:
+    """1 if the indicator rose over the last ``quarters`` steps (default the whole run), else
+    0; NaN if the run is shorter. Averaged over runs (and over archetypes with their region
+    weights, ``scenario = "eu"``) it is the share of regions that improved. T4: 211 of 239
+    regions (88 %) raised their RIS index over 2016-2023 is ``quarters = 32`` on
+    ``innovation_index``. One run is one region, so the variance of one run is p (1 - p),
+    larger than that of a share over 239 regions: the target constrains only loosely."""
+    value = change(data, target)["value"]
+    return {"value": float(value > 0) if np.isfinite(value) else np.nan}
+
+
 def _yearly_rate(data: RunData, target: TargetSpec, events: str) -> dict[str, float]:
     table = _per_step(data, ["firms", events])
     table = table[table["step"] >= (1 if target.window else QUARTERS_PER_YEAR + 1)]
@@ -191,6 +202,8 @@ STATISTICS: dict[str, Statistic] = {statistic.name: statistic for statistic in (
            {"indicators"}, window_mean, required=("indicator",), optional=("window",)),
     _entry("change", "indicator at the end minus `quarters` earlier (default: the start)",
            {"indicators"}, change, required=("indicator",), optional=("quarters",)),
+    _entry("improved", "1 if the indicator rose over `quarters` (default the run), else 0",
+           {"indicators"}, improved, required=("indicator",), optional=("quarters",)),
     _entry("birth_rate", "yearly firm births / mean live firms (default after the first year)",
            {"indicators"}, birth_rate, optional=("window",)),
     _entry("death_rate", "yearly firm exits / mean live firms (default after the first year)",
