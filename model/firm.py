@@ -213,15 +213,19 @@ class Firms(LearningVerbs, FirmDemography, Population):
         # let a few large firms set the bar and shrink everyone else to the size floor.
         mean_margin = self.per_region(margin) / np.maximum(firm_count, 1.0)
         tightness = np.log(employment / regions.initial_employment)
-        # Log-size shocks are Laplace (tent-shaped). Their drift is -(1/2 + firm.growth_drift)
-        # times their variance: 1/2 keeps the expected size, the rest is a slight pull down
-        # that, against the floor of one employee, makes the size distribution Zipf-like.
+        # Log-size shocks come in lumps: with probability firm.growth_shock_rate a quarter, a
+        # Laplace jump of variance growth_noise^2 / rate (so tent-shaped yearly growth rates).
+        # Their drift is -(1/2 + firm.growth_drift) times their variance: 1/2 keeps the
+        # expected size, the rest is a slight pull down that, against the floor of one
+        # employee, makes the size distribution Zipf-like.
         growth_noise = params.growth_noise * spread
+        rate = params.growth_shock_rate
+        jumps = (rng.random(n) < rate) * rng.laplace(0.0, _UNIT_LAPLACE / np.sqrt(rate), n)
         growth = (
             params.growth_sensitivity * (margin - self.of_region(mean_margin))
             - params.labour_market_tightness * self.of_region(tightness)
             - (0.5 + params.growth_drift) * growth_noise**2
-            + growth_noise * rng.laplace(0.0, _UNIT_LAPLACE, n)
+            + growth_noise * jumps
         )
         self.employees[:n] = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
         self.markup[:n] *= 1.0 - params.markup_decay

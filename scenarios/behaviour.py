@@ -398,7 +398,7 @@ class FirmBehaviour(StrictTable):
         le=1.0,
     )
     capital_buffer: float = parameter(
-        1.0,
+        0.75,
         "Capital reserve a firm keeps; the excess is paid out.",
         unit="quarters of revenue",
         group="production and growth",
@@ -433,6 +433,15 @@ class FirmBehaviour(StrictTable):
         unit="log units",
         group="production and growth",
         ge=0.0,
+        le=1.0,
+    )
+    growth_shock_rate: float = parameter(
+        0.5,
+        "Probability per quarter that a firm's size gets a shock (of variance growth_noise^2 / "
+        "rate): growth comes in lumps, so yearly growth rates are tent-shaped.",
+        unit="per quarter",
+        group="production and growth",
+        gt=0.0,
         le=1.0,
     )
     noise_size_elasticity: float = parameter(

@@ -56,6 +56,7 @@ _MOVES = {
     "firm.payout_rate": 1.0,
     "firm.capital_min": 0.0,
     "firm.capital_max": 3.0,
+    "firm.exit_losses": 2,
     "government.edp_innovation_signal": 10.0,
     "instruments.research_infrastructure.units_per_university": 0.1,
     "instruments.startup_support.effect": 0.0,
