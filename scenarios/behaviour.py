@@ -536,7 +536,7 @@ class FirmBehaviour(StrictTable):
         le=100.0,
     )
     entrant_max_employees: int = parameter(
-        3,
+        6,
         "Entrants start with 1 to this many employees (uniformly).",
         unit="employees",
         group="entry and exit",
