@@ -50,8 +50,9 @@ __all__ = [
 ]
 
 YEAR = 4  # quarters
-#: M€ per year of R&D grants in the paradox check, the same in every region.
-PARADOX_BUDGET = 60.0
+#: R&D grants per year in the paradox check, as a share of GDP, the same in every region
+#: (above any archetype's whole S3 budget, so that the effect stands out of the noise).
+PARADOX_BUDGET = 0.005
 
 
 #: The relatedness effects (relative change of the probability for +10 % density) that count
@@ -318,7 +319,7 @@ def evaluate(
         )
     )
 
-    # 4. regional innovation paradox: grant effect per M€, paired by seed
+    # 4. regional innovation paradox: grant effect per 1 % of GDP a year, paired by seed
     runs = outcomes[outcomes["check"] == "paradox"]
     paradox = pd.DataFrame(
         {
@@ -331,13 +332,13 @@ def evaluate(
     years = settings["steps"] / YEAR
     effect = (
         paradox.pivot_table(index=["variant", "rep"], columns="grants", values="innovations")
-        .pipe(lambda t: (t[True] - t[False]) / (PARADOX_BUDGET * years))
-        .rename("innovations_per_meur")
+        .pipe(lambda t: (t[True] - t[False]) / (100.0 * PARADOX_BUDGET * years))
+        .rename("innovations_per_gdp_point")
         .reset_index()
     )
     data["paradox"] = effect
     by_variant = {
-        variant: rows["innovations_per_meur"].to_numpy()
+        variant: rows["innovations_per_gdp_point"].to_numpy()
         for variant, rows in effect.groupby("variant")
     }
     gap = by_variant["strong"] - by_variant["emerging"]
@@ -349,7 +350,8 @@ def evaluate(
             rng,
             lambda _, interval: interval[0] > 0,
             pattern="innovation paradox: emerging vs strong",
-            measure="extra innovations per 1,000 firms per M€ of grants, strong minus emerging",
+            measure="extra innovations per 1,000 firms per year of grants worth 1 % of GDP, "
+            "strong minus emerging",
             anchor="> 0 (Oughton, Landabaso & Morgan 2002)",
             note=", ".join(f"{k}: {v.mean():.3f}" for k, v in by_variant.items()),
         )
@@ -402,9 +404,9 @@ def _figures(result: ValidationResult) -> dict[str, Figure]:
     figure = Figure(figsize=(6, 4), layout="constrained")
     axis = figure.subplots()
     variants = list(effect["variant"].unique())
-    axis.boxplot([effect[effect["variant"] == v]["innovations_per_meur"] for v in variants])
+    axis.boxplot([effect[effect["variant"] == v]["innovations_per_gdp_point"] for v in variants])
     axis.set_xticks(range(1, len(variants) + 1), variants)
-    axis.set_ylabel("extra innovations per 1,000 firms per M€")
+    axis.set_ylabel("extra innovations per 1,000 firms\nper year of grants worth 1 % of GDP")
     axis.set_title("Same R&D-grant budget, different regions")
     axis.grid(alpha=0.3)
     figures["paradox"] = figure

@@ -86,6 +86,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         "efficiency": ((), np.float64),
         "rd_intensity": ((), np.float64),
         "rd_spend": ((), np.float64),
+        "grant_spent": ((), np.float64),
         "grant": ((), np.float64),
         "markup": ((), np.float64),
         "revenue": ((), np.float64),

@@ -75,6 +75,7 @@ class LearningVerbs:
     rd_intensity: np.ndarray
     grant: np.ndarray
     rd_spend: np.ndarray
+    grant_spent: np.ndarray
     loss_streak: np.ndarray
     innovations: np.ndarray
     innovated: np.ndarray
@@ -88,26 +89,35 @@ class LearningVerbs:
 
     # ------------------------------------------------------------------ R&D
     def invest_in_rd(self, state: FirmStep) -> None:
-        """R&D spending = own intensity x base revenue (cut after a loss) + grant money, used
-        with additionality.
+        """R&D spending = own intensity x value added (cut after a loss), less what grants
+        crowd out, plus the part of the grants spent this quarter.
 
-        Grants add knowledge-producing effort only in proportion to absorptive capacity: a firm
-        that cannot absorb the grant substitutes it for its own spending (regional innovation
-        paradox; Oughton, Landabaso & Morgan 2002).
+        A firm that cannot absorb a grant substitutes it for its own spending: it cuts own R&D
+        by crowding_out x (1 - absorptive capacity) x grant, so R&D rises by less than the
+        grant (regional innovation paradox; Oughton, Landabaso & Morgan 2002). Business R&D
+        (BERD) counts what firms spend: their own money and the grants.
         """
         n, params = state.n, self.params
-        base = self.employees[:n] * self.of_region(self.regions.productivity)
+        value_added = self.employees[:n] * self.of_region(
+            self.regions.productivity * self.regions.value_added_share
+        )
         # R&D is discretionary: a firm that made a loss last quarter cuts it.
         cut = np.where(self.loss_streak[:n] > 0, params.rd_cut_after_loss, 1.0)
-        own = self.rd_intensity[:n] * base * cut
-        self.rd_spend[:n] = own + self.grant[:n]
-        # Effort is R&D relative to the firm's base revenue (an intensity): knowledge is the
+        planned = self.rd_intensity[:n] * value_added * cut
+        # A grant funds a project over several quarters: the firm spends a share of what it
+        # has not yet spent each quarter, so R&D does not jump in the quarter it is paid.
+        grant = params.grant_spending_rate * self.grant[:n]
+        crowded_out = params.grant_crowding_out * (1.0 - self.absorptive[:n]) * grant
+        own = planned - np.minimum(planned, crowded_out)
+        self.rd_spend[:n] = own + grant
+        self.grant_spent[:n] = grant
+        # Effort is R&D relative to the firm's value added (an intensity): knowledge is the
         # quality of a firm's capabilities, not a quantity that grows with its size. Scaling
         # it with size would let large firms out-learn, out-earn and out-grow everyone else,
         # breaking Gibrat's law of size-independent growth.
-        state.effort = (own + self.grant[:n] * self.absorptive[:n]) / np.maximum(base, EPSILON)
+        state.effort = self.rd_spend[:n] / np.maximum(value_added, EPSILON)
         state.own_rd = own
-        self.grant[:n] = 0.0
+        self.grant[:n] -= grant
 
     # ------------------------------------------------------------------ learning
     def held_stock(self, state: FirmStep) -> np.ndarray:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from smartspec.scenarios.schema import INSTRUMENTS, Governance, GovernmentBehaviour, Scenario
+from smartspec.scenarios.loader import mix_table
+from smartspec.scenarios.schema import (
+    INSTRUMENTS,
+    Governance,
+    GovernmentBehaviour,
+    PolicyMix,
+    Scenario,
+)
 
 from .agents import Government
 from .base import EPSILON, QUARTERS_PER_YEAR, TINY, AgentKind
@@ -73,6 +80,10 @@ class Governments(Population):
         self.universities = universities
         self.citizens = citizens
         self.network = network
+        # The mix in force during the burn-in (the same for every compared mix).
+        burn_in_mix = PolicyMix.model_validate(mix_table(scenario.initial.burn_in_mix))
+        self.burn_in_shares = np.array(burn_in_mix.share_vector())
+        self.burning_in = False
 
     def found_all(self) -> None:
         """One government per region, in region order."""
@@ -84,7 +95,7 @@ class Governments(Population):
                 Government,
                 1,
                 region=index,
-                budget=spec.budget,
+                budget=0.0,
                 quality=spec.institutional_quality,
                 governance=GOVERNANCES.index(Governance(governance)),
                 n_priorities=spec.n_priorities,
@@ -93,9 +104,30 @@ class Governments(Population):
                 edp_rounds=0,
             )
 
+    def fix_budgets(self, gdp: np.ndarray) -> None:
+        """Set each region's budget in M€ per year: its ``budget_share`` of ``gdp`` (M€ per
+        quarter, one value per region). Called at the start and again at quarter 0, after
+        the burn-in, so that the money stays fixed in euros over the run and every compared
+        mix spends the same."""
+        shares = np.array([region.government.budget_share for region in self.scenario.regions])
+        self.budget[: self.size] = shares * QUARTERS_PER_YEAR * gdp[: self.size]
+
+    def start_quarter_zero(self) -> None:
+        """After the burn-in: cumulative totals and EDP rounds count from quarter 0, and
+        money in the pipeline keeps its due quarter on the clock that restarts at 0."""
+        burn_in = self.scenario.initial.burn_in
+        self.pipeline[: self.size] = np.roll(self.pipeline[: self.size], -burn_in, axis=2)
+        self.committed_total[: self.size] = 0.0
+        self.absorbed_total[: self.size] = 0.0
+        self.edp_rounds[: self.size] = 0
+        self.burning_in = False
+
     def current_shares(self, region: int) -> np.ndarray:
         """Budget shares in force this quarter: the mix's shares, or those of its latest phase
-        that has started (sequenced mixes, e.g. capacity building first)."""
+        that has started (sequenced mixes, e.g. capacity building first); the burn-in mix's
+        during the burn-in."""
+        if self.burning_in:
+            return self.burn_in_shares
         phases = self.scenario.mix_for(region).phases
         shares = self.shares[region]
         for phase in phases:

@@ -22,9 +22,21 @@ import numpy as np
 
 from smartspec.scenarios.instruments import INSTRUMENTS
 
+from .index import (
+    INDEX_COMPONENT_NAMES,
+    INDEX_COMPONENTS,
+    annual_inputs,
+    grant_points,
+    index_contributions,
+    innovation_index,
+    year_values,
+)
+
 __all__ = [
     "DOMAIN_COLUMNS",
     "INDEX_COMPONENTS",
+    "INDEX_COMPONENT_NAMES",
+    "annual_inputs",
     "INDICATORS",
     "INDICATOR_GROUPS",
     "KEY_INDICATORS",
@@ -34,6 +46,7 @@ __all__ = [
     "SUMMARY_INDICATORS",
     "Indicator",
     "Measures",
+    "index_contributions",
     "indicator",
     "innovation_index",
     "is_indicator",
@@ -41,37 +54,6 @@ __all__ = [
     "outcome_column",
     "phrase_of",
 ]
-
-#: Components of the composite innovation index and their reference values (the level that
-#: scores 100, playing the role of the EU average in the Regional Innovation Scoreboard). The
-#: EU average lies between the RIS "moderate" and "strong" groups, so each reference is the mean
-#: of the bundled moderate and strong archetypes after one simulated year (seeds 1-2).
-INDEX_COMPONENTS: dict[str, float] = {
-    "rd_intensity": 0.0137,
-    "innovating_share": 0.310,
-    "human_capital": 0.271,
-    "partnership_share": 0.456,
-    "knowledge_per_firm": 0.360,
-}
-#: A component scores at most this many times its reference.
-INDEX_CAP = 2.5
-#: Ratios to the reference are damped by this power before averaging.
-INDEX_POWER = 0.8
-#: The index of a region at every reference.
-INDEX_SCALE = 100.0
-
-
-def innovation_index(values: dict[str, np.ndarray]) -> np.ndarray:
-    """RIS-style composite: 100 x mean over components of min((value / reference)^p, cap).
-
-    The power p = INDEX_POWER < 1 damps extreme ratios, as the RIS transforms skewed
-    indicators before averaging; a component at its reference still scores 100.
-    """
-    ratios = [
-        np.minimum((np.maximum(values[name], 0.0) / ref) ** INDEX_POWER, INDEX_CAP)
-        for name, ref in INDEX_COMPONENTS.items()
-    ]
-    return INDEX_SCALE * np.mean(ratios, axis=0)
 
 
 @dataclass
@@ -82,7 +64,10 @@ class Measures:
     firm_count: np.ndarray
     employment: np.ndarray
     revenue: np.ndarray
+    gdp: np.ndarray  # value added of the firms represented (M€ per quarter)
+    value_added_share: np.ndarray
     rd: np.ndarray
+    rd_grants: np.ndarray  # the grant money spent on R&D this quarter
     absorptive: np.ndarray
     recent_innovators: np.ndarray
     partnered: np.ndarray
@@ -112,6 +97,9 @@ class Measures:
     absorbed_total: np.ndarray
     priorities: list[str]
     counters: dict[str, np.ndarray]  # this step's counts: entries, exits, outputs, ...
+    # What the index averages over a year (``annual_inputs``) in the (up to) three quarters
+    # before, each regions x (components + grant-funded R&D intensity).
+    previous_components: list[np.ndarray]
     knowledge_flows: dict[str, np.ndarray]
     cache: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -162,7 +150,31 @@ def _flow(source: str) -> Callable[[Measures], np.ndarray]:
 
 
 def _index(m: Measures) -> np.ndarray:
-    return innovation_index({name: m.value(name) for name in INDEX_COMPONENTS})
+    return innovation_index(year_values(m))
+
+
+def _contribution_indicators() -> list[Indicator]:
+    """The part of the composite index each component makes (they sum to the index)."""
+    return [
+        Indicator(
+            f"index_part_{name}",
+            "result",
+            "index points",
+            f"Index points from {_BY_LABEL_HINT[name]}",
+            "mean",
+            "mean",
+            lambda m, name=name: index_contributions(year_values(m))[name],
+        )
+        for name in INDEX_COMPONENTS
+    ]
+
+
+_BY_LABEL_HINT = {
+    "rd_intensity": "business R&D",
+    "innovating_share": "innovating firms",
+    "human_capital": "tertiary-educated workers",
+    "partnership_share": "collaborating firms",
+}
 
 
 def _instrument_indicators() -> list[Indicator]:
@@ -211,8 +223,14 @@ INDICATORS: tuple[Indicator, ...] = (
        "sum", _count("spinoffs")),
     _I("employment", "context", "employees", "Employment", "sum", "last",
        lambda m: m.employment),
-    _I("rd_intensity", "result", "share of revenue", "R&D intensity (business R&D / revenue)",
-       "mean", "mean", lambda m: _ratio(m.rd, m.revenue), short="R&D int."),
+    _I("gdp", "context", "M€ per quarter", "Regional GDP (value added of the firms)", "sum",
+       "mean", lambda m: m.gdp, short="GDP"),
+    _I("rd_intensity", "result", "share of GDP", "Business R&D intensity (BERD / GDP)",
+       "mean", "mean", lambda m: _ratio(m.rd, m.revenue) / m.value_added_share,
+       short="BERD/GDP"),
+    _I("rd_intensity_grants", "result", "share of GDP",
+       "Grant-funded business R&D / GDP (grant money firms spent on R&D)", "mean", "mean",
+       lambda m: _ratio(m.rd_grants, m.revenue) / m.value_added_share),
     _I("innovations", "result", "firms per quarter", "Innovations per quarter", "sum", "sum",
        lambda m: m.innovators.astype(np.int64)),
     _I("innovating_share", "result", "share of firms",
@@ -299,6 +317,9 @@ INDICATORS: tuple[Indicator, ...] = (
        lambda m: m.priorities),
     _I("innovation_index", "result", "EU reference = 100", "Composite innovation index",
        "mean", "mean", _index, short="index"),
+    *_contribution_indicators(),
+    _I("index_part_rd_grants", "result", "index points",
+       "Index points from grant money counted as business R&D", "mean", "mean", grant_points),
 )
 # fmt: on
 
@@ -331,6 +352,7 @@ KEY_INDICATORS: tuple[str, ...] = (
 SUMMARY_INDICATORS: tuple[str, ...] = (
     "innovation_index",
     "firms",
+    "gdp",
     "innovating_share",
     "rd_intensity",
     "specialisations",

@@ -20,7 +20,7 @@ from .base import QUARTERS_PER_YEAR, AgentKind
 from .citizen import CitizenGroups
 from .firm import Firms
 from .government import Governments
-from .indicators import INDICATORS, Measures
+from .indicators import INDICATORS, Measures, annual_inputs
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry
@@ -30,7 +30,7 @@ from .vector import FEW_GROUPS
 __all__ = ["Measured", "Measurement", "measure"]
 
 #: Firm quantities summed per region in one pass (in this order).
-_FIRM_SUMS = ("employees", "revenue", "rd_spend", "absorptive")
+_FIRM_SUMS = ("employees", "revenue", "rd_spend", "grant_spent", "absorptive")
 
 
 class Measured(Protocol):
@@ -83,7 +83,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     knowledge = firms.knowledge[:n]
     sums, knowledge_sums = firms.per_region_rows(quantities, knowledge)
     stocks = _held_knowledge(firms, count)
-    employment, revenue, rd, absorptive = sums.T
+    employment, revenue, rd, rd_grants, absorptive = sums.T
     live = firms.alive[:n]
     recent = model.steps - firms.last_innovation[:n] < QUARTERS_PER_YEAR
     firm_count, recent_innovators, partnered, innovators = _count_by_region(
@@ -140,7 +140,10 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         firm_count=firm_count,
         employment=employment,
         revenue=revenue,
+        gdp=regions.value_added_share * revenue * regions.firm_weight,
+        value_added_share=regions.value_added_share,
         rd=rd,
+        rd_grants=rd_grants,
         absorptive=absorptive,
         recent_innovators=recent_innovators,
         partnered=partnered,
@@ -176,12 +179,14 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             **regions.outputs,
         },
         knowledge_flows=regions.knowledge_flows,
+        previous_components=list(regions.component_history),
     )
     # Whole columns first, converted to Python numbers once (not element by element).
     columns = {}
     for entry in INDICATORS:
         values = measures.value(entry.name)
         columns[entry.name] = values if isinstance(values, list) else values.tolist()
+    regions.remember_components(annual_inputs(measures))
     step = model.steps
     rows = [
         {

@@ -19,6 +19,7 @@ import pandas as pd
 
 from smartspec.scenarios import Scenario, load_scenario, revise_scenario
 
+from .base import NEVER
 from .citizen import CitizenGroup, CitizenGroups
 from .firm import Firm, Firms
 from .government import Government, Governments
@@ -143,7 +144,10 @@ class EcosystemModel(mesa.Model):
         self._measurement: Measurement | None = None
         self._sums_valid = False
         self._domain_history: list[tuple[int, dict[str, np.ndarray]]] = []
+        #: Quarters simulated since the drawn state, burn-in included (never reset).
+        self.elapsed = 0
         self._create_agents()
+        self._burn_in()
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
         )
@@ -178,6 +182,33 @@ class EcosystemModel(mesa.Model):
         self.firms.seed_innovation_history(self.firms.prepare())
         self.firms.age[: self.firms.size] = 0
 
+    def _burn_in(self) -> None:
+        """Run ``initial.burn_in`` quarters under the burn-in mix before quarter 0, so the run
+        starts from the state the dynamics reach rather than the drawn one (docs/ODD.md §5).
+        The budgets are then fixed in euros from the GDP of the last burn-in quarter, the
+        clock restarts at 0 and cumulative counts start afresh."""
+        firms = self.firms
+        base_revenue = firms.per_region(firms.employees[: firms.size]) * self.regions.productivity
+        self.governments.fix_budgets(
+            base_revenue * self.regions.value_added_share * self.regions.firm_weight
+        )
+        burn_in = self.spec.initial.burn_in
+        if burn_in == 0:
+            return
+        self.governments.burning_in = True
+        for _ in range(burn_in):
+            self._advance(record=False)
+        gdp = np.array([row["gdp"] for row in self.latest])
+        self.governments.fix_budgets(gdp)
+        self.governments.start_quarter_zero()
+        last = firms.last_innovation[: firms.size]
+        last[last != NEVER] -= self.steps
+        self.regions.social_innovations_total[:] = 0
+        self.peer_reviews.clear()
+        self._domain_history.clear()
+        self.steps = 0
+        self.running = True
+
     # --------------------------------------------------------------------- step
     def step(self) -> None:
         """One quarter: policy, research, firms, citizens, then network turnover and data.
@@ -185,6 +216,14 @@ class EcosystemModel(mesa.Model):
         ``running`` turns False at the scenario's horizon (``steps``), so that Mesa's
         ``batch_run`` and visualisation stop there; ``step`` and ``run_for`` still advance.
         """
+        self._advance(record=True)
+
+    def _advance(self, record: bool) -> None:
+        """The quarter of :meth:`step`; ``record=False`` during the burn-in, which measures
+        (the verbs read the measured sums) but records nothing."""
+        if not record:
+            self.steps += 1  # Mesa's step wrapper does this for step()
+        self.elapsed += 1
         self.begin_step()
         self.governments.step(self.policy_targets)
         settings = self.spec.peer_review
@@ -200,7 +239,7 @@ class EcosystemModel(mesa.Model):
         self.regions.end_step(employment, *self.firms.innovations_this_step())
         self.network.dissolve(self.rng, self.spec.firm.link_decay)
         self.network.drop_dead(self.nodes.alive)
-        self._collect()
+        self._collect(record)
         self.running = self.steps < self.spec.steps
 
     def begin_step(self) -> None:
@@ -218,11 +257,13 @@ class EcosystemModel(mesa.Model):
         self.regions.begin_step(last.sums if reuse else self.firms.regional_sums())
         self.firms.directory.invalidate()
 
-    def _collect(self) -> None:
+    def _collect(self, record: bool = True) -> None:
         previous = self._measurement.specialised if self._measurement is not None else None
         self._measurement = measure(self, previous)
         self._sums_valid = True
         self.latest = self._measurement.rows
+        if not record:
+            return
         for row in self.latest:
             self.datacollector.add_table_row("regions", row)
         self.datacollector.collect(self)

@@ -16,6 +16,8 @@ import numpy as np
 
 from smartspec.scenarios.schema import Region, Scenario
 
+from .base import QUARTERS_PER_YEAR
+
 __all__ = ["KNOWLEDGE_SOURCES", "RegionState", "RegionSums"]
 
 #: Sources of the knowledge firms learn, recorded per region and step (docs/ODD.md §7.1).
@@ -55,6 +57,7 @@ class RegionState:
         self.count = count
         self.names = [spec.name for spec in specs]
         self.productivity = np.array([spec.productivity for spec in specs])
+        self.value_added_share = np.array([spec.value_added_share for spec in specs])
         # Starting means of new firms' traits, per region (read when firms are founded).
         self.absorptive_capacity = np.array([spec.absorptive_capacity for spec in specs])
         self.rd_intensity = np.array([spec.rd_intensity for spec in specs])
@@ -86,6 +89,8 @@ class RegionState:
             self.positions[:, None, :] - self.positions[None, :, :], axis=2
         )
         self._outputs = tuple(outputs)
+        # The index components of the last three quarters (annual index values, §7.8).
+        self.component_history: list[np.ndarray] = []
         self.reset_counters()
 
     # ---------------------------------------------------------------- lifecycle
@@ -144,6 +149,11 @@ class RegionState:
         return (self.initial_firms / np.maximum(self.firm_count, 1.0)) ** exponent
 
     # ------------------------------------------------------------------ changes
+    def remember_components(self, components: np.ndarray) -> None:
+        """Keep this quarter's index components (regions x components) for the next three."""
+        kept = QUARTERS_PER_YEAR - 1
+        self.component_history = [*self.component_history, components][-kept:]
+
     def add_skilled(self, people: np.ndarray) -> None:
         self.skilled += people
 

@@ -12,7 +12,7 @@ import numpy as np
 from smartspec.scenarios.schema import Region, UniversityBehaviour
 
 from .agents import University
-from .base import EPSILON, AgentKind
+from .base import EPSILON, QUARTERS_PER_YEAR, AgentKind
 from .firm import Firms
 from .network import CollaborationNetwork
 from .population import NodeRegistry, Population
@@ -105,14 +105,19 @@ class Universities(Population):
 
     def graduate(self) -> None:
         """Graduates join the region's pool of skilled workers; the flow scales with the
-        region's labour market and the universities' mean strength."""
+        region's labour market and the universities' mean strength, and grows by
+        ``graduate_growth`` a year."""
         n, count = self.size, self.regions.count
         live = self.alive[:n]
         regions = self.region[:n][live]
         mean_strength = self.strength[:n][live].mean(axis=1)
         per_region = np.maximum(np.bincount(regions, minlength=count), 1)
         strength = np.bincount(regions, mean_strength, minlength=count) / per_region
-        per_thousand = self.params.graduates_per_strength * strength
+        # Tertiary education expands over time, burn-in included (the clock of the expansion
+        # starts with the drawn state).
+        years = self.model.elapsed / QUARTERS_PER_YEAR
+        expansion = (1.0 + self.params.graduate_growth) ** years
+        per_thousand = self.params.graduates_per_strength * expansion * strength
         graduates = per_thousand * self.regions.employment / _PER_THOUSAND
         graduates[np.bincount(regions, minlength=count) == 0] = 0.0
         self.regions.add_skilled(graduates)

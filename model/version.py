@@ -13,6 +13,9 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 
 #: 1: the model of issues 2-11. 2: simulated firms stand for real ones
 #: (``regions.N.represented_firms``): results at other than 1,000 simulated firms changed.
-MODEL_VERSION = 2
+#: 3: budgets as a share of GDP, R&D intensity as BERD / GDP, grants spent over projects with
+#: crowding-out, a burn-in before quarter 0, and an index normalised like the RIS against a
+#: fixed base-year reference.
+MODEL_VERSION = 3
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

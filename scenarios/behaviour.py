@@ -86,6 +86,23 @@ class FirmBehaviour(StrictTable):
         unit="share",
         group="R&D and learning",
     )
+    grant_spending_rate: float = parameter(
+        0.125,
+        "Share of its unspent grant money a firm spends on R&D each quarter (1 / the mean "
+        "project length in quarters): a grant funds a project, not one quarter's R&D.",
+        unit="share per quarter",
+        group="R&D and learning",
+        gt=0.0,
+        le=1.0,
+    )
+    grant_crowding_out: Share = parameter(
+        1.0,
+        "Share of a grant's non-absorbed part (1 - absorptive capacity) by which a firm cuts "
+        "its own R&D: the grant replaces spending it would have made (crowding-out). A firm's "
+        "R&D rises by grant x (1 - this x (1 - capacity)); no target identifies it.",
+        unit="share",
+        group="R&D and learning",
+    )
     learning_own: float = parameter(
         0.15,
         "Knowledge per quarter per square root of R&D effort (own R&D + absorptive capacity "
@@ -601,6 +618,17 @@ class UniversityBehaviour(StrictTable):
         ge=0.0,
         le=1e4,
     )
+    graduate_growth: float = parameter(
+        0.02,
+        "Yearly growth of graduates per unit of research strength (tertiary education "
+        "expands: the tertiary share of the EU's working-age population rose by about a third "
+        "between 2008 and 2022); it drives the slow rise of human capital. A prior, "
+        "calibrated against the EU's index gain (T3, T4); 0 switches the trend off.",
+        unit="per year",
+        group="graduates",
+        ge=-0.1,
+        le=0.2,
+    )
     human_capital_attrition: Share = parameter(
         0.02,
         "Share of skilled workers retiring or leaving per quarter.",
@@ -928,6 +956,22 @@ class Initialisation(StrictTable):
         group="firms",
         ge=0.0,
         le=20.0,
+    )
+    burn_in: int = parameter(
+        40,
+        "Quarters the model runs before quarter 0, under the burn-in mix, so that the run "
+        "starts from the dynamics' own state rather than the drawn one; cumulative counts "
+        "and the budget in euros start at quarter 0.",
+        unit="quarters",
+        group="burn-in",
+        ge=0,
+        le=400,
+    )
+    burn_in_mix: str = Field(
+        "baseline",
+        min_length=1,
+        description="Bundled mix in force during the burn-in (the same for every compared mix, "
+        "so that their runs share the state at quarter 0).",
     )
     warmup_rounds: int = parameter(
         40,

@@ -245,7 +245,8 @@ def _assign(node: Any, parts: list[str], value: Any, dotted: str, source: str) -
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> None:
-    """Set dotted paths (``regions.0.firms``, ``regions.*.government.budget``) in a raw table."""
+    """Set dotted paths (``regions.0.firms``, ``regions.*.government.budget_share``) in a
+    raw table."""
     for dotted, value in overrides.items():
         parts = _split_path(dotted)
         if not parts:

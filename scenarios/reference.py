@@ -398,7 +398,7 @@ quarter; money is in M€. Unknown fields are errors. How a file is read (`scena
 - Dotted overrides are applied before validation, e.g.
   `load_scenario("emerging", overrides={{"regions.0.firms": 2000}})`,
   `EcosystemModel("emerging", rng=1, steps=20)` or on the command line
-  `smartspec run emerging --set regions.0.firms=2000`; `regions.*.government.budget` sets a
+  `smartspec run emerging --set regions.0.firms=2000`; `regions.*.government.budget_share` sets a
   field in every region.
 - With `knowledge.matrix_csv`, the domains and their proximity come from the CSV file (the path is
   relative to the scenario file) and `knowledge.domains` is set from it.

@@ -8,6 +8,8 @@ one way (model -> scenarios).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import (
     Field,
     ValidationInfo,
@@ -206,7 +208,27 @@ class PolicyMix(_Strict):
 class Government(_Strict):
     """The region's S3 managing authority."""
 
-    budget: float = Field(20.0, ge=0.0, description="S3 budget (M€/year).")
+    budget_share: float = Field(
+        0.002,
+        ge=0.0,
+        le=0.05,
+        description="S3 policy money per year as a share of the region's GDP (0.003 = 0.3 %); "
+        "fixed in euros at quarter 0 from the GDP then.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _budget_in_euros_moved(cls, data: Any) -> Any:
+        # Model version 3 replaced the M€ budget by a share of GDP: say so instead of a
+        # generic "extra field", and never reinterpret the old number silently.
+        if isinstance(data, dict) and "budget" in data:
+            raise ValueError(
+                "'budget' (M€ per year) was replaced by 'budget_share', the policy money per "
+                "year as a share of the region's GDP (0.003 = 0.3 %); divide the M€ figure by "
+                "4 x the region's quarterly GDP (the gdp column of `smartspec run`)"
+            )
+        return data
+
     institutional_quality: float = Field(
         0.5, ge=0.0, le=1.0, description="Administrative capacity and quality of government (0-1)."
     )
@@ -252,7 +274,11 @@ class Region(_Strict):
         1.0, gt=0.0, le=100.0, description="Mean initial knowledge stock in a firm's core domain."
     )
     rd_intensity: float = Field(
-        0.015, ge=0.0, le=0.5, description="Mean firm R&D spending as share of revenue (0-0.5)."
+        0.015,
+        ge=0.0,
+        le=0.5,
+        description="Mean firm R&D spending as a share of its value added (0-0.5); the "
+        "region's business R&D over GDP starts near it.",
     )
     human_capital: Share = Field(
         0.25, description="Initial share of tertiary-educated workers in employment (0-1)."
@@ -280,6 +306,14 @@ class Region(_Strict):
     )
     productivity: float = Field(
         0.03, gt=0.0, le=10.0, description="Base revenue per employee (M€/quarter)."
+    )
+    value_added_share: float = Field(
+        0.35,
+        gt=0.0,
+        le=1.0,
+        description="Value added as a share of the firms' revenue: the region's GDP is this "
+        "times the revenue of the firms represented (a prior; business statistics put it "
+        "near a quarter to a third of turnover).",
     )
     mean_firm_size: float = Field(
         12.0, ge=1.0, le=10_000.0, description="Mean initial firm size (employees)."

@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--set",
         action="append",
         metavar="KEY=VALUE",
-        help="override a scenario field by dotted path, e.g. regions.0.government.budget=40 "
-        "or regions.*.firms=2000 (repeatable)",
+        help="override a scenario field by dotted path, e.g. "
+        "regions.0.government.budget_share=0.004 or regions.*.firms=2000 (repeatable)",
     )
     run.add_argument("--out", help=f"output folder (default {results}/run-SCENARIO-MIX-seedN)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")

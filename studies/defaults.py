@@ -77,9 +77,25 @@ VALIDATION_STEPS = 56
 #: Scalar outcomes are named with these prefixes (see ``OutcomeSpec``); studies summarise all.
 SUMMARY_PREFIXES = ("final_", "mean_", "total_")
 
+#: The composite index's parts, recorded so that reports can say where index differences come
+#: from (money counted directly or changed behaviour).
+INDEX_PARTS = [
+    "index_part_rd_intensity",
+    "index_part_rd_grants",
+    "index_part_innovating_share",
+    "index_part_human_capital",
+    "index_part_partnership_share",
+]
+
 #: What ``smartspec compare`` records per run.
 COMPARE_OUTCOMES: dict[str, Any] = {
-    "final": ["innovation_index", "knowledge_per_firm", "human_capital", "citizen_trust"],
+    "final": [
+        "innovation_index",
+        "knowledge_per_firm",
+        "human_capital",
+        "citizen_trust",
+        *INDEX_PARTS,
+    ],
     "mean": ["innovating_share", "rd_intensity", "partnership_share", "absorption_rate"],
     "total": ["innovations", "social_innovations"],
     "window": 8,

@@ -121,7 +121,7 @@ REFORMS: tuple[Reform, ...] = (
         "add",
         1.0,
     ),
-    Reform("finance", "S3 budget +50 %", "government.budget", 1.5, "scale"),
+    Reform("finance", "S3 budget +50 %", "government.budget_share", 1.5, "scale"),
     Reform(
         "citizen engagement",
         "citizen participation and trust +0.20",

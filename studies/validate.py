@@ -106,7 +106,7 @@ def _cases() -> tuple[ValidationCase, ...]:
         ("emerging, capacity built", "emerging", CAPACITY_BUILT),
     ):
         for grants in (False, True):
-            budget = {"regions.0.government.budget": PARADOX_BUDGET if grants else 0.0}
+            budget = {"regions.0.government.budget_share": PARADOX_BUDGET if grants else 0.0}
             overrides = {**extra, **budget, **GRANTS_ONLY}
             cases.append(ValidationCase("paradox", variant, scenario, grants, overrides))
     return tuple(cases)

@@ -32,7 +32,10 @@ REGION = {
     "regions.0.concentration": 0.5,
     "regions.0.productivity": 0.018,
     "regions.0.mean_firm_size": 9,
-    "regions.0.government.budget": 25.0,
+    # The schema allows at most 5 % of GDP: enough units for every instrument to act.
+    "regions.0.government.budget_share": 0.05,
+    # Verb tests start from the drawn state.
+    "initial.burn_in": 0,
     "regions.0.government.institutional_quality": 0.3,
     "regions.0.government.governance": "top_down",
     "regions.0.government.n_priorities": 6,

@@ -67,21 +67,21 @@ def test_every_archetype_and_mix_builds_a_valid_scenario(archetype):
 def test_the_archetype_sets_budget_institutions_and_governance():
     emerging = DashboardSettings.for_archetype("emerging")
     leader = emerging.with_archetype("leader")
-    assert (emerging.budget, emerging.institutional_quality) == (25.0, 0.3)
-    assert (leader.budget, leader.institutional_quality) == (15.0, 0.85)
+    assert (emerging.budget_percent, emerging.institutional_quality) == (0.3, 0.3)
+    assert (leader.budget_percent, leader.institutional_quality) == (0.05, 0.85)
     assert leader.governance == "triple_helix" and leader.mix == emerging.mix
 
 
 def test_the_controls_reach_the_scenario():
     settings = replace(
         DashboardSettings.for_archetype("moderate", "cluster_led"),
-        budget=40.0,
+        budget_percent=0.8,
         institutional_quality=0.9,
         citizen_participation=0.6,
         governance="quadruple_helix",
     ).with_share("living_labs", 0.4)
     region = build_scenario(settings).regions[0]
-    assert region.government.budget == 40.0
+    assert region.government.budget_share == pytest.approx(0.008)
     assert region.government.institutional_quality == 0.9
     assert region.citizen_participation == 0.6
     assert str(region.government.governance) == "quadruple_helix"
@@ -120,8 +120,8 @@ def test_the_comparison_run_differs_only_in_the_mix():
 @pytest.mark.parametrize(
     "extreme",
     [
-        {"budget": 0.0},
-        {"budget": 100.0},
+        {"budget_percent": 0.0},
+        {"budget_percent": 2.0},
         {"institutional_quality": 0.0, "citizen_participation": 0.0},
         {"institutional_quality": 1.0, "citizen_participation": 1.0},
     ],
@@ -152,7 +152,7 @@ def test_views_never_see_a_half_finished_step():
     [
         ({"seed": -1}, "seed"),
         ({"archetype": "atlantis"}, "archetype"),
-        ({"budget": -5.0}, "budget"),
+        ({"budget_percent": -0.5}, "budget_share"),
         ({"institutional_quality": 1.5}, "institutional_quality"),
         ({"governance": "anarchy"}, "governance"),
     ],
@@ -246,12 +246,14 @@ def test_dashboard_in_headless_chromium(dashboard, tmp_path):
 
             # Change controls: governance, then the budget and one share by keyboard.
             page.get_by_role("button", name="quadruple helix").click()
-            budget = page.get_by_text(re.compile(r"^S3 budget: 25 M€"))
+            budget = page.get_by_text(re.compile(r"^S3 budget: 0.30 % of GDP"))
             expect(budget).to_be_visible()
             slider = page.locator(".v-slider").nth(2).locator("[role=slider]")
             slider.focus()
             page.keyboard.press("ArrowRight")
-            expect(page.get_by_text(re.compile(r"^S3 budget: 26 M€"))).to_be_visible(timeout=20_000)
+            expect(page.get_by_text(re.compile(r"^S3 budget: 0.31 % of GDP"))).to_be_visible(
+                timeout=20_000
+            )
             share = page.locator(".v-slider").nth(5).locator("[role=slider]")  # rd grants
             share.focus()
             page.keyboard.press("ArrowRight")

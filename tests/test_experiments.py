@@ -328,8 +328,8 @@ samples = 4
 BUDGET = """
 [[parameters]]
 name = "budget"
-path = "regions.0.government.budget"
-range = [5.0, 60.0]
+path = "regions.0.government.budget_share"
+range = [0.0005, 0.01]
 """
 OUTCOMES = """
 [outcomes]
@@ -350,7 +350,7 @@ def experiment(
 
 def without_range(kind: str, extra: str = "") -> str:
     design = f'[design]\nkind = "{kind}"\nsamples = 4\n{extra}'
-    return experiment(design=design, parameters=BUDGET.replace("range = [5.0, 60.0]\n", ""))
+    return experiment(design=design, parameters=BUDGET.replace("range = [0.0005, 0.01]\n", ""))
 
 
 def parameter(path: str, values: str) -> str:
@@ -408,17 +408,17 @@ BAD_FILES = [
     ),
     (
         "range-low-above-high",
-        experiment(parameters=BUDGET.replace("[5.0, 60.0]", "[60.0, 5.0]")),
+        experiment(parameters=BUDGET.replace("[0.0005, 0.01]", "[0.01, 0.0005]")),
         ["parameters[0]", "range low must be below high"],
     ),
     (
         "range-low-equals-high",
-        experiment(parameters=BUDGET.replace("[5.0, 60.0]", "[5.0, 5.0]")),
+        experiment(parameters=BUDGET.replace("[0.0005, 0.01]", "[0.0005, 0.0005]")),
         ["parameters[0]", "range low must be below high"],
     ),
     (
         "duplicate-parameter-names",
-        experiment(parameters=BUDGET + BUDGET.replace("government.budget", "firms")),
+        experiment(parameters=BUDGET + BUDGET.replace("government.budget_share", "firms")),
         ["parameters[1].name", "duplicate name"],
     ),
     (
@@ -824,8 +824,8 @@ seed = 17
 
 [[parameters]]
 name = "budget"
-path = "regions.0.government.budget"
-range = [5.0, 60.0]
+path = "regions.0.government.budget_share"
+range = [0.0005, 0.01]
 
 [outcomes]
 final = ["innovation_index", "firms"]

@@ -98,8 +98,16 @@ def test_prepare_clears_innovation_flags_and_ages_firms():
 
 
 # ------------------------------------------------------------------ invest_in_rd
-def test_invest_in_rd_spends_grants_with_additionality():
-    model = make_model()
+def _value_added(model, slots):
+    regions = model.regions
+    return model.firms.employees[slots] * regions.productivity[0] * regions.value_added_share[0]
+
+
+@pytest.mark.parametrize("crowding_out", [None, 0.0])
+def test_invest_in_rd_spends_grants_over_projects_with_crowding_out(crowding_out):
+    overrides = {} if crowding_out is None else {"firm.grant_crowding_out": crowding_out}
+    model = make_model(overrides)
+    params = model.spec.firm
     firms, slots = model.firms, live(model)
     low, high = slots[:80], slots[80:160]
     clone_firm(model, low, high)
@@ -109,21 +117,29 @@ def test_invest_in_rd_spends_grants_with_additionality():
     start_step(model)
     state = run_firm_verbs(model, "invest_in_rd")
     firms.invest_in_rd(state)
-    own = firms.rd_intensity[slots] * firms.employees[slots] * model.regions.productivity[0]
+    own = firms.rd_intensity[slots] * _value_added(model, slots)
     np.testing.assert_allclose(firms.rd_spend[slots], own)
     np.testing.assert_allclose(state.own_rd[slots], own)
-    effort_without = state.effort.copy()
+    # Effort is R&D over value added: the firm's own intensity.
+    np.testing.assert_allclose(state.effort[slots], firms.rd_intensity[slots])
 
-    firms.grant[slots] = 1.0
+    grant = 1e-4  # small enough that crowding-out never reaches a firm's whole own R&D
+    firms.grant[pair := np.concatenate([low, high])] = grant
     firms.invest_in_rd(state)
-    # The whole grant is spent on R&D and used up ...
-    np.testing.assert_allclose(firms.rd_spend[slots], own + 1.0)
-    assert (firms.grant[slots] == 0).all()
-    # ... but only the share a_f of it becomes knowledge-producing effort: a firm with
-    # a = 0.9 gets nine times the effort from the same grant as its twin with a = 0.1.
-    extra = state.effort - effort_without
-    assert (extra[low] > 0).all()
-    np.testing.assert_allclose(extra[high], 9.0 * extra[low], rtol=1e-9)
+    spent = params.grant_spending_rate * grant
+    # A share of the grant is spent this quarter and the rest is kept for later quarters ...
+    np.testing.assert_allclose(firms.grant[pair], grant - spent)
+    # ... and own R&D falls by crowding_out x (1 - a) x spent, never below zero.
+    crowded = np.minimum(
+        own[: len(pair)], params.grant_crowding_out * (1.0 - firms.absorptive[pair]) * spent
+    )
+    np.testing.assert_allclose(state.own_rd[pair], own[: len(pair)] - crowded)
+    np.testing.assert_allclose(firms.rd_spend[pair], own[: len(pair)] - crowded + spent)
+    if params.grant_crowding_out == 0.0:
+        assert (crowded == 0).all()
+    else:
+        # The firm that absorbs less replaces more of its own spending.
+        assert (crowded[: len(low)] > crowded[len(low) :]).all()
 
 
 @pytest.mark.parametrize("cut", [None, 0.2])
@@ -137,7 +153,7 @@ def test_invest_in_rd_cuts_own_rd_after_a_loss(cut):
     firms.loss_streak[losing] = 1
     state = run_firm_verbs(model, "invest_in_rd")
     firms.invest_in_rd(state)
-    full = firms.rd_intensity[slots] * firms.employees[slots] * model.regions.productivity[0]
+    full = firms.rd_intensity[slots] * _value_added(model, slots)
     kept = model.spec.firm.rd_cut_after_loss
     assert cut is None or kept == cut
     expected = np.where(np.isin(slots, losing), kept * full, full)
@@ -531,7 +547,7 @@ def test_profit_capital_payout_and_loss_streak():
     params = model.spec.firm
     rich, research_heavy = slots[:40], slots[40:80]
     firms.capital[rich] = 100.0 + 10.0 * firms.employees[rich] * model.regions.productivity[0]
-    firms.rd_intensity[research_heavy] = 0.6
+    firms.rd_intensity[research_heavy] = 1.5  # R&D over value added: half the revenue
     firms.grant[slots] = 0.0
     start_step(model)
     state = run_firm_verbs(model, "produce_and_grow")

@@ -191,6 +191,7 @@ def test_instruments_take_effect_after_their_delay(name):
     governments.shares[0] = 0.0
     governments.shares[0, INSTRUMENTS.index(name)] = 1.0
     governments.quality[0] = 1.0
+    governments.budget[0] = 25.0  # M€ per year: several units of even the dearest instrument
     set_priorities(model)
     start_step(model)
     regions.skilled[0] = 1e5  # enough founders for several supported start-ups

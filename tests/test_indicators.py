@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from smartspec.model.indicators import (
@@ -25,6 +27,7 @@ _SUMMED_BEFORE = (
     "exits",
     "spinoffs",
     "employment",
+    "gdp",
     "innovations",
     "links",
     "domain_entries",
@@ -87,3 +90,51 @@ def test_labels_for_indicators_and_outcome_columns():
     assert label_of("mean_innovation_index").startswith("Composite innovation index")
     assert "(EU reference = 100)" in label_of("final_innovation_index", unit=True)
     assert label_of("seconds") == "seconds"
+
+
+def test_index_parts_add_up_to_the_index_and_grants_are_within_the_rd_part():
+    from smartspec import EcosystemModel
+    from smartspec.model.index import INDEX_COMPONENT_NAMES
+
+    model = EcosystemModel("emerging", rng=5, mix="rd_grants_heavy", steps=8)
+    model.run_for(8)
+    table = model.indicators()
+    parts = table[[f"index_part_{name}" for name in INDEX_COMPONENT_NAMES]].sum(axis=1)
+    np.testing.assert_allclose(parts, table["innovation_index"], rtol=1e-9)
+    assert (table["index_part_rd_grants"] > 0).all()
+    assert (table["index_part_rd_grants"] < table["index_part_rd_intensity"]).all()
+    assert (table["rd_intensity_grants"] < table["rd_intensity"]).all()
+
+
+def test_a_comparison_splits_index_differences_into_money_and_behaviour():
+    from smartspec.analysis.kinds.comparison import INDEX_SOURCES, index_decomposition
+
+    rows = []
+    for replication in range(4):
+        for mix, grants, skills in (("baseline", 1.0, 10.0), ("grants", 3.0, 10.5)):
+            parts = {
+                "final_index_part_rd_grants": grants + 0.1 * replication,
+                "final_index_part_rd_intensity": 15.0 + grants,
+                "final_index_part_innovating_share": 20.0,
+                "final_index_part_human_capital": skills,
+                "final_index_part_partnership_share": 12.0,
+            }
+            total = sum(v for k, v in parts.items() if k != "final_index_part_rd_grants")
+            rows.append(
+                {"mix": mix, "replication": replication, "final_innovation_index": total, **parts}
+            )
+    found = index_decomposition(pd.DataFrame(rows), "baseline").set_index("outcome")["difference"]
+    assert found["final_innovation_index"] == pytest.approx(2.5)
+    assert found["final_index_part_rd_grants"] == pytest.approx(2.0)  # money counted directly
+    assert found["final_index_part_own_rd"] == pytest.approx(0.0)
+    assert found["final_index_part_human_capital"] == pytest.approx(0.5)
+    behaviour = sum(
+        found[f"final_{name}"] for name in INDEX_SOURCES if name != "index_part_rd_grants"
+    )
+    assert found["final_index_part_rd_grants"] + behaviour == pytest.approx(2.5)
+    assert (
+        index_decomposition(
+            pd.DataFrame(rows).drop(columns="final_index_part_rd_grants"), "baseline"
+        )
+        is None
+    )

@@ -50,7 +50,7 @@ def regions(draw, index: int) -> dict:
         "mean_firm_size": draw(st.floats(1.0, 40.0)),
         "position": (draw(st.floats(0, 5)), draw(st.floats(0, 5))),
         "government": {
-            "budget": draw(st.floats(0.0, 200.0)),
+            "budget_share": draw(st.floats(0.0, 0.05)),
             "institutional_quality": draw(unit),
             "governance": draw(st.sampled_from(["top_down", "triple_helix", "quadruple_helix"])),
             "n_priorities": draw(st.integers(1, 10)),
@@ -69,6 +69,7 @@ def scenarios(draw) -> Scenario:
         regions=[Region(**draw(regions(i))) for i in range(count)],
         mix=draw(mixes()),
         interregional={"openness": draw(unit), "distance_decay": draw(st.floats(0.1, 10.0))},
+        initial={"burn_in": draw(st.integers(0, 6))},
     )
 
 

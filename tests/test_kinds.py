@@ -68,7 +68,7 @@ def test_unknown_kind_is_refused_with_the_known_kinds():
     [
         ('kind = "sobol"\nsamples = 12', "range = [5.0, 60.0]", "design.samples"),
         ('kind = "lhs"', "", "parameters[0].range"),
-        ('kind = "grid"', "range = [5.0, 60.0]", "parameters[0].levels"),
+        ('kind = "grid"', "range = [0.0005, 0.01]", "parameters[0].levels"),
         ('kind = "lhs"', None, "parameters"),
         ('kind = "comparison"', None, "design.mixes"),
     ],
@@ -76,9 +76,8 @@ def test_unknown_kind_is_refused_with_the_known_kinds():
 def test_a_kind_rule_names_its_field(design, parameter, field, tmp_path):
     text = f'name = "bad"\n[design]\n{design}\n'
     if parameter is not None:
-        text += (
-            f'[[parameters]]\nname = "budget"\npath = "regions.0.government.budget"\n{parameter}\n'
-        )
+        path_line = 'path = "regions.0.government.budget_share"'
+        text += f'[[parameters]]\nname = "budget"\n{path_line}\n{parameter}\n'
     text += '[outcomes]\nfinal = ["innovation_index"]\n'
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")

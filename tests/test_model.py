@@ -106,7 +106,12 @@ def test_batch_run_drives_the_model():
 
 
 def test_mix_and_override_keywords():
-    model = EcosystemModel("moderate", rng=1, mix="quadruple_helix", **{"regions.0.firms": 250})
+    model = EcosystemModel(
+        "moderate",
+        rng=1,
+        mix="quadruple_helix",
+        **{"regions.0.firms": 250, "initial.burn_in": 0},
+    )
     assert model.spec.mix.name == "quadruple_helix"
     assert model.firms.count == 250
     governance = next(iter(model.agents_by_type[Government])).governance

@@ -32,7 +32,8 @@ _EVERYTHING = {
     "regions.*.firms": 90,
     # One simulated firm per real one, so that capacities bind with so few firms.
     "regions.*.represented_firms": 90,
-    "regions.*.government.budget": 60.0,
+    "regions.*.government.budget_share": 0.05,  # the most the schema allows
+    "initial.burn_in": 0,
     "regions.0.government.governance": "quadruple_helix",
     "regions.1.government.governance": "triple_helix",
     "regions.2.government.governance": "top_down",

@@ -17,6 +17,7 @@ SECTIONS = [
     "The question",
     "The region and the policy mixes",
     "Results with their uncertainty",
+    "Where the index differences come from",
     "Which parameters matter (sensitivity ranking)",
     "Findings in plain words",
     "A look inside one simulation",
@@ -70,6 +71,7 @@ def test_report_has_every_section_and_embedded_figures(report):
     assert headings == SECTIONS
     assert text.count('src="data:image/png;base64,') >= 6
     assert "capacity_first" in text and "95 % interval" in text
+    assert "money counted directly" in text and "changed behaviour" in text
     assert 'class="finding"' in text and "Caveat" in text
 
 

@@ -181,8 +181,8 @@ def test_region_mix_and_its_replacement_by_mix_option(tmp_path):
     ]
     # The archetype's government values survive next to the region's own mix.
     assert (
-        scenario.regions[2].government.budget
-        == load_scenario("moderate").regions[0].government.budget
+        scenario.regions[2].government.budget_share
+        == load_scenario("moderate").regions[0].government.budget_share
     )
     replaced = load_scenario(path, mix="rd_grants_heavy")
     assert [replaced.mix_for(i).name for i in range(4)] == ["rd_grants_heavy"] * 4
@@ -211,12 +211,12 @@ def test_archetype_fields_can_be_overridden_field_by_field(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(
         '[[regions]]\narchetype = "leader"\nname = "Mine"\nfirms = 77\n\n'
-        "[regions.government]\nbudget = 3.5\n",
+        "[regions.government]\nbudget_share = 0.0035\n",
         encoding="utf-8",
     )
     region = load_scenario(path).regions[0]
     leader = load_scenario("leader").regions[0]
-    assert (region.name, region.firms, region.government.budget) == ("Mine", 77, 3.5)
+    assert (region.name, region.firms, region.government.budget_share) == ("Mine", 77, 0.0035)
     assert region.absorptive_capacity == leader.absorptive_capacity
     assert region.government.institutional_quality == leader.government.institutional_quality
     assert region.government.governance == leader.government.governance
@@ -232,8 +232,8 @@ def test_override_one_field_by_dotted_path():
 
 
 def test_override_wildcard_sets_every_region():
-    europe = load_scenario("europe", overrides=["regions.*.government.budget=40"])
-    assert [region.government.budget for region in europe.regions] == [40.0] * 4
+    europe = load_scenario("europe", overrides=["regions.*.government.budget_share=0.004"])
+    assert [region.government.budget_share for region in europe.regions] == [0.004] * 4
     # Only the budget changed: the archetypes' other government values stay.
     assert [r.government.institutional_quality for r in europe.regions] == [
         load_scenario(archetype).regions[0].government.institutional_quality
@@ -578,7 +578,7 @@ BAD_FILES = [
         "unknown-key-in-government",
         Bad(
             "moderate",
-            sub("budget = 20.0", "budget = 20.0\nbudgte = 3"),
+            sub("budget_share = 0.0015", "budget_share = 0.0015\nbudgte = 3"),
             "regions[0].government.budgte",
             "unknown field",
         ),
@@ -704,8 +704,8 @@ BAD_FILES = [
         "negative-budget",
         Bad(
             "moderate",
-            sub("budget = 20.0", "budget = -5.0"),
-            "regions[0].government.budget",
+            sub("budget_share = 0.0015", "budget_share = -0.001"),
+            "regions[0].government.budget_share",
             "greater than or equal to 0",
         ),
     ),
@@ -898,11 +898,20 @@ BAD_FILES = [
         ),
     ),
     case(
+        "budget-in-euros",
+        Bad(
+            "moderate",
+            sub("budget_share = 0.0015", "budget = 20.0"),
+            "regions[0].government",
+            "'budget' \\(M€ per year\\) was replaced by 'budget_share'.*share of the region's GDP",
+        ),
+    ),
+    case(
         "infinite-budget",
         Bad(
             "moderate",
-            sub("budget = 20.0", "budget = inf"),
-            "regions[0].government.budget",
+            sub("budget_share = 0.0015", "budget_share = inf"),
+            "regions[0].government.budget_share",
             "finite|inf|less than",
         ),
     ),

@@ -40,7 +40,7 @@ def test_every_constraint_of_the_issue_has_a_reform():
         ("absorptive capacity", "regions.0.absorptive_capacity", 0.22 + 0.15),
         ("human capital", "regions.0.human_capital", 0.16 + 0.10),
         ("institutional quality", "regions.0.government.institutional_quality", 0.30 + 0.20),
-        ("finance", "regions.0.government.budget", 25.0 * 1.5),
+        ("finance", "regions.0.government.budget_share", 0.003 * 1.5),
         ("citizen engagement", "regions.0.citizen_trust", 0.30 + 0.20),
         ("relatedness of the knowledge base", "regions.0.concentration", 0.5 + 0.2),
     ],
@@ -66,7 +66,7 @@ def test_global_reform_and_caps():
 def test_reforms_apply_to_every_region():
     overrides = reform_overrides("europe", by_name("finance"), {})
     assert len(overrides) == 4
-    assert all(key.endswith("government.budget") for key in overrides)
+    assert all(key.endswith("government.budget_share") for key in overrides)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_sequenced_mix_switches_shares_at_its_phase():
     model = EcosystemModel("emerging", rng=1, mix="capacity_then_grants", **SMALL)
     model.run_for(18)
     table = model.indicators().set_index("step")
-    budget = 25.0 / 4
+    budget = model.governments.budget[0] / 4
     assert table.loc[16, "committed_capacity_building"] == pytest.approx(0.30 * budget)
     assert table.loc[17, "committed_capacity_building"] == pytest.approx(0.05 * budget)
     assert table.loc[17, "committed_rd_grants"] == pytest.approx(0.60 * budget)
@@ -539,9 +539,9 @@ levels = 4
 seed = 1
 
 [[parameters]]
-name = "budget"
-path = "regions.0.government.budget"
-range = [5.0, 60.0]
+name = "budget_share"
+path = "regions.0.government.budget_share"
+range = [0.0005, 0.01]
 
 [[parameters]]
 name = "absorptive_capacity"

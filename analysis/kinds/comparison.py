@@ -18,7 +18,26 @@ if TYPE_CHECKING:
 
     from smartspec.experiments import Results
 
-__all__ = ["KIND", "LOWER_IS_BETTER", "calibrated_sentence", "figures", "report", "tables"]
+__all__ = [
+    "INDEX_SOURCES",
+    "KIND",
+    "LOWER_IS_BETTER",
+    "calibrated_sentence",
+    "figures",
+    "index_decomposition",
+    "report",
+    "tables",
+]
+
+#: The parts of the final composite index a comparison splits its differences into: column
+#: suffix -> (plain label, whether it is money counted directly rather than changed behaviour).
+INDEX_SOURCES: dict[str, tuple[str, bool]] = {
+    "index_part_rd_grants": ("grant money counted as business R&D", True),
+    "index_part_own_rd": ("firms' own R&D", False),
+    "index_part_innovating_share": ("share of firms innovating", False),
+    "index_part_human_capital": ("tertiary-educated workers", False),
+    "index_part_partnership_share": ("firms with a collaboration partner", False),
+}
 
 #: Outcomes where less is better (everything else: more is better).
 LOWER_IS_BETTER = ("exits",)
@@ -237,8 +256,85 @@ def report(results: Results) -> ReportPart:
         ("The region and the policy mixes", setting),
         ("Results with their uncertainty", results_html),
     ]
+    decomposition = index_decomposition(outcomes, baseline, by=by)
+    if decomposition is not None:
+        sections.append(
+            ("Where the index differences come from", _decomposition_html(decomposition, by))
+        )
+        findings += _decomposition_findings(decomposition, by)
     baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
     return ReportPart(sections=sections, findings=findings, snapshot=(scenario, baseline_mix))
+
+
+def index_decomposition(
+    outcomes: pd.DataFrame, baseline: str, by: str = "mix"
+) -> pd.DataFrame | None:
+    """Each group's paired difference from ``baseline`` in the final composite index, split
+    into the index points of its parts (:data:`INDEX_SOURCES`); None when the runs did not
+    record the parts as ``final_`` outcomes.
+
+    The index is linear in its parts, so the parts' differences add up to the index's. The
+    business-R&D part is split into the grant money firms spent on R&D, which the index counts
+    directly, and the firms' own R&D.
+    """
+    needed = ["final_innovation_index", "final_index_part_rd_intensity"] + [
+        f"final_{name}" for name in INDEX_SOURCES if name != "index_part_own_rd"
+    ]
+    if any(column not in outcomes for column in needed):
+        return None
+    frame = outcomes.assign(
+        final_index_part_own_rd=outcomes["final_index_part_rd_intensity"]
+        - outcomes["final_index_part_rd_grants"]
+    )
+    columns = ["final_innovation_index", *(f"final_{name}" for name in INDEX_SOURCES)]
+    return comparison.paired_differences(frame, columns, baseline, by=by)
+
+
+def _decomposition_html(decomposition: pd.DataFrame, by: str) -> str:
+    from ..report import _table
+
+    rows = []
+    for group, frame in decomposition.groupby(by, sort=False):
+        for record in frame.itertuples():
+            name = record.outcome.removeprefix("final_")
+            label, direct = INDEX_SOURCES.get(name, ("composite index (total)", False))
+            rows.append(
+                {
+                    by: group,
+                    "index points from": label,
+                    "kind": "total"
+                    if name == "innovation_index"
+                    else ("money counted directly" if direct else "changed behaviour"),
+                    "difference": record.difference,
+                    "95 % interval": f"{record.low:.2g} to {record.high:.2g}",
+                }
+            )
+    return (
+        "<p>The composite index is the sum of its parts, so each mix's difference from the "
+        "baseline at the end splits exactly into the parts below. Grant money that firms "
+        "spend on R&D counts in business R&D, as it does in the statistics the index copies: "
+        "that part is the spending itself. The other parts are changed behaviour: firms' own "
+        "R&D, innovation, skills and collaboration. Links that instruments create directly "
+        "(collaborative projects, clusters, living labs) are part of the collaboration "
+        "part.</p>" + _table(pd.DataFrame(rows), digits=2)
+    )
+
+
+def _decomposition_findings(decomposition: pd.DataFrame, by: str) -> list[str]:
+    found = []
+    for group, frame in decomposition.groupby(by, sort=False):
+        parts = frame.set_index("outcome")["difference"]
+        total = parts.get("final_innovation_index", 0.0)
+        total_row = frame[frame["outcome"] == "final_innovation_index"].iloc[0]
+        if not total_row["clear"]:
+            continue
+        direct = parts.get("final_index_part_rd_grants", 0.0)
+        found.append(
+            f"Of the {total:+.2g} index points of <b>{html.escape(str(group))}</b>, "
+            f"{direct:+.2g} are grant money counted as R&D and {total - direct:+.2g} changed "
+            "behaviour."
+        )
+    return found
 
 
 KIND = AnalysisKind(name="comparison", tables=tables, figures=figures, report=report)

@@ -116,7 +116,7 @@ COMPONENTS = [
 #: Numeric settings: field, label, unit, range and step. Steps of 0.01 keep the archetypes'
 #: values (0.12, 0.85, ...) on the slider's grid, so a slider never snaps them on display.
 NUMBER_SLIDERS = [
-    ("budget", "S3 budget", " M€ per year", *BUDGET_RANGE, 1.0),
+    ("budget_percent", "S3 budget", " % of GDP per year", *BUDGET_RANGE, 0.01),
     ("institutional_quality", "Institutional quality", "", 0.0, 1.0, 0.01),
     ("citizen_participation", "Citizen participation", "", 0.0, 1.0, 0.01),
 ]

@@ -41,8 +41,8 @@ __all__ = [
 # A student picks one of the single-region ARCHETYPES (``europe`` has four regions, which the
 # dashboard's one-region controls cannot address).
 GOVERNANCE_MODELS = ("top_down", "triple_helix", "quadruple_helix")
-#: Budget slider range, M€ per year (the archetypes spend 15-25).
-BUDGET_RANGE = (0.0, 100.0)
+#: Budget slider range, % of the region's GDP per year (the archetypes spend 0.05-0.3 %).
+BUDGET_RANGE = (0.0, 2.0)
 #: A dashboard run lasts 30 years instead of the archetypes' two programming periods, so that
 #: Play rarely reaches the end and stops.
 DASHBOARD_QUARTERS = 120
@@ -112,7 +112,7 @@ class DashboardSettings:
     archetype: str = "emerging"
     mix: str = "baseline"
     compare_mix: str = "capacity_first"
-    budget: float = 25.0
+    budget_percent: float = 0.3
     shares: dict[str, float] = field(default_factory=dict)
     custom_shares: bool = False
     institutional_quality: float = 0.3
@@ -132,7 +132,7 @@ class DashboardSettings:
         return replace(
             self,
             archetype=archetype,
-            budget=float(region.government.budget),
+            budget_percent=round(100.0 * region.government.budget_share, 4),
             institutional_quality=float(region.government.institutional_quality),
             citizen_participation=float(region.citizen_participation),
             governance=str(region.government.governance),
@@ -187,7 +187,7 @@ def build_scenario(settings: DashboardSettings, mix: str | None = None) -> Scena
     overrides = {
         "steps": DASHBOARD_QUARTERS,
         "mix": _mix_override(settings, mix),
-        "regions.0.government.budget": float(settings.budget),
+        "regions.0.government.budget_share": float(settings.budget_percent) / 100.0,
         "regions.0.government.institutional_quality": float(settings.institutional_quality),
         "regions.0.government.governance": settings.governance,
         "regions.0.citizen_participation": float(settings.citizen_participation),
