@@ -194,6 +194,7 @@ _STARTUPS = {
     "mix.shares": {"startup_support": 1.0},
     "instruments.startup_support.founders_per_skilled": 0.05,
     "regions.0.represented_firms": 300,
+    "regions.0.government.budget_share": 0.03,
 }
 _ENDS = {
     "firm.payout_rate": ({"firm.payout_rate": 0.0}, {"firm.payout_rate": 1.0}),
