@@ -29,9 +29,8 @@ from .vector import FEW_GROUPS, sum_rows
 
 __all__ = ["Firm", "FirmStep", "Firms"]
 
-#: The verb ``produce_and_grow`` draws three normal shocks per firm: efficiency, revenue and
-#: employment growth.
-_SHOCKS_PER_FIRM = 3
+#: Scale of a Laplace distribution with unit variance (the employment-growth shocks).
+_UNIT_LAPLACE = np.sqrt(0.5)
 
 
 class Firms(LearningVerbs, FirmDemography, Population):
@@ -164,22 +163,28 @@ class Firms(LearningVerbs, FirmDemography, Population):
 
     def produce_and_grow(self, state: FirmStep) -> None:
         """Revenue, profit and capital; employment grows with profitability relative to the
-        regional average (a Gibrat process with selection); markups erode."""
+        regional average, plus a tent-shaped shock whose spread falls with size and a slight
+        negative drift (a Kesten process above the one-employee floor); markups erode."""
         params, rng, n, live = self.params, self.rng, state.n, state.live
         regions = self.regions
-        base = self.employees[:n] * self.of_region(regions.productivity)
-        # The normal draws of the verb (efficiency, revenue and growth shocks) in one call:
-        # the same numbers as consecutive draws of n each, with less call overhead.
-        noise = rng.standard_normal(_SHOCKS_PER_FIRM * n)
+        employees = self.employees[:n]
+        base = employees * self.of_region(regions.productivity)
+        # A firm of e employees is a bundle of partly independent activities: every shock's
+        # spread falls as e ** -elasticity (Stanley et al. 1996; Amaral et al. 1997).
+        spread = np.maximum(employees, 1.0) ** -params.noise_size_elasticity
+        # The normal draws of the verb (efficiency and revenue shocks) in one call: the same
+        # numbers as consecutive draws of n each, with less call overhead.
+        noise = rng.standard_normal(2 * n)
         efficiency = self.efficiency[:n]
         efficiency *= params.efficiency_persistence
-        efficiency += params.efficiency_noise * noise[:n]
+        efficiency += params.efficiency_noise * spread * noise[:n]
         # Knowledge pays relative to the region's firms: competitors share the same market.
         size = state.layout.size
         log_stock = np.log1p(self.knowledge_stock(state) / np.maximum(size, 1.0))
         firm_count = self.per_region()
         mean_log_stock = self.per_region(log_stock) / np.maximum(firm_count, 1)
-        shock = -0.5 * params.revenue_noise**2 + params.revenue_noise * noise[n : 2 * n]
+        revenue_noise = params.revenue_noise * spread
+        shock = -0.5 * revenue_noise**2 + revenue_noise * noise[n:]
         # More firms share the same regional market: prices fall as the firm count rises
         # above its starting level, which raises exits when the region is crowded.
         competition = regions.crowding(params.competition)
@@ -204,19 +209,26 @@ class Firms(LearningVerbs, FirmDemography, Population):
         # Growth follows the operating margin before R&D: R&D is an investment, and charging it
         # here would make selection work against research-intensive firms.
         margin = (profit + state.own_rd) / np.maximum(revenue, EPSILON)
-        employment = np.maximum(self.per_region(self.employees[:n]), EPSILON)
+        employment = np.maximum(self.per_region(employees), EPSILON)
         # The benchmark is the typical firm (unweighted mean): weighting by employment would
         # let a few large firms set the bar and shrink everyone else to the size floor.
         mean_margin = self.per_region(margin) / np.maximum(firm_count, 1.0)
         tightness = np.log(employment / regions.initial_employment)
+        # Log-size shocks come in lumps: with probability firm.growth_shock_rate a quarter, a
+        # Laplace jump of variance growth_noise^2 / rate (so tent-shaped yearly growth rates).
+        # Their drift is -(1/2 + firm.growth_drift) times their variance: 1/2 keeps the
+        # expected size, the rest is a slight pull down that, against the floor of one
+        # employee, makes the size distribution Zipf-like.
+        growth_noise = params.growth_noise * spread
+        rate = params.growth_shock_rate
+        jumps = (rng.random(n) < rate) * rng.laplace(0.0, _UNIT_LAPLACE / np.sqrt(rate), n)
         growth = (
             params.growth_sensitivity * (margin - self.of_region(mean_margin))
             - params.labour_market_tightness * self.of_region(tightness)
-            + (-0.5 * params.growth_noise**2 + params.growth_noise * noise[2 * n :])
+            - (0.5 + params.growth_drift) * growth_noise**2
+            + growth_noise * jumps
         )
-        self.employees[:n] = np.where(
-            live, np.maximum(1.0, self.employees[:n] * np.exp(growth)), 0.0
-        )
+        self.employees[:n] = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
         self.markup[:n] *= 1.0 - params.markup_decay
 
     def adapt_absorptive_capacity(self, state: FirmStep) -> None:

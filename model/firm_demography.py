@@ -74,7 +74,9 @@ class FirmDemography:
             employees = np.full(count, max(1.0, float(np.round(spec.mean_firm_size))))
         sigma = initial.knowledge_dispersion
         level = spec.knowledge_level * rng.lognormal(-0.5 * sigma**2, sigma, count)
-        slots = self.found(region, count, cores, level, employees)
+        # Established firms hold the reserve that owners keep (capital_buffer quarters of revenue).
+        reserve = np.full(count, self.params.capital_buffer)
+        slots = self.found(region, count, cores, level, employees, reserve=reserve)
         diversified = employees >= initial.diversified_size
         large = slots[diversified]
         if len(large):
@@ -92,9 +94,12 @@ class FirmDemography:
         knowledge_in_core: np.ndarray,
         employees: np.ndarray,
         inherited: np.ndarray | None = None,
+        reserve: np.ndarray | None = None,
     ) -> np.ndarray:
         """Create ``count`` firm rows with given regions (one, or one per firm), core domains,
-        knowledge and size; every firm of the model is created here. Returns the slots."""
+        knowledge and size; every firm of the model is created here. Capital is ``reserve``
+        quarters of revenue, or start-up capital drawn between ``firm.capital_min`` and
+        ``firm.capital_max``. Returns the slots."""
         if count <= 0:
             return np.empty(0, dtype=np.int64)
         rng, params, regions = self.rng, self.params, self.regions
@@ -115,6 +120,8 @@ class FirmDemography:
         productivity = regions.productivity[region]
         sigma = params.rd_intensity_dispersion
         rd_intensity = regions.rd_intensity[region] * rng.lognormal(-0.5 * sigma**2, sigma, count)
+        if reserve is None:
+            reserve = rng.uniform(params.capital_min, params.capital_max, count)
         slots = self.append(
             Firm,
             count,
@@ -125,9 +132,7 @@ class FirmDemography:
             absorptive=absorptive,
             absorptive_base=absorptive - bonus,
             employees=employees,
-            capital=employees
-            * productivity
-            * rng.uniform(params.capital_min, params.capital_max, count),
+            capital=employees * productivity * reserve,
             efficiency=0.0,
             rd_intensity=rd_intensity,
             revenue=employees * productivity,

@@ -58,7 +58,7 @@ class FirmBehaviour(StrictTable):
         le=3.0,
     )
     capital_min: float = parameter(
-        1.0,
+        0.1,
         "Lowest starting capital of a firm.",
         unit="quarters of revenue",
         group="founding",
@@ -66,7 +66,7 @@ class FirmBehaviour(StrictTable):
         le=100.0,
     )
     capital_max: float = parameter(
-        3.0,
+        1.0,
         "Highest starting capital of a firm (drawn uniformly between min and max).",
         unit="quarters of revenue",
         group="founding",
@@ -399,23 +399,23 @@ class FirmBehaviour(StrictTable):
         group="production and growth",
     )
     efficiency_noise: float = parameter(
-        0.04,
-        "Std. dev. of quarterly efficiency innovations.",
+        0.14,
+        "Std. dev. of quarterly efficiency innovations of a firm of one employee.",
         unit="log units",
         group="production and growth",
         ge=0.0,
         le=1.0,
     )
     revenue_noise: float = parameter(
-        0.08,
-        "Std. dev. of quarterly log-revenue shocks.",
+        0.12,
+        "Std. dev. of quarterly log-revenue shocks of a firm of one employee.",
         unit="log units",
         group="production and growth",
         ge=0.0,
         le=1.0,
     )
     capital_buffer: float = parameter(
-        2.0,
+        0.75,
         "Capital reserve a firm keeps; the excess is paid out.",
         unit="quarters of revenue",
         group="production and growth",
@@ -445,12 +445,39 @@ class FirmBehaviour(StrictTable):
         le=5.0,
     )
     growth_noise: float = parameter(
-        0.05,
-        "Std. dev. of quarterly log-size shocks.",
+        0.25,
+        "Std. dev. of the quarterly log-size shock (Laplace) of a firm of one employee.",
         unit="log units",
         group="production and growth",
         ge=0.0,
         le=1.0,
+    )
+    growth_shock_rate: float = parameter(
+        0.5,
+        "Probability per quarter that a firm's size gets a shock (of variance growth_noise^2 / "
+        "rate): growth comes in lumps, so yearly growth rates are tent-shaped.",
+        unit="per quarter",
+        group="production and growth",
+        gt=0.0,
+        le=1.0,
+    )
+    noise_size_elasticity: float = parameter(
+        0.2,
+        "The spread of a firm's efficiency, revenue and log-size shocks scales as "
+        "employees ** -elasticity (0: independent of size).",
+        unit="elasticity",
+        group="production and growth",
+        ge=0.0,
+        le=0.5,
+    )
+    growth_drift: float = parameter(
+        0.3,
+        "Drift of log size below the one that keeps expected size, per unit of the firm's "
+        "log-size shock variance.",
+        unit="x variance",
+        group="production and growth",
+        ge=0.0,
+        le=5.0,
     )
     absorptive_adjustment: Share = parameter(
         0.03,
@@ -469,7 +496,7 @@ class FirmBehaviour(StrictTable):
     )
     # --- entry and exit
     exit_losses: int = parameter(
-        5,
+        12,
         "Consecutive loss quarters that make a firm exit.",
         unit="quarters",
         group="entry and exit",
@@ -483,7 +510,7 @@ class FirmBehaviour(StrictTable):
         group="entry and exit",
     )
     entry_rate: float = parameter(
-        0.02,
+        0.03,
         "Independent entrants per firm per quarter, times the crowding factor.",
         unit="per firm per quarter",
         group="entry and exit",
@@ -526,7 +553,7 @@ class FirmBehaviour(StrictTable):
         le=100.0,
     )
     entrant_max_employees: int = parameter(
-        3,
+        6,
         "Entrants start with 1 to this many employees (uniformly).",
         unit="employees",
         group="entry and exit",

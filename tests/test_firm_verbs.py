@@ -605,6 +605,8 @@ def test_employment_never_falls_below_one():
             "firm.innovation_rate": 0.0,
             "firm.growth_sensitivity": 1.0,
             "firm.labour_market_tightness": 0.0,
+            # Small shocks (the default is a one-employee firm's, 0.25): the floor is tested.
+            "firm.growth_noise": 0.05,
         }
     )
     firms, slots = model.firms, live(model)

@@ -1,0 +1,224 @@
+"""Firm dynamics produce the stylised facts (docs/ODD.md §1.2, §7.1; ../shared targets T6-T9,
+T15, T16): from equal starting sizes a stationary Zipf-like size distribution, growth rates
+whose spread falls with size, the EU's rates of enterprise birth, death and 1-year survival, and
+exit through exhausted capital. Seeds are fixed and were not used to choose any parameter."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from smartspec import EcosystemModel
+
+#: Fixed seeds nothing was tuned to (the defaults were chosen on seeds 1 and 11-21; seeds
+#: 7101-7105 checked an earlier version).
+ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
+#: Known failures (none at present).
+_FAT_TAILED: set[tuple[str, int]] = set()
+#: Quarters at which the size distribution is compared (75 and 100 years).
+EARLY, LATE = 300, 400
+#: The tail is the largest fifth of the live firms.
+TAIL_SHARE = 0.2
+
+
+@dataclass
+class Record:
+    """What a run from equal sizes leaves: sizes at EARLY and LATE, births and deaths of every
+    firm (by uid), yearly size pairs of surviving firms, and exits by route."""
+
+    sizes: dict[int, np.ndarray] = field(default_factory=dict)
+    born: dict[int, int] = field(default_factory=dict)
+    died: dict[int, int] = field(default_factory=dict)
+    pairs: list[np.ndarray] = field(default_factory=list)
+    live_years: list[int] = field(default_factory=list)
+    exits: dict[str, int] = field(default_factory=lambda: {"capital": 0, "losses": 0})
+
+
+def _run(archetype: str, seed: int, steps: int = LATE) -> Record:
+    model = EcosystemModel(archetype, rng=seed, **{"initial.firm_sizes": "equal"})
+    firms, record = model.firms, Record()
+    exit_failed = firms.exit_failed
+
+    def counted_exit(state):  # count the route of each exit, then exit as the model does
+        n, live = state.n, firms.alive[: state.n]
+        capital = live & (firms.capital[:n] < 0.0)
+        losses = live & ~capital & (firms.loss_streak[:n] >= firms.params.exit_losses)
+        record.exits["capital"] += int(capital.sum())
+        record.exits["losses"] += int(losses.sum())
+        exit_failed(state)
+
+    firms.exit_failed = counted_exit
+
+    def live_firms() -> dict[int, float]:
+        live = firms.alive[: firms.size]
+        return dict(
+            zip(
+                firms.uid[: firms.size][live].tolist(),
+                firms.employees[: firms.size][live],
+                strict=True,
+            )
+        )
+
+    before = live_firms()
+    year_ago = before
+    for step in range(1, steps + 1):
+        model.step()
+        now = live_firms()
+        record.born.update((uid, step) for uid in now.keys() - before.keys())
+        record.died.update((uid, step) for uid in before.keys() - now.keys())
+        if step % 4 == 0:
+            if step > steps // 2:
+                kept = [uid for uid in year_ago if uid in now]
+                record.pairs.append(np.array([[year_ago[uid], now[uid]] for uid in kept]))
+                record.live_years.append(len(now))
+            year_ago = now
+        if step in (EARLY, LATE):
+            record.sizes[step] = np.array(list(now.values()))
+        before = now
+    return record
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[tuple[str, int], Record]:
+    return {run: _run(*run) for run in ZIPF_RUNS}
+
+
+def _tail(sizes: np.ndarray):
+    import powerlaw
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = powerlaw.Fit(sizes, xmin=np.quantile(sizes, 1.0 - TAIL_SHARE), verbose=False)
+        lognormal = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
+        exponential = fit.distribution_compare("power_law", "exponential", normalized_ratio=True)
+    decades = np.log10(sizes.max() / fit.xmin)
+    return fit.power_law.alpha - 1.0, lognormal, exponential, decades
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(
+            run,
+            id=f"{run[0]}-{run[1]}",
+            marks=[pytest.mark.xfail(reason="tail exponent below 0.8", strict=True)]
+            if run in _FAT_TAILED
+            else [],
+        )
+        for run in ZIPF_RUNS
+    ],
+)
+def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
+    """T15: the complementary CDF of the largest fifth falls as s^-alpha, alpha in 0.8-1.4,
+    the same at quarters 300 and 400, over two decades or more."""
+    alphas = {}
+    for step, sizes in runs[run].sizes.items():
+        alpha, (r_lognormal, p_lognormal), (r_exponential, p_exponential), decades = _tail(sizes)
+        alphas[step] = alpha
+        assert 0.8 <= alpha <= 1.4, (step, alpha)
+        assert decades >= 2.0, (step, decades)
+        # A thin (exponential) tail is rejected; a lognormal fits no significantly better than
+        # the power law (with a few hundred points it cannot be told apart from one: the same
+        # test on exact Pareto samples of this size gives R in about -1.7 to 0.2).
+        assert r_exponential > 0 and p_exponential < 0.05, (step, r_exponential)
+        assert not (r_lognormal < 0 and p_lognormal < 0.05), (step, r_lognormal, p_lognormal)
+    assert abs(alphas[EARLY] - alphas[LATE]) <= 0.15, alphas
+
+
+def _growth_by_size(records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pairs = np.vstack([pair for record in records for pair in record.pairs])
+    size, growth = pairs[:, 0], np.log(pairs[:, 1] / pairs[:, 0])
+    return size, growth, pairs
+
+
+@pytest.mark.slow
+def test_growth_spread_falls_with_size_and_growth_rates_are_tent_shaped(runs):
+    """T16: the s.d. of annual log growth falls as size^-beta, beta in 0.1-0.3 (firms of at
+    least 2 employees, away from the floor), and growth rates have fat (Laplace-like) tails
+    where the floor of one employee does not cut off the lower tail (classes of a median of 5
+    employees or more)."""
+    size, growth, _ = _growth_by_size(runs.values())
+    away = size >= 2.0
+    size, growth = size[away], growth[away]
+    edges = np.quantile(size, np.linspace(0.0, 1.0, 7))
+    classes = np.clip(np.searchsorted(edges, size, side="right") - 1, 0, 5)
+    median = [np.median(size[classes == c]) for c in range(6)]
+    spread = [growth[classes == c].std() for c in range(6)]
+    beta = -np.polyfit(np.log(median), np.log(spread), 1)[0]
+    assert 0.1 <= beta <= 0.3, (beta, median, spread)
+    from scipy.stats import kurtosis
+
+    fat = [kurtosis(growth[classes == c]) for c in range(6) if median[c] >= 5.0]
+    assert len(fat) >= 2 and min(fat) > 0.5, fat
+
+
+def _demography(record: Record, steps: int = LATE):
+    """Yearly birth and death rates over the second half, and the 1- and 5-year survival of
+    the firms born then (born at least 5 years before the end)."""
+    half = steps // 2
+    years = (steps - half) / 4
+    live = np.mean(record.live_years)
+    births = [uid for uid, step in record.born.items() if step > half]
+    deaths = sum(step > half for step in record.died.values())
+    cohort = [uid for uid in births if record.born[uid] <= steps - 20]
+    lifetime = np.array([record.died.get(uid, steps + 1) - record.born[uid] for uid in cohort])
+    return len(births) / years / live, deaths / years / live, lifetime
+
+
+@pytest.mark.slow
+def test_birth_death_and_survival_are_in_the_eu_bands(runs):
+    """T6-T8: births about 10.5 % and deaths about 8.5 % of active enterprises a year (in a
+    stationary population both are the same rate; bands 8-12 % and 7-11 %), 1-year survival
+    about 82 % (band 75-89 %). T9 (5-year survival 44 %) is held out: reported, not tested."""
+    for run in ZIPF_RUNS:
+        births, deaths, lifetime = _demography(runs[run])
+        assert 0.08 <= births <= 0.12, (run, births)
+        assert 0.07 <= deaths <= 0.11, (run, deaths)
+        assert 0.75 <= np.mean(lifetime > 4) <= 0.89, (run, np.mean(lifetime > 4))
+
+
+@pytest.mark.slow
+def test_exhausted_capital_is_the_main_route_to_exit(runs):
+    for run in ZIPF_RUNS:
+        exits = runs[run].exits
+        assert exits["capital"] >= 0.8 * (exits["capital"] + exits["losses"]), (run, exits)
+
+
+#: Moves to the ends of each parameter's range, in scenarios where it applies: a region of 300
+#: firms; start-up support gets the whole budget and enough founders to spend it.
+_STARTUPS = {
+    "mix.shares": {"startup_support": 1.0},
+    "instruments.startup_support.founders_per_skilled": 0.05,
+    "regions.0.represented_firms": 300,
+    "regions.0.government.budget_share": 0.03,
+}
+_ENDS = {
+    "firm.payout_rate": ({"firm.payout_rate": 0.0}, {"firm.payout_rate": 1.0}),
+    "firm.capital_buffer": ({"firm.capital_buffer": 0.0}, {"firm.capital_buffer": 100.0}),
+    "instruments.startup_support.effect": (
+        {**_STARTUPS, "instruments.startup_support.effect": 0.0},
+        {**_STARTUPS, "instruments.startup_support.effect": 10.0},
+    ),
+}
+LIVENESS_SEEDS = range(7201, 7209)
+
+
+def _exits(seed: int, overrides: dict) -> float:
+    model = EcosystemModel("emerging", rng=seed, **{"regions.0.firms": 300, **overrides})
+    model.run_for(40)
+    return float(model.indicators()["exits"].sum())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(_ENDS))
+def test_capital_parameters_change_exits_beyond_seed_noise(name):
+    """Between the ends of its range (common random numbers: the same seeds at both ends) the
+    parameter changes the number of exits in 10 years by more than 2 standard errors."""
+    low, high = _ENDS[name]
+    difference = np.array([_exits(s, high) - _exits(s, low) for s in LIVENESS_SEEDS])
+    error = difference.std(ddof=1) / np.sqrt(len(difference))
+    assert abs(difference.mean()) > 2.0 * error, (name, difference)
