@@ -306,6 +306,21 @@ class FirmBehaviour(StrictTable):
         ge=0.0,
         le=1.0,
     )
+    regional_relatedness_share: Share = parameter(
+        0.8,
+        "Weight of the region's relatedness density (its measured specialisations) against "
+        "the density to the firm's own portfolio, in the density a firm diversifies and "
+        "reviews its domains by.",
+        unit="share",
+        group="diversification",
+    )
+    diversification_relatedness: Share = parameter(
+        1.0,
+        "Scales the relatedness density in the choice and entry chance of a new domain (0: "
+        "diversification ignores relatedness, an ablation).",
+        unit="share",
+        group="diversification",
+    )
     entry_chance_base: Share = parameter(
         0.2,
         "Chance of entering the chosen domain at zero relatedness density (before complexity "
@@ -348,6 +363,13 @@ class FirmBehaviour(StrictTable):
         0.12,
         "Probability a reviewed domain is dropped, times (1 - its relatedness density).",
         unit="probability",
+        group="diversification",
+    )
+    review_relatedness: Share = parameter(
+        1.0,
+        "Scales the relatedness density in the domain review's unrelated drop (0: the drop "
+        "ignores relatedness, an ablation).",
+        unit="share",
         group="diversification",
     )
     # --- production and growth
@@ -796,6 +818,15 @@ class GovernmentBehaviour(StrictTable):
     edp_innovation_signal: float = parameter(
         0.5,
         "Weight of recent innovations next to knowledge in the firms' EDP signal.",
+        unit="x",
+        group="entrepreneurial discovery",
+        ge=0.0,
+        le=10.0,
+    )
+    edp_relatedness_signal: float = parameter(
+        0.5,
+        "Weight of the region's relatedness density around a domain in the firms' EDP signal "
+        "(priorities near what the region already does, as smart specialisation asks).",
         unit="x",
         group="entrepreneurial discovery",
         ge=0.0,
