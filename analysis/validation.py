@@ -112,7 +112,8 @@ def relatedness_checks(
     -------
     list of Check, pandas.DataFrame
         Entry and exit against their bands (with at least :data:`MIN_EVENTS` events each),
-        entry with the log RCA control (holds if its interval is above zero), and the placebo
+        entry and exit with the log RCA control (hold if their interval excludes zero on the
+        right side), and the placebo
         for each event (holds if its interval contains zero); and the event panel.
     """
     panel = relatedness.event_panel(domains)
@@ -130,15 +131,17 @@ def relatedness_checks(
                 effect, f"relatedness: {event}", holds and effect.events >= MIN_EVENTS, anchor
             )
         )
-    controlled = relatedness.estimate(panel, "entry", control_rca=True)
-    checks.append(
-        _effect_check(
-            controlled,
-            "relatedness: entry, log RCA control",
-            controlled.interval_tenth_of_mean[0] > 0,
-            "> 0: density matters beyond closeness to RCA = 1",
+    for event, sign in (("entry", 1.0), ("exit", -1.0)):
+        controlled = relatedness.estimate(panel, event, control_rca=True)
+        low, high = controlled.interval_tenth_of_mean
+        checks.append(
+            _effect_check(
+                controlled,
+                f"relatedness: {event}, log RCA control",
+                (low > 0) if sign > 0 else (high < 0),
+                f"{'> 0' if sign > 0 else '< 0'}: density matters beyond closeness to RCA = 1",
+            )
         )
-    )
     if placebo is not None:
         shuffled = relatedness.event_panel(domains, density=placebo)
         for event in ("entry", "exit"):

@@ -869,8 +869,8 @@ class Dynamics(StrictTable):
     innovation_memory: Share = parameter(
         0.9,
         "Weight kept per quarter by the running count of innovations per region and domain "
-        "(a mean lag of 9 quarters at 0.9, like multi-year patent windows), the basis of RCA and "
-        "of the firms' EDP signal.",
+        "(a mean lag of 9 quarters at 0.9, like multi-year patent windows), the firms' "
+        "innovation signal in the EDP.",
         unit="per quarter",
         group="innovation record",
     )

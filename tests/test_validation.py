@@ -103,7 +103,7 @@ def test_validate_command_writes_the_report(small_validation):
         "paradox.png",
     } <= names
     table = pd.read_csv(out / "validation.csv")
-    assert len(table) == 11 and table["anchor"].notna().all()
+    assert len(table) == 12 and table["anchor"].notna().all()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     assert "relatedness: entry" in printed
