@@ -358,7 +358,7 @@ class LearningVerbs:
         a mix of the density to its own portfolio and its region's (last measured) density,
         the local capabilities (skills, suppliers) it can draw on (firms x domains)."""
         share = self.params.regional_relatedness_share
-        regional = self.model.domain_snapshot["density"][self.region[: state.n]]
+        regional = self.model.region_density[self.region[: state.n]]
         return (1.0 - share) * state.layout.density + share * regional
 
     def diversify(self, state: FirmStep) -> None:

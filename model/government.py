@@ -143,7 +143,7 @@ class Governments(Population):
         firm_signal = (
             scaled(regions.firm_knowledge[region])
             + params.edp_innovation_signal * scaled(regions.innovations_by_domain[region])
-            + params.edp_relatedness_signal * self.model.domain_snapshot["density"][region]
+            + params.edp_relatedness_signal * self.model.region_density[region]
         )
         university_signal = scaled(self.universities.strength_in(region))
         citizen_signal, participation = self.citizens.signal(region)
