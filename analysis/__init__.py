@@ -1,7 +1,7 @@
 """Analysis layer: figures, sensitivity indices, scenario comparison, scenario discovery,
 validation, the calibration report and the HTML report.
 
-    from smartspec.analysis import sensitivity, comparison, discovery, calibration
+    from smartspec.analysis import sensitivity, comparison, discovery, calibration, relatedness
 
 Submodules are imported on first use.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from smartspec.lazy import lazy_exports
 
-_SUBMODULES = ("calibration", "comparison", "discovery", "sensitivity")
+_SUBMODULES = ("calibration", "comparison", "discovery", "relatedness", "sensitivity")
 #: Public name -> submodule that defines it.
 _EXPORTS = {
     "KEY_INDICATORS": "plots",

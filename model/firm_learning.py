@@ -363,12 +363,21 @@ class LearningVerbs:
         counts += np.bincount(cells, expected, minlength=counts.size).reshape(counts.shape)
 
     # ------------------------------------------------------------------ portfolio
+    def diversification_density(self, state: FirmStep) -> np.ndarray:
+        """Relatedness density a firm sees around each domain when it diversifies or reviews:
+        a mix of the density to its own portfolio and its region's (last measured) density,
+        the local capabilities (skills, suppliers) it can draw on (firms x domains)."""
+        share = self.params.regional_relatedness_share
+        regional = self.model.region_density[self.region[: state.n]]
+        return (1.0 - share) * state.layout.density + share * regional
+
     def diversify(self, state: FirmStep) -> None:
         """Enter a new domain with a probability that rises with relatedness density; drop
         unrelated ones. Troubled firms (repeated losses) search more and, part of the time,
         radically (any domain, as SKIN's radical research)."""
         params, rng, n = self.params, self.rng, state.n
-        live, density, size = state.live, state.layout.density, state.layout.size
+        live, size = state.live, state.layout.size
+        density = self.diversification_density(state)
         troubled = self.loss_streak[:n] >= params.troubled_losses
         search = np.where(troubled, params.troubled_search_factor, 1.0)
         attempt = live & (rng.random(n) < params.diversification_rate * search)
@@ -378,7 +387,7 @@ class LearningVerbs:
         movers = np.flatnonzero(attempt)
         entered_now = np.zeros(n, dtype=bool)
         if len(movers):
-            near = density[movers]
+            near = params.diversification_relatedness * density[movers]
             outside = ~self.portfolio[movers]
             radical = troubled[movers] & (rng.random(len(movers)) < params.radical_share)
             weights = np.where(
@@ -417,7 +426,7 @@ class LearningVerbs:
             stock = self.knowledge[reviewing, domains]
             weak = stock < params.weak_domain_share * self.knowledge[reviewing].max(axis=1)
             unrelated = rng.random(len(reviewing)) < params.unrelated_drop_rate * (
-                1.0 - density[reviewing, domains]
+                1.0 - params.review_relatedness * density[reviewing, domains]
             )
             drop = weak | unrelated
             self.portfolio[reviewing[drop], domains[drop]] = False

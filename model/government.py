@@ -146,10 +146,11 @@ class Governments(Population):
         """Select priority domains from weighted stakeholder signals (entrepreneurial discovery).
 
         score_d = w_F F_d + w_U U_d + w_C C_d + w_G G_d + noise, each signal scaled to [0, 1]:
-        F = the firms' knowledge and recent innovations in d, U = university strength, C = the
-        citizens' needs weighted by participation, G = the government's own preference for
-        complex ("high-tech") domains. The weights follow the governance model; the citizens'
-        weight shrinks when few take part; the noise grows as institutional quality falls.
+        F = the firms' knowledge, recent innovations and the region's relatedness density
+        around d, U = university strength, C = the citizens' needs weighted by participation,
+        G = the government's own preference for complex ("high-tech") domains. The weights
+        follow the governance model; the citizens' weight shrinks when few take part; the noise
+        grows as institutional quality falls.
         """
         steps = self.model.steps
         due = (steps - 1) % self.revision_period[: self.size] == 0
@@ -171,9 +172,11 @@ class Governments(Population):
             top = values.max()
             return values / top if top > 0 else values
 
-        firm_signal = scaled(
-            regions.firm_knowledge[region]
-        ) + params.edp_innovation_signal * scaled(regions.innovations_by_domain[region])
+        firm_signal = (
+            scaled(regions.firm_knowledge[region])
+            + params.edp_innovation_signal * scaled(regions.innovations_by_domain[region])
+            + params.edp_relatedness_signal * self.model.region_density[region]
+        )
         university_signal = scaled(self.universities.strength_in(region))
         citizen_signal, participation = self.citizens.signal(region)
         government_signal = self.knowledge_space.complexity

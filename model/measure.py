@@ -98,11 +98,13 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     stocks = stocks.astype(np.float64)
     carry = RegionSums(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
 
-    # Technological specialisation: RCA of the region's recent innovations (running count, a
-    # 9-quarter mean lag at the default memory) against the fixed world portfolio, so that it
-    # is defined for a single region too.
+    # Technological specialisation: RCA of the number of the region's firms active in each
+    # domain (their portfolios) against the fixed world portfolio, so that a region enters or
+    # leaves a specialisation as firms enter and leave domains, and it is defined for a single
+    # region too. The running innovation count is reported beside it.
     innovation_counts = regions.innovations_by_domain.copy()
-    rca = metrics.rca(innovation_counts, model.knowledge.world_share)
+    active = _active_firms(firms, count)
+    rca = metrics.rca(active, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = specialised if previous_specialised is None else previous_specialised
 
@@ -293,6 +295,18 @@ def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
     sums = np.zeros(count * domains, dtype=np.float32)
     np.add.at(sums, cell, values)
     return sums.reshape(count, domains)
+
+
+def _active_firms(firms: Firms, count: int) -> np.ndarray:
+    """Number of each region's live firms with each domain in their portfolio (regions x
+    domains)."""
+    domains = firms.domains
+    entries = firms.portfolio_entries()
+    entry_firm = entries // domains
+    cell = entries - entry_firm * domains + firms.region[entry_firm].astype(np.int64) * domains
+    return np.bincount(cell, firms.alive[entry_firm], minlength=count * domains).reshape(
+        count, domains
+    )
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -277,6 +277,14 @@ class EcosystemModel(mesa.Model):
         self._sums_valid = False
 
     @property
+    def region_density(self) -> np.ndarray:
+        """Relatedness density of each region's specialisations around each domain (regions x
+        domains) as of the last measurement, recorded or not; zeros before the first one."""
+        if self._measurement is None:
+            return np.zeros((self.n_regions, self.knowledge.size))
+        return self._measurement.domains["density"]
+
+    @property
     def domain_snapshot(self) -> dict[str, np.ndarray]:
         """The region x domain arrays of the last measurement (see :meth:`domains`)."""
         return self._domain_history[-1][1]

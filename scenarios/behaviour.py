@@ -323,6 +323,21 @@ class FirmBehaviour(StrictTable):
         ge=0.0,
         le=1.0,
     )
+    regional_relatedness_share: Share = parameter(
+        0.8,
+        "Weight of the region's relatedness density (its measured specialisations) against "
+        "the density to the firm's own portfolio, in the density a firm diversifies and "
+        "reviews its domains by.",
+        unit="share",
+        group="diversification",
+    )
+    diversification_relatedness: Share = parameter(
+        1.0,
+        "Scales the relatedness density in the choice and entry chance of a new domain (0: "
+        "diversification ignores relatedness, an ablation).",
+        unit="share",
+        group="diversification",
+    )
     entry_chance_base: Share = parameter(
         0.2,
         "Chance of entering the chosen domain at zero relatedness density (before complexity "
@@ -365,6 +380,13 @@ class FirmBehaviour(StrictTable):
         0.12,
         "Probability a reviewed domain is dropped, times (1 - its relatedness density).",
         unit="probability",
+        group="diversification",
+    )
+    review_relatedness: Share = parameter(
+        1.0,
+        "Scales the relatedness density in the domain review's unrelated drop (0: the drop "
+        "ignores relatedness, an ablation).",
+        unit="share",
         group="diversification",
     )
     # --- production and growth
@@ -856,6 +878,15 @@ class GovernmentBehaviour(StrictTable):
         ge=0.0,
         le=10.0,
     )
+    edp_relatedness_signal: float = parameter(
+        0.5,
+        "Weight of the region's relatedness density around a domain in the firms' EDP signal "
+        "(priorities near what the region already does, as smart specialisation asks).",
+        unit="x",
+        group="entrepreneurial discovery",
+        ge=0.0,
+        le=10.0,
+    )
     edp_full_participation: float = parameter(
         0.3,
         "Citizen participation at which the citizens' EDP weight is fully used (lower "
@@ -893,8 +924,8 @@ class Dynamics(StrictTable):
     innovation_memory: Share = parameter(
         0.9,
         "Weight kept per quarter by the running count of innovations per region and domain "
-        "(a mean lag of 9 quarters at 0.9, like multi-year patent windows), the basis of RCA and "
-        "of the firms' EDP signal.",
+        "(a mean lag of 9 quarters at 0.9, like multi-year patent windows), the firms' "
+        "innovation signal in the EDP.",
         unit="per quarter",
         group="innovation record",
     )

@@ -67,7 +67,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     with _execution(args, "validation runs") as execution:
         validate.run_validation(
-            Path(args.out), args.reps, args.firms, args.steps, args.seed, execution
+            Path(args.out),
+            args.reps,
+            args.firms,
+            args.steps,
+            args.seed,
+            execution,
+            overrides=fixed_overrides(args.set),
         )
     result = validate.summarise_validation(args.out)
     written = validate.write_validation(result, args.out)

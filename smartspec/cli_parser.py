@@ -182,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--seed", type=_nonnegative_int, default=defaults.VALIDATION_SEED, help="master seed"
     )
+    validate.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fixed scenario override of every run, e.g. firm.diversification_relatedness=0 "
+        "for an ablation (repeatable)",
+    )
     _execution_options(validate, "processes (default: all cores)", batch_size=False)
 
     sweep = commands.add_parser(

@@ -67,7 +67,8 @@ VALIDATION_SEED = 2015
 COMPARE_REPLICATIONS = 10
 DIAGNOSE_REPLICATIONS = 10
 SOCIAL_REPLICATIONS = 20
-VALIDATION_REPLICATIONS = 10
+#: 70 seeds: at least 300 specialisation entries and 300 exits pooled over the four archetypes.
+VALIDATION_REPLICATIONS = 70
 DEMO_REPLICATIONS = 10
 #: Latin-hypercube futures per strategy.
 STRATEGY_FUTURES = 30

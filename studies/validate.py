@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from smartspec.analysis.relatedness import placebo_density
 from smartspec.analysis.targets import evaluate_targets, target_outputs, write_targets
 from smartspec.analysis.validation import (
     PARADOX_BUDGET,
@@ -159,10 +160,15 @@ class ValidationTarget:
         }
         if case.check != "relatedness":
             return outcomes, None
-        domains = model.domains()
-        outcomes.update(target_outputs(RunData(indicators, domains, panel), case.scenario))
-        columns = ["step", "region", "domain", "specialised", "density"]
-        tables = [domains[columns].assign(record="domain")]
+        all_domains = model.domains()
+        outcomes.update(target_outputs(RunData(indicators, all_domains, panel), case.scenario))
+        columns = ["step", "region", "domain", "rca", "density"]
+        domains = all_domains[columns]
+        # Density from a permuted proximity matrix, for the placebo (measurement only).
+        placebo = placebo_density(
+            domains, model.knowledge.proximity, list(model.knowledge.names), model.rng
+        )
+        tables = [domains.assign(placebo_density=placebo, record="domain")]
         if case.keep_structure:
             outcomes.update(degree_statistics(model))
             firms = model.firms
@@ -179,6 +185,7 @@ def validation_spec(
     firms: int | None = None,
     steps: int = VALIDATION_STEPS,
     seed: int = VALIDATION_SEED,
+    overrides: Mapping[str, Any] | None = None,
 ) -> ExperimentSpec:
     """The validation experiment as recorded with its results.
 
@@ -198,7 +205,10 @@ def validation_spec(
             "model": {
                 "scenario": CASES[0].scenario,
                 "steps": steps,
-                "set": {} if firms is None else {"regions.*.firms": firms},
+                "set": {
+                    **(overrides or {}),
+                    **({} if firms is None else {"regions.*.firms": firms}),
+                },
             },
             "design": {"kind": "grid", "replications": reps, "seed": seed},
             "parameters": [
@@ -257,6 +267,7 @@ def run_validation(
     seed: int = VALIDATION_SEED,
     execution: Execution | None = None,
     resume: bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> RunSummary:
     """Run every validation case over ``reps`` seeds into ``out_dir``.
 
@@ -276,13 +287,15 @@ def run_validation(
         Executor and progress (default: in this process).
     resume : bool, optional
         Continue an interrupted validation (default: ``execution.resume``).
+    overrides : Mapping, optional
+        Dotted scenario overrides of every run (an ablation, say).
 
     Returns
     -------
     RunSummary
     """
     check_out_dir(out_dir)
-    spec = validation_spec(reps, firms, steps, seed)
+    spec = validation_spec(reps, firms, steps, seed, overrides)
     target = ValidationTarget(steps=steps, fixed=dict(spec.model.set))
     text = "# smartspec validate (experiment as JSON)\n" + spec.model_dump_json(indent=2)
     design = validation_design(reps, seed)

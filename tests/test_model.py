@@ -142,7 +142,10 @@ def test_indicators_are_finite_and_in_range():
 
 def test_specialisations_follow_rca_definition():
     model = run(steps=4)
-    counts = model.regions.innovations_by_domain[0]
+    # RCA counts the live firms with each domain in their portfolio.
+    firms = model.firms
+    live = firms.alive[: firms.size]
+    counts = firms.portfolio[: firms.size][live].sum(axis=0)
     rca = (counts / counts.sum()) / model.knowledge.world_share
     assert model.latest[0]["specialisations"] == int((rca >= 1).sum())
     table = model.domains()

@@ -59,6 +59,7 @@ _MOVES = {
     "firm.capital_max": 3.0,
     "firm.exit_losses": 2,
     "government.edp_innovation_signal": 10.0,
+    "government.edp_relatedness_signal": 10.0,
     "instruments.research_infrastructure.units_per_university": 0.1,
     "instruments.startup_support.effect": 0.0,
     "instruments.capacity_building.max_units": 1.0,

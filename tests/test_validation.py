@@ -36,28 +36,6 @@ def test_power_law_tail_and_rank_size_recover_the_exponent(alpha):
     assert validation.rank_size_slope(sizes) == pytest.approx(-alpha, rel=0.15)
 
 
-def test_relatedness_panel_finds_entries_and_exits():
-    rows = []
-    for step, states in ((0, (False, True)), (4, (True, False)), (8, (True, False))):
-        for domain, state in zip(("a", "b"), states, strict=True):
-            rows.append(
-                {
-                    "run": 0,
-                    "region": "R",
-                    "domain": domain,
-                    "step": step,
-                    "specialised": state,
-                    "density": 0.5,
-                }
-            )
-    panel = validation.relatedness_panel(pd.DataFrame(rows))
-    at_zero = panel[panel["step"] == 0].set_index("domain")
-    assert at_zero.loc["a", "entry"] and not at_zero.loc["a", "exit"]
-    assert at_zero.loc["b", "exit"] and not at_zero.loc["b", "entry"]
-    assert not panel[panel["step"] == 4][["entry", "exit"]].to_numpy().any()
-    assert set(panel["step"]) == {0, 4}  # step 8 has no later year
-
-
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     # Five seeds drawn from a master seed that nothing was tuned to.
@@ -73,8 +51,11 @@ def measured(result, pattern: str) -> float:
 
 @pytest.mark.slow
 def test_principle_of_relatedness(result):
+    # Five seeds give too few events for the magnitude verdict (tests/test_relatedness.py
+    # checks the bands on more runs); the signs and the placebo already show.
     assert measured(result, "relatedness: entry") > 0  # entry rises with density
     assert measured(result, "relatedness: exit") < 0  # exit falls with density
+    assert measured(result, "relatedness: entry, log RCA control") > 0
 
 
 @pytest.mark.slow
@@ -122,7 +103,7 @@ def test_validate_command_writes_the_report(small_validation):
         "paradox.png",
     } <= names
     table = pd.read_csv(out / "validation.csv")
-    assert len(table) == 8 and table["anchor"].notna().all()
+    assert len(table) == 12 and table["anchor"].notna().all()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     assert "relatedness: entry" in printed

