@@ -303,7 +303,7 @@ def test_dashboard_in_headless_chromium(dashboard, tmp_path):
             # Reset returns to quarter 0 with the current settings.
             page.get_by_role("button", name="Reset").click()
             expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=20_000)
-            expect(page.get_by_text(re.compile(r"^S3 budget: 26 M€"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^S3 budget: 0.31 % of GDP"))).to_be_visible()
         finally:
             browser.close()
 

@@ -33,6 +33,9 @@ _EVERYTHING = {
     # One simulated firm per real one, so that capacities bind with so few firms.
     "regions.*.represented_firms": 90,
     "regions.*.government.budget_share": 0.05,  # the most the schema allows
+    # A rich economy (GDP ~30 M€ a year for 90 firms), so that 5 % of GDP buys enough units
+    # for the instruments' capacities to bind.
+    "regions.*.productivity": 1.0,
     "initial.burn_in": 0,
     "regions.0.government.governance": "quadruple_helix",
     "regions.1.government.governance": "triple_helix",
