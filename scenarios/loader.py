@@ -117,8 +117,8 @@ def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
 
 
 def calibrated_defaults(path: Path | None = None) -> dict[str, Any]:
-    """The dotted overrides a calibration set as the bundled scenarios' defaults
-    (``[set]`` of :data:`CALIBRATED_DEFAULTS`), or {} when no calibration was adopted."""
+    """The dotted overrides a calibration set as every scenario's defaults (``[set]`` of
+    :data:`CALIBRATED_DEFAULTS`), or {} when no calibration was adopted."""
     path = CALIBRATED_DEFAULTS if path is None else path
     if not path.is_file():
         return {}
@@ -133,6 +133,19 @@ def _calibrated_table(path: str, modified: int) -> tuple[tuple[str, Any], ...]:
     if not isinstance(values, dict) or set(raw) - {"set"}:
         raise ScenarioError(path, "set", "must hold only a [set] table of dotted overrides")
     return tuple(values.items())
+
+
+def _is_set(raw: Any, dotted: str) -> bool:
+    """Whether a raw scenario table sets the field at ``dotted`` itself."""
+    node = raw
+    for part in _split_path(dotted):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
 
 
 def _is_plain_name(name: object) -> bool:
@@ -365,10 +378,14 @@ def load_scenario(
     if overrides is not None and not isinstance(overrides, Mapping):
         overrides = dict(parse_override(item) for item in overrides)
     overrides = dict(overrides or {})
-    if path.parent == BUNDLED_DIR:
-        # A calibration's best point is the bundled scenarios' default; what the caller sets
-        # still wins.
-        overrides = {**calibrated_defaults(), **overrides}
+    # A calibration's best point is the default of every scenario: it fills the fields the
+    # file does not set, and what the caller sets still wins.
+    calibrated = {
+        dotted: value
+        for dotted, value in calibrated_defaults().items()
+        if path.parent == BUNDLED_DIR or not _is_set(raw, dotted)
+    }
+    overrides = {**calibrated, **overrides}
     if isinstance(overrides.get("mix"), str):
         mix = overrides.pop("mix")
 

@@ -250,9 +250,9 @@ def test_bundled_calibrations_load_and_are_not_experiments():
 
 
 def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatch):
-    """best.toml copied to scenarios/data/calibrated.toml sets the bundled scenarios'
-    coefficients; --set still wins; a user's own scenario file keeps the schema's defaults;
-    provenance records which calibration was adopted."""
+    """best.toml copied to scenarios/data/calibrated.toml sets every scenario's coefficients
+    where its file does not; --set still wins; provenance records which calibration was
+    adopted."""
     from smartspec.experiments.provenance import provenance
     from smartspec.scenarios import load_scenario, loader
 
@@ -263,7 +263,8 @@ def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatc
     )
     own = tmp_path / "own.toml"
     own.write_text('[[regions]]\nname = "Mine"\narchetype = "emerging"\n')
-    default_rate = load_scenario("emerging").firm.innovation_rate
+    own_rate = tmp_path / "own_rate.toml"
+    own_rate.write_text(own.read_text() + "[firm]\ninnovation_rate = 0.2\n")
     monkeypatch.setattr(loader, "CALIBRATED_DEFAULTS", best)
     assert load_scenario("emerging").firm.innovation_rate == 0.123
     assert load_scenario("europe").firm.entry_rate == 0.031
@@ -271,7 +272,8 @@ def test_an_adopted_best_point_becomes_the_bundled_defaults(tmp_path, monkeypatc
         load_scenario("emerging", overrides={"firm.innovation_rate": 0.2}).firm.innovation_rate
         == 0.2
     )
-    assert load_scenario(own).firm.innovation_rate == default_rate
+    assert load_scenario(own).firm.innovation_rate == 0.123
+    assert load_scenario(own_rate).firm.innovation_rate == 0.2  # the file's own value wins
     record = provenance()["calibrated_defaults"]
     assert record["file"] == "calibrated.toml" and "calibration 'test'" in record["provenance"][0]
     best.write_text('[set]\n"firm.no_such_rate" = 1\n')

@@ -17,7 +17,12 @@ from smartspec import EcosystemModel
 #: 7101-7105 checked an earlier version).
 ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
 #: Known failures (none at present).
-_FAT_TAILED: set[tuple[str, int]] = set()
+#: Runs that miss the stationary Zipf check with the calibrated defaults (scenarios/data/
+#: calibrated.toml), and how: known shortfalls, reported in docs/validation.md.
+_ZIPF_MISSES: dict[tuple[str, int], str] = {
+    ("emerging", 7302): "alpha moves 0.17 between quarters 300 and 400 (1.12 to 0.95)",
+    ("strong", 7303): "tail exponent 0.79 at quarter 300, below 0.8",
+}
 #: Quarters at which the size distribution is compared (75 and 100 years).
 EARLY, LATE = 300, 400
 #: The tail is the largest fifth of the live firms.
@@ -105,8 +110,8 @@ def _tail(sizes: np.ndarray):
         pytest.param(
             run,
             id=f"{run[0]}-{run[1]}",
-            marks=[pytest.mark.xfail(reason="tail exponent below 0.8", strict=True)]
-            if run in _FAT_TAILED
+            marks=[pytest.mark.xfail(reason=_ZIPF_MISSES[run], strict=True)]
+            if run in _ZIPF_MISSES
             else [],
         )
         for run in ZIPF_RUNS
@@ -129,7 +134,7 @@ def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
 
 
 #: Runs whose largest fifth spans less than two decades of size (a known shortfall).
-_SHORT_TAILED = {("emerging", 7301), ("emerging", 7302)}
+_SHORT_TAILED = {("emerging", 7302)}
 
 
 @pytest.mark.slow

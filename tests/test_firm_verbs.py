@@ -618,7 +618,8 @@ def test_employment_never_falls_below_one():
     firms.markup[leaders] = 1.0  # the others fall far behind the regional mean margin
     firms.produce_and_grow(state)
     assert (firms.employees[slots] >= 1.0).all()
-    assert (firms.employees[laggards] == 1.0).mean() > 0.9
+    # Most laggards are held at the floor; a lumpy growth shock lifts about one in ten.
+    assert (firms.employees[laggards] == 1.0).mean() > 0.8
 
 
 # ---------------------------------------------------- adapt_absorptive_capacity

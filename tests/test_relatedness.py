@@ -184,11 +184,6 @@ def test_exit_effect_is_in_its_band(panels):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the burn-in and firm-dynamics merge, the placebo's entry effect on these "
-    "seeds is small but its interval excludes 0 (docs/validation.md)",
-)
 def test_placebo_density_finds_no_effect(panels):
     placebo = panels["baseline"][1]
     for event in ("entry", "exit"):

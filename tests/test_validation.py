@@ -70,12 +70,6 @@ def test_clustered_network(result):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="T18 missed: after the 40-quarter burn-in the network reaches the steady state of "
-    "partner search and decay, whose degrees are only about 1.4 times as dispersed as a "
-    "Poisson graph's (docs/validation.md)",
-)
 def test_heavy_tailed_degrees(result):
     assert measured(result, "network: heavy-tailed degrees") > 1.5
 
