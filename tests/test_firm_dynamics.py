@@ -103,20 +103,20 @@ def _tail(sizes: np.ndarray):
     return fit.power_law.alpha - 1.0, lognormal, exponential, decades
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "run",
-    [
+def _zipf_runs(misses: dict[tuple[str, int], str]) -> list:
+    """The Zipf runs as test parameters, the known misses marked as strict expected failures."""
+    return [
         pytest.param(
             run,
             id=f"{run[0]}-{run[1]}",
-            marks=[pytest.mark.xfail(reason=_ZIPF_MISSES[run], strict=True)]
-            if run in _ZIPF_MISSES
-            else [],
+            marks=[pytest.mark.xfail(reason=misses[run], strict=True)] if run in misses else [],
         )
         for run in ZIPF_RUNS
-    ],
-)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", _zipf_runs(_ZIPF_MISSES))
 def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
     """T15: the complementary CDF of the largest fifth falls as s^-alpha, alpha in 0.8-1.4,
     the same at quarters 300 and 400."""
@@ -134,23 +134,11 @@ def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
 
 
 #: Runs whose largest fifth spans less than two decades of size (a known shortfall).
-_SHORT_TAILED = {("emerging", 7302)}
+_SHORT_TAILED = {("emerging", 7302): "tail spans 1.9 decades, not 2"}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "run",
-    [
-        pytest.param(
-            run,
-            id=f"{run[0]}-{run[1]}",
-            marks=[pytest.mark.xfail(reason="tail spans 1.9 decades, not 2", strict=True)]
-            if run in _SHORT_TAILED
-            else [],
-        )
-        for run in ZIPF_RUNS
-    ],
-)
+@pytest.mark.parametrize("run", _zipf_runs(_SHORT_TAILED))
 def test_the_zipf_tail_spans_two_decades_of_size(runs, run):
     """The power-law fit of the largest fifth runs over at least two decades of size."""
     for step, sizes in runs[run].sizes.items():
