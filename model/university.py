@@ -116,8 +116,10 @@ class Universities(Population):
         # Tertiary education expands over time, burn-in included (the clock of the expansion
         # starts with the drawn state).
         years = self.model.elapsed / QUARTERS_PER_YEAR
-        expansion = (1.0 + self.params.graduate_growth) ** years
-        per_thousand = self.params.graduates_per_strength * expansion * strength
+        extra = (1.0 + self.params.graduate_growth) ** years - 1.0
+        # The expansion's extra graduates fade as the tertiary share nears its ceiling.
+        room = np.maximum(1.0 - self.regions.human_capital / self.params.tertiary_ceiling, 0.0)
+        per_thousand = self.params.graduates_per_strength * (1.0 + extra * room) * strength
         graduates = per_thousand * self.regions.employment / _PER_THOUSAND
         graduates[np.bincount(regions, minlength=count) == 0] = 0.0
         self.regions.add_skilled(graduates)

@@ -651,6 +651,16 @@ class UniversityBehaviour(StrictTable):
         ge=-0.1,
         le=0.2,
     )
+    tertiary_ceiling: float = parameter(
+        0.7,
+        "The expansion's extra graduates fade as a region's tertiary share approaches this "
+        "ceiling, so human capital does not rise without bound (a prior; no European "
+        "region's working-age population is near fully tertiary-educated).",
+        unit="share",
+        group="graduates",
+        gt=0.0,
+        le=1.0,
+    )
     human_capital_attrition: Share = parameter(
         0.02,
         "Share of skilled workers retiring or leaving per quarter.",

@@ -101,7 +101,8 @@ def test_index_parts_add_up_to_the_index_and_grants_are_within_the_rd_part():
     table = model.indicators()
     parts = table[[f"index_part_{name}" for name in INDEX_COMPONENT_NAMES]].sum(axis=1)
     np.testing.assert_allclose(parts, table["innovation_index"], rtol=1e-9)
-    assert (table["index_part_rd_grants"] > 0).all()
+    # Grant money is spent once grants are paid: none may be left from the burn-in's budget.
+    assert (table["index_part_rd_grants"] >= 0).all() and table["index_part_rd_grants"].iloc[-1] > 0
     assert (table["index_part_rd_grants"] < table["index_part_rd_intensity"]).all()
     assert (table["rd_intensity_grants"] < table["rd_intensity"]).all()
 
