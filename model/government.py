@@ -9,14 +9,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from smartspec.scenarios.loader import mix_table
-from smartspec.scenarios.schema import (
-    INSTRUMENTS,
-    Governance,
-    GovernmentBehaviour,
-    PolicyMix,
-    Scenario,
-)
+from smartspec.scenarios.loader import bundled_mix
+from smartspec.scenarios.schema import INSTRUMENTS, Governance, GovernmentBehaviour, Scenario
 
 from .agents import Government
 from .base import EPSILON, QUARTERS_PER_YEAR, TINY, AgentKind
@@ -81,7 +75,7 @@ class Governments(Population):
         self.citizens = citizens
         self.network = network
         # The mix in force during the burn-in (the same for every compared mix).
-        burn_in_mix = PolicyMix.model_validate(mix_table(scenario.initial.burn_in_mix))
+        burn_in_mix = bundled_mix(scenario.initial.burn_in_mix, field="initial.burn_in_mix")
         self.burn_in_shares = np.array(burn_in_mix.share_vector())
         self.burning_in = False
 

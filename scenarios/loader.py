@@ -22,7 +22,13 @@ from pydantic import ValidationError
 
 from .behaviour import GovernmentBehaviour, PeerReview
 from .errors import FieldProblem, ScenarioError
-from .schema import INSTRUMENTS, Scenario, default_instruments, synthetic_domain_names
+from .schema import (
+    INSTRUMENTS,
+    PolicyMix,
+    Scenario,
+    default_instruments,
+    synthetic_domain_names,
+)
 
 __all__ = [
     "CALIBRATED_DEFAULTS",
@@ -30,6 +36,7 @@ __all__ = [
     "BundledEntry",
     "apply_overrides",
     "calibrated_defaults",
+    "bundled_mix",
     "bundled_mixes",
     "bundled_scenarios",
     "load_scenario",
@@ -160,6 +167,13 @@ def mix_table(name: str, source: str = "--mix", field: str = "mix") -> dict[str,
         known = ", ".join(entry.name for entry in bundled_mixes())
         raise ScenarioError(source, field, f"unknown mix {name!r} (bundled: {known})")
     return read_toml(path, str(path))
+
+
+@functools.lru_cache(maxsize=16)
+def bundled_mix(name: str, source: str = "scenario", field: str = "mix") -> PolicyMix:
+    """A bundled mix, validated; read once per process (the model asks for the burn-in mix of
+    every run). An unknown name is a :class:`ScenarioError` for ``source`` and ``field``."""
+    return PolicyMix.model_validate(mix_table(name, source, field))
 
 
 def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -456,6 +470,7 @@ def load_scenario(
     for field, problem in scenario.cross_field_problems():
         raise ScenarioError(source, field, problem)
     _check_domains(scenario, names, source)
+    bundled_mix(scenario.initial.burn_in_mix, source, "initial.burn_in_mix")
     return scenario
 
 

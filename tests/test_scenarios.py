@@ -898,6 +898,15 @@ BAD_FILES = [
         ),
     ),
     case(
+        "unknown-burn-in-mix",
+        Bad(
+            "moderate",
+            append('[initial]\nburn_in_mix = "nope"'),
+            "initial.burn_in_mix",
+            "unknown mix 'nope'",
+        ),
+    ),
+    case(
         "budget-in-euros",
         Bad(
             "moderate",
