@@ -143,7 +143,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         firm_count=firm_count,
         employment=employment,
         revenue=revenue,
-        gdp=regions.value_added_share * revenue * regions.firm_weight,
+        gdp=regions.gdp(revenue),
         value_added_share=regions.value_added_share,
         rd=rd,
         rd_grants=rd_grants,

@@ -189,9 +189,7 @@ class EcosystemModel(mesa.Model):
         clock restarts at 0 and cumulative counts start afresh."""
         firms = self.firms
         base_revenue = firms.per_region(firms.employees[: firms.size]) * self.regions.productivity
-        self.governments.fix_budgets(
-            base_revenue * self.regions.value_added_share * self.regions.firm_weight
-        )
+        self.governments.fix_budgets(self.regions.gdp(base_revenue))
         burn_in = self.spec.initial.burn_in
         if burn_in == 0:
             return

@@ -139,6 +139,11 @@ class RegionState:
             where=self.employment > 0,
         )
 
+    def gdp(self, revenue: np.ndarray) -> np.ndarray:
+        """GDP per region (M€ per quarter) from the simulated firms' revenue per region: the
+        value added of the real firms they stand for."""
+        return self.value_added_share * revenue * self.firm_weight
+
     def human_capital_gain(self) -> np.ndarray:
         """Human capital above (or below) each region's starting share."""
         return self.human_capital - self.initial_human_capital
