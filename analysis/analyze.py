@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from smartspec.experiments import load_results
+from smartspec.experiments.store import write_bytes_atomically
 
 from . import sensitivity
 from .kinds import analysis_kind
@@ -62,6 +63,6 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     written = []
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        table.to_csv(path, index=False)
+        write_bytes_atomically(path, table.to_csv(index=False).encode("utf-8"))
         written.append(path)
     return written

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
 from smartspec.experiments.provenance import check_same_model, utc_now
+from smartspec.experiments.store import write_bytes_atomically
 from smartspec.model.indicators import phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 
@@ -344,5 +345,6 @@ def _write_document(
     )
     path = Path(out) if out else folder / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(document, encoding="utf-8")
+    # Written whole or not at all: a full disk leaves no truncated report behind.
+    write_bytes_atomically(path, document.encode("utf-8"))
     return path

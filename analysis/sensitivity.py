@@ -30,6 +30,7 @@ import pandas as pd
 from smartspec.scenarios import SmartSpecError
 
 __all__ = [
+    "BOOTSTRAP_SEED",
     "MorrisResult",
     "SensitivityError",
     "SobolResult",
@@ -45,6 +46,12 @@ class SensitivityError(SmartSpecError):
     """Results that a sensitivity analysis cannot use (one line)."""
 
 
+#: Seed of the bootstrap behind every confidence interval of the indices: the same folder
+#: gives the same intervals in every process. It is recorded in the ``bootstrap_seed``
+#: column of the index tables.
+BOOTSTRAP_SEED = 0
+
+
 @dataclass
 class SobolResult:
     """First-order and total indices per parameter (with confidence half-widths), second-order
@@ -55,6 +62,7 @@ class SobolResult:
     second_order: pd.DataFrame | None
     noise_share: float
     samples: int
+    bootstrap_seed: int = BOOTSTRAP_SEED
 
 
 @dataclass
@@ -111,13 +119,14 @@ def sobol_indices(
     outcome: str,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     samples: int | None = None,
 ) -> SobolResult:
     """Sobol indices of ``outcome`` from a Sobol sweep (``results`` from ``load_results``).
 
     ``samples`` analyses only the first ``samples`` base samples (a valid smaller Saltelli
-    design), used by :func:`sobol_convergence`.
+    design), used by :func:`sobol_convergence`. ``seed`` (any integer, 0 included) seeds the
+    bootstrap of the intervals; the tables record it in column ``bootstrap_seed``.
     """
     from SALib.analyze import sobol
 
@@ -135,7 +144,9 @@ def sobol_indices(
         calc_second_order=second,
         num_resamples=num_resamples,
         conf_level=conf_level,
-        seed=seed,
+        # SALib seeds its bootstrap only when ``seed`` is truthy (0 means "unseeded"); a
+        # generator is always used as given.
+        seed=np.random.default_rng(seed),
     )
     indices = pd.DataFrame(
         {
@@ -144,6 +155,7 @@ def sobol_indices(
             "S1_conf": analysis["S1_conf"],
             "ST": analysis["ST"],
             "ST_conf": analysis["ST_conf"],
+            "bootstrap_seed": seed,
         }
     ).sort_values("ST", ascending=False, ignore_index=True)
     pairs = None
@@ -166,10 +178,11 @@ def sobol_indices(
         second_order=pairs,
         noise_share=replication_noise(results.outcomes, outcome),
         samples=n,
+        bootstrap_seed=seed,
     )
 
 
-def sobol_convergence(results, outcome: str, seed: int = 0) -> pd.DataFrame:
+def sobol_convergence(results, outcome: str, seed: int = BOOTSTRAP_SEED) -> pd.DataFrame:
     """S1 and ST of every parameter at N/8, N/4, N/2 and N base samples: indices that still
     move between the last two sizes have not converged."""
     design, problem = _design(results.provenance, "sobol")
@@ -185,7 +198,11 @@ def sobol_convergence(results, outcome: str, seed: int = 0) -> pd.DataFrame:
 
 
 def morris_indices(
-    results, outcome: str, num_resamples: int = 1000, conf_level: float = 0.95, seed: int = 0
+    results,
+    outcome: str,
+    num_resamples: int = 1000,
+    conf_level: float = 0.95,
+    seed: int = BOOTSTRAP_SEED,
 ) -> MorrisResult:
     """Morris elementary-effects statistics (mu*, its confidence half-width, sigma, mu) of
     ``outcome`` from a Morris sweep."""
@@ -212,6 +229,7 @@ def morris_indices(
             "mu_star_conf": analysis["mu_star_conf"],
             "sigma": analysis["sigma"],
             "mu": analysis["mu"],
+            "bootstrap_seed": seed,
         }
     ).sort_values("mu_star", ascending=False, ignore_index=True)
     return MorrisResult(

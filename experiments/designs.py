@@ -100,6 +100,32 @@ class TaskSequence(Sequence[RunTask]):
     def __iter__(self) -> Iterator[RunTask]:
         return (self._task(run_id) for run_id in range(len(self)))
 
+    def table(self) -> pd.DataFrame:
+        """One row per run (ids, seed, scenario, mix, values), made column by column from the
+        points and seeds: no object per run is ever built."""
+        replications, count = len(self._seeds), len(self._points)
+        point = np.repeat(np.arange(count, dtype=np.int64), replications)
+        replication = np.tile(np.arange(replications, dtype=np.int64), count)
+        points = pd.DataFrame(
+            [
+                {"scenario": made.scenario, "mix": made.mix or "", **made.values}
+                for made in self._points
+            ]
+        )
+        columns: dict[str, Any] = {
+            "run_id": np.arange(len(self), dtype=np.int64),
+            "point": point,
+            "replication": replication,
+            "seed": np.asarray(self._seeds, dtype=np.int64)[replication],
+        }
+        for name in points.columns:
+            columns[name] = points[name].to_numpy()[point]
+        if self._draws is not None:
+            draws = pd.DataFrame(self._draws)
+            for name in draws.columns:
+                columns[name] = draws[name].to_numpy()[replication]
+        return pd.DataFrame(columns)
+
 
 @dataclass
 class Design:
@@ -122,6 +148,8 @@ class Design:
 
     def inputs(self) -> pd.DataFrame:
         """One row per run: ids, seed, scenario, mix and parameter values."""
+        if isinstance(self.tasks, TaskSequence):
+            return self.tasks.table()
         rows = [
             {
                 "run_id": task.run_id,

@@ -14,6 +14,7 @@ import itertools
 import logging
 import math
 import multiprocessing
+import numbers
 import os
 import signal
 import threading
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from smartspec.scenarios import SmartSpecError
@@ -131,6 +133,16 @@ def make_executor(
     return pool, count, lambda: pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_outcomes(outcomes: dict[str, Any]) -> None:
+    """Scalar outcomes are numbers (or missing): a run returning text, say, in place of a
+    number fails on its own instead of making its whole batch unstorable."""
+    for name, value in outcomes.items():
+        if value is not None and not isinstance(value, numbers.Real | np.bool_):
+            raise TypeError(
+                f"outcome {name!r} is {type(value).__name__} {value!r:.40}, not a number"
+            )
+
+
 def execute_batch(target: Target, tasks: Sequence[RunTask]) -> tuple[list[dict], pd.DataFrame]:
     """Run tasks one after another; a failure is recorded, not raised."""
     rows: list[dict[str, Any]] = []
@@ -140,6 +152,7 @@ def execute_batch(target: Target, tasks: Sequence[RunTask]) -> tuple[list[dict],
         row: dict[str, Any] = {"run_id": task.run_id, "status": "ok", "error": None}
         try:
             outcomes, series = target(task)
+            _check_outcomes(outcomes)
             row.update(outcomes)
             if series is not None:
                 frames.append(series.assign(run_id=task.run_id))

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from smartspec.scenarios import (
+    Scenario,
     ScenarioError,
     SmartSpecError,
     bundled_mixes,
@@ -32,6 +33,7 @@ from smartspec.scenarios import (
 from smartspec.scenarios.loader import resolve_toml
 
 from .kinds import DESIGN_KINDS, DesignProblem, design_kind
+from .limits import check_run_budget
 
 __all__ = [
     "DesignSpec",
@@ -43,6 +45,7 @@ __all__ = [
     "bundled_experiments",
     "check_against_scenarios",
     "load_experiment",
+    "planned_runs",
 ]
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent
@@ -180,12 +183,23 @@ def bundled_experiments() -> list[Path]:
     )
 
 
-def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
+def planned_runs(spec: ExperimentSpec) -> int:
+    """How many runs the experiment plans (design points x replications), computed without
+    making the design."""
+    return design_kind(spec.design.kind).point_count(spec) * spec.design.replications
+
+
+def load_experiment(
+    name_or_path: str | Path, max_runs: int | None = None
+) -> tuple[ExperimentSpec, Path]:
     """Read and validate an experiment file (bundled name or path).
 
-    Beyond the schema, every scenario path is checked against the scenario it applies to by
-    loading the base scenario with the parameter at a representative value, so that a typo in
-    ``regions.0.absorptive_capacity`` fails here and not after thousands of runs.
+    Beyond the schema, the planned run count is checked against ``max_runs`` (default
+    :data:`~smartspec.experiments.limits.MAX_RUNS`) before any design is made, and every
+    scenario path is checked against the scenario it applies to by loading the base scenario
+    with the parameter at a representative value, so that a typo in
+    ``regions.0.absorptive_capacity`` fails here and not after thousands of runs; a scenario
+    whose model would not fit in memory is refused here too.
     """
     path = resolve_toml(name_or_path, EXPERIMENT_DIR)
     label = str(name_or_path)
@@ -193,8 +207,9 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = validation_message(error)
+        field, problem = validation_message(error, ExperimentSpec)
         raise ExperimentError(label, field, problem) from None
+    check_run_budget(planned_runs(spec), max_runs, label, "design")
     scenario = spec.model.scenario
     if scenario.endswith(".toml") and not Path(scenario).is_absolute():
         spec.model.scenario = str((path.parent / scenario).resolve())
@@ -231,6 +246,14 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
                 f"duplicate name '{parameter.name}' (also parameters[{seen[parameter.name]}])",
             )
         seen[parameter.name] = position
+    from smartspec.model.footprint import ModelTooLargeError, check_fits_in_memory
+
+    def fits(scenario: Scenario, label: str, field: str) -> None:
+        try:
+            check_fits_in_memory(scenario, label)
+        except ModelTooLargeError as error:
+            raise ExperimentError(label, field, error.problem) from None
+
     scenarios = spec.design.scenarios or [spec.model.scenario]
     known_mixes = {entry.name for entry in bundled_mixes()}
     for index, mix in enumerate(spec.design.mixes):
@@ -250,10 +273,14 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
         except ScenarioError as error:
             problem = f"{error.field}: {error.problem}" if error.field else error.problem
             raise ExperimentError(label, field, f"{scenario}: {problem}") from None
+        fits(loaded, label, field)
         for position, parameter in enumerate(spec.parameters):
             for value in _values_to_check(parameter):
                 try:
-                    load_scenario(scenario, overrides={**base_overrides, parameter.path: value})
+                    varied = load_scenario(
+                        scenario, overrides={**base_overrides, parameter.path: value}
+                    )
+                    fits(varied, label, f"parameters[{position}]")
                 except ScenarioError as error:
                     field = "path" if value == _values_to_check(parameter)[0] else "range"
                     if parameter.levels:

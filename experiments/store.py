@@ -45,9 +45,18 @@ class StoreError(SmartSpecError):
     """An output or results folder that cannot be used as asked (one line)."""
 
 
+def _file_mode() -> int:
+    """The mode ``open()`` gives a new file under the process's umask (``mkstemp`` would
+    make every results file owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
+        os.fchmod(handle, _file_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -60,6 +69,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
 
 def write_parquet_atomically(path: Path, frame: pd.DataFrame) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
+    os.fchmod(handle, _file_mode())
     os.close(handle)
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)

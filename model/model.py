@@ -9,6 +9,7 @@ measurement (``measure``) → the kernels (``vector``, ``network``, ``metrics``,
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from smartspec.scenarios import Scenario, load_scenario, revise_scenario
 from .base import NEVER
 from .citizen import CitizenGroup, CitizenGroups
 from .firm import Firm, Firms
+from .footprint import check_fits_in_memory
 from .government import Government, Governments
 from .indicators import (
     DOMAIN_COLUMNS,
@@ -82,6 +84,10 @@ class EcosystemModel(mesa.Model):
             scenario = load_scenario(scenario or "emerging", mix=mix, overrides=overrides)
         elif mix is not None or overrides:
             scenario = revise_scenario(scenario, mix, overrides)
+        check_fits_in_memory(scenario, scenario.name)
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+            # Mesa accepts Python ints only; EMA Workbench and NumPy code pass np.int64 seeds.
+            rng = int(rng)
         super().__init__(rng=rng)
         # Mesa's Model owns ``self.scenario`` (a Mesa Scenario holding the seed); ours is ``spec``.
         self.spec: Scenario = scenario
@@ -148,6 +154,10 @@ class EcosystemModel(mesa.Model):
         self.elapsed = 0
         self._create_agents()
         self._burn_in()
+        # The region rows behind indicators() are the model's own, so that a user who replaces
+        # self.datacollector with a collector of their own (the usual Mesa pattern) keeps
+        # both their collector and the model's results working.
+        self._region_table: dict[str, list[Any]] = {column: [] for column in REGION_COLUMNS}
         self.datacollector = mesa.DataCollector(
             model_reporters=MODEL_REPORTERS, tables={"regions": REGION_COLUMNS}
         )
@@ -262,8 +272,12 @@ class EcosystemModel(mesa.Model):
         self.latest = self._measurement.rows
         if not record:
             return
+        mesa_table = "regions" in getattr(self.datacollector, "tables", {})
         for row in self.latest:
-            self.datacollector.add_table_row("regions", row)
+            for column, values in self._region_table.items():
+                values.append(row[column])
+            if mesa_table:
+                self.datacollector.add_table_row("regions", row)
         self.datacollector.collect(self)
         self._domain_history.append((self.steps, self._measurement.domains))
 
@@ -289,7 +303,7 @@ class EcosystemModel(mesa.Model):
 
     def indicators(self) -> pd.DataFrame:
         """Tidy indicator table: one row per region and step (step 0 = initial state)."""
-        return self.datacollector.get_table_dataframe("regions")
+        return pd.DataFrame(self._region_table)
 
     def domains(self) -> pd.DataFrame:
         """Tidy region x domain table: one row per region, domain and step, with the

@@ -5,7 +5,7 @@ importing it loads neither Mesa nor the model.
 """
 
 from .archetypes import ARCHETYPES, RIS_GROUPS, RisGroup, next_group_threshold, ris_group
-from .errors import OptionError, ScenarioError, SmartSpecError
+from .errors import OptionError, ScenarioError, SmartSpecError, did_you_mean
 from .loader import (
     BundledEntry,
     apply_overrides,
@@ -37,6 +37,7 @@ __all__ = [
     "apply_overrides",
     "bundled_mixes",
     "bundled_scenarios",
+    "did_you_mean",
     "load_scenario",
     "mix_table",
     "next_group_threshold",

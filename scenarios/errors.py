@@ -8,7 +8,18 @@ above can raise and catch them.
 
 from __future__ import annotations
 
-__all__ = ["FieldProblem", "OptionError", "ScenarioError", "SmartSpecError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["FieldProblem", "OptionError", "ScenarioError", "SmartSpecError", "did_you_mean"]
+
+
+def did_you_mean(name: object, known: Iterable[str]) -> str:
+    """`` (did you mean 'X'?)`` for the known name closest to a mistyped ``name``, or ''."""
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class SmartSpecError(ValueError):

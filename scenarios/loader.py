@@ -11,6 +11,7 @@ import csv
 import functools
 import re
 import tomllib
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -18,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .behaviour import GovernmentBehaviour, PeerReview
-from .errors import FieldProblem, ScenarioError
+from .errors import FieldProblem, ScenarioError, did_you_mean
 from .schema import (
     INSTRUMENTS,
+    MAX_DOMAINS,
     PolicyMix,
     Scenario,
     default_instruments,
@@ -66,11 +68,35 @@ class BundledEntry:
     path: Path
 
 
+#: Deepest nesting of tables and arrays a scenario, mix or experiment file may use. The real
+#: files nest four levels; the cap keeps every recursive step after reading (merging,
+#: copying, validation) far from Python's recursion limit.
+MAX_TOML_DEPTH = 32
+
+
+def _nesting_depth(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (iterative: safe for any depth)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            pending.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            pending.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 def read_toml(path: Path, label: str) -> dict[str, Any]:
     """A TOML file as a dict; any problem reading it becomes a one-line :class:`ScenarioError`."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ScenarioError(
+            label, "", f"nested too deeply (at most {MAX_TOML_DEPTH} levels of tables and arrays)"
+        ) from None
     except FileNotFoundError:
         raise ScenarioError(label, "", "file not found") from None
     except tomllib.TOMLDecodeError as error:
@@ -79,6 +105,11 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ScenarioError(label, "", "not UTF-8 text (save the file as UTF-8)") from None
     except OSError as error:
         raise ScenarioError(label, "", f"cannot read file: {error.strerror}") from None
+    if _nesting_depth(data) > MAX_TOML_DEPTH:
+        raise ScenarioError(
+            label, "", f"nested too deeply (at most {MAX_TOML_DEPTH} levels of tables and arrays)"
+        )
+    return data
 
 
 def _entries(directory: Path) -> list[BundledEntry]:
@@ -119,8 +150,12 @@ def _resolve_scenario_path(name_or_path: str | Path) -> tuple[Path, str]:
     path = resolve_toml(name_or_path, BUNDLED_DIR)
     if path.parent == BUNDLED_DIR:
         return path, f"{name_or_path} (bundled)"
-    known = ", ".join(entry.name for entry in bundled_scenarios())
-    raise ScenarioError(str(name_or_path), "", f"unknown scenario (bundled: {known})")
+    names = [entry.name for entry in bundled_scenarios()]
+    raise ScenarioError(
+        str(name_or_path),
+        "",
+        f"unknown scenario{did_you_mean(str(name_or_path), names)} (bundled: {', '.join(names)})",
+    )
 
 
 def calibrated_defaults(path: Path | None = None) -> dict[str, Any]:
@@ -159,13 +194,17 @@ def _is_plain_name(name: object) -> bool:
     return isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) is not None
 
 
-def mix_table(name: str, source: str = "--mix", field: str = "mix") -> dict[str, Any]:
+def mix_table(name: str, source: str = "--mix", field: str = "") -> dict[str, Any]:
     """The raw table of a bundled mix; an unknown name is a :class:`ScenarioError` raised
     for ``source`` and ``field``."""
     path = MIX_DIR / f"{name}.toml"
     if not _is_plain_name(name) or not path.is_file():
-        known = ", ".join(entry.name for entry in bundled_mixes())
-        raise ScenarioError(source, field, f"unknown mix {name!r} (bundled: {known})")
+        names = [entry.name for entry in bundled_mixes()]
+        raise ScenarioError(
+            source,
+            field,
+            f"unknown mix {name!r}{did_you_mean(name, names)} (bundled: {', '.join(names)})",
+        )
     return read_toml(path, str(path))
 
 
@@ -210,9 +249,23 @@ def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
             raise ScenarioError(
                 source,
                 f"regions[{index}].archetype",
-                f"unknown archetype {archetype!r} (archetypes: {known})",
+                f"unknown archetype {archetype!r}{did_you_mean(archetype, archetypes)} "
+                f"(archetypes: {known})",
             )
         regions[index] = _deep_merge(archetypes[archetype], region)
+
+
+def _indexed_region_tables(raw: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The region tables of a raw scenario with their positions; a ``regions`` that is not
+    an array of tables is left for validation to report."""
+    regions = raw.get("regions")
+    if not isinstance(regions, list):
+        return []
+    return [(index, region) for index, region in enumerate(regions) if isinstance(region, dict)]
+
+
+def _region_tables(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [region for _, region in _indexed_region_tables(raw)]
 
 
 def _nested_defaults() -> dict[str, dict[str, Any]]:
@@ -223,11 +276,18 @@ def _nested_defaults() -> dict[str, dict[str, Any]]:
     }
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, key: str) -> Any:
     try:
-        return tomllib.loads(f"value = {text}")["value"]
+        value = tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        value = None
+    if value is None or _nesting_depth(value) > MAX_TOML_DEPTH:
+        raise ScenarioError(
+            "--set", key, f"nested too deeply (at most {MAX_TOML_DEPTH} levels of arrays)"
+        )
+    return value
 
 
 def parse_override(assignment: str) -> tuple[str, Any]:
@@ -235,7 +295,7 @@ def parse_override(assignment: str) -> tuple[str, Any]:
     key, sep, value = assignment.partition("=")
     if not sep or not key.strip():
         raise ScenarioError("--set", assignment, "expected dotted.key=value")
-    return key.strip(), _parse_value(value.strip())
+    return key.strip(), _parse_value(value.strip(), key.strip())
 
 
 def _split_path(dotted: str) -> list[str]:
@@ -281,15 +341,43 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
         _assign(raw, parts, value, dotted, source)
 
 
+def _csv_rows(handle: Iterable[str], path: Path, source: str) -> list[list[str]]:
+    """The non-empty rows of a proximity CSV, refusing more domains than a scenario may have
+    as soon as the header or the row count shows it (a huge file is never read whole)."""
+    field = "knowledge.matrix_csv"
+    rows: list[list[str]] = []
+    for row in csv.reader(handle):
+        if not row:
+            continue
+        rows.append(row)
+        domains = len(rows[0]) - 1
+        if domains > MAX_DOMAINS:
+            raise ScenarioError(
+                source,
+                field,
+                f"{path.name}: {domains} domains in the header, more than the limit of "
+                f"{MAX_DOMAINS}",
+            )
+        if len(rows) - 1 > max(domains, 2):
+            raise ScenarioError(
+                source,
+                field,
+                f"{path.name}: more rows than the header has domains ({domains}); the matrix "
+                "must be square",
+            )
+    return rows
+
+
 def read_proximity_csv(path: Path, source: str) -> tuple[list[str], np.ndarray]:
-    """Read a square, symmetric proximity matrix with values in [0, 1] and named domains."""
+    """Read a square, symmetric proximity matrix with values in [0, 1] and named domains
+    (at most :data:`~smartspec.scenarios.schema.MAX_DOMAINS` of them)."""
     field = "knowledge.matrix_csv"
     if not path.is_file():
         raise ScenarioError(source, field, f"CSV file not found: {path}")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            rows = [row for row in csv.reader(handle) if row]
-    except (OSError, UnicodeDecodeError) as error:
+            rows = _csv_rows(handle, path, source)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise ScenarioError(source, field, f"cannot read {path}: {error}") from None
     if len(rows) < 3:
         raise ScenarioError(source, field, f"{path.name}: needs a header and at least 2 rows")
@@ -330,8 +418,37 @@ def _format_location(location: Iterable[Any]) -> str:
     return text or "(top level)"
 
 
-def validation_message(error: ValidationError) -> tuple[str, str]:
-    """The first problem of a pydantic validation error as (field path, one-line problem)."""
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``Region``, ``list[Region]``, ``X | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _sibling_fields(model: type[BaseModel] | None, location: Iterable[Any]) -> list[str]:
+    """The fields of the table that holds the field at ``location`` (empty when unknown)."""
+    for part in location:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        model = _model_in(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def validation_message(
+    error: ValidationError, model: type[BaseModel] | None = None
+) -> tuple[str, str]:
+    """The first problem of a pydantic validation error as (field path, one-line problem).
+
+    With the validated ``model``, an unknown field is reported with the closest known field
+    of its table (did-you-mean).
+    """
     first = error.errors(include_url=False)[0]
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, FieldProblem):
@@ -339,7 +456,8 @@ def validation_message(error: ValidationError) -> tuple[str, str]:
     location = _format_location(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown field"
+        siblings = _sibling_fields(model, first["loc"][:-1])
+        message = "unknown field" + did_you_mean(str(first["loc"][-1]), siblings)
     elif first["type"] == "missing":
         message = "required field is missing"
     elif "input" in first and not isinstance(first["input"], dict | list):
@@ -404,9 +522,9 @@ def load_scenario(
         mix = overrides.pop("mix")
 
     if mix is not None:
-        raw["mix"] = mix_table(mix, "--mix", "mix")
-        for region in raw.get("regions") or []:
-            if isinstance(region, dict) and isinstance(region.get("government"), dict):
+        raw["mix"] = mix_table(mix, "--mix")
+        for region in _region_tables(raw):
+            if isinstance(region.get("government"), dict):
                 region["government"].pop("mix", None)
     elif isinstance(raw.get("mix"), str):
         raw["mix"] = mix_table(raw["mix"], source, "mix")
@@ -433,8 +551,8 @@ def load_scenario(
     # Per-region mixes are named in government.mix; they are resolved after the overrides so
     # that --set regions.0.government.mix=NAME works like a mix written in the file.
     region_mixes: dict[str, Any] = {}
-    for index, region in enumerate(raw.get("regions") or []):
-        government = region.get("government") if isinstance(region, dict) else None
+    for index, region in _indexed_region_tables(raw):
+        government = region.get("government")
         if isinstance(government, dict) and isinstance(government.get("mix"), str):
             region_name = region.get("name", "Region")
             field = f"regions[{index}].government.mix"
@@ -444,7 +562,7 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(raw, context={"cross_checks": False})
     except ValidationError as error:
-        field, problem = validation_message(error)
+        field, problem = validation_message(error, Scenario)
         raise ScenarioError(source, field, problem) from None
 
     if scenario.knowledge.matrix_csv is not None:
@@ -486,5 +604,5 @@ def revise_scenario(
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
-        field, problem = validation_message(error)
+        field, problem = validation_message(error, Scenario)
         raise ScenarioError(scenario.name, field, problem) from None

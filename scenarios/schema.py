@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 SHARE_TOLERANCE = 1e-6
+#: Most knowledge domains a scenario may have (synthetic or read from a proximity CSV).
+MAX_DOMAINS = 500
 
 _Strict = StrictTable
 
@@ -61,7 +63,7 @@ _Strict = StrictTable
 class KnowledgeSpace(_Strict):
     """Technology/industry domains and the relatedness (proximity) between them."""
 
-    domains: int = Field(30, ge=2, le=500, description="Number of domains K (count).")
+    domains: int = Field(30, ge=2, le=MAX_DOMAINS, description="Number of domains K (count).")
     families: int = Field(
         6, ge=1, le=100, description="Synthetic matrix: number of related families (count)."
     )

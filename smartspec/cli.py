@@ -3,12 +3,14 @@
 Each command parses its options, calls one study or analysis function and prints what it
 found. A problem with the user's input (any ``SmartSpecError``) prints one line
 ``smartspec: error: ...`` and exits with status 2, without a traceback and without writing
-anything.
+anything; a fault of the machine (``OSError``: a full disk, a read-only folder) prints one
+line and exits with status 1, leaving only whole files behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,11 +24,13 @@ from smartspec.experiments.runner import ExperimentInterrupted, RunSummary
 from smartspec.experiments.store import StoreError
 from smartspec.scenarios import SmartSpecError, bundled_mixes, bundled_scenarios, load_scenario
 from smartspec.studies import defaults
-from smartspec.studies.common import Execution, check_out_dir, fixed_overrides
+from smartspec.studies.common import Execution, check_out_dir, claim_out_dir, fixed_overrides
 
 __all__ = ["build_parser", "main"]
 
 EXIT_INTERRUPTED = 130
+#: Exit status of a fault of the environment (a full disk), not of the user's input.
+EXIT_ENVIRONMENT = 1
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -42,13 +46,15 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from smartspec.model.footprint import check_fits_in_memory
     from smartspec.run import run_scenario, write_run
 
     overrides = fixed_overrides(args.set) | ({} if args.steps is None else {"steps": args.steps})
     scenario = load_scenario(args.scenario, mix=args.mix, overrides=overrides)
     mix = scenario.mix.name
     out_dir = Path(args.out) if args.out else defaults.run_out(scenario.name, mix, args.seed)
-    check_out_dir(out_dir)
+    claim_out_dir(out_dir, overwrite=args.overwrite, remove=False)
+    check_fits_in_memory(scenario, args.scenario)
     label = f"{scenario.name} / {mix} / seed {args.seed}"
     with tqdm(
         total=scenario.steps, desc=label, unit="quarter", disable=args.quiet, file=sys.stderr
@@ -88,9 +94,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from smartspec.experiments import load_experiment
     from smartspec.studies.common import run_study
 
-    spec, path = load_experiment(args.experiment)
+    spec, path = load_experiment(args.experiment, max_runs=args.max_runs)
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
-    check_out_dir(out_dir)
+    claim_out_dir(out_dir, overwrite=args.overwrite, resume=args.resume)
     text = path.read_text(encoding="utf-8")
     with _execution(args, spec.name) as execution:
         _print_summary(run_study(spec, out_dir, text, execution, calibrated=args.calibrated))
@@ -400,6 +406,19 @@ def _resume_command(args: argparse.Namespace, out_dir: Path) -> str:
     return " ".join(words)
 
 
+def _environment_problem(error: OSError, args: argparse.Namespace) -> str:
+    """One line for a fault of the machine (a full disk, a read-only or vanished folder):
+    where, what, and that what was finished is kept."""
+    where = f"{error.filename}: " if error.filename else ""
+    what = error.strerror or str(error) or type(error).__name__
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = f"disk full ({what})"
+    kept = "files are written whole or not at all, so nothing half-written was left"
+    if hasattr(args, "resume"):
+        kept += "; finished runs are kept: free space, then continue with --resume"
+    return f"{where}{what}; {kept}"
+
+
 class _StderrHandler(logging.StreamHandler):
     """Logs to whatever ``sys.stderr`` is when a record is written."""
 
@@ -440,7 +459,8 @@ _HANDLERS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``smartspec`` command; returns its exit status (2: bad input, 130: stopped)."""
+    """Run one ``smartspec`` command; returns its exit status (2: bad input, 1: a fault of
+    the machine such as a full disk, 130: stopped)."""
     args = build_parser().parse_args(argv)
     args.command_line = ["smartspec", *(sys.argv[1:] if argv is None else argv)]
     _configure_logging(args.verbose)
@@ -456,6 +476,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SmartSpecError as error:
         print(f"smartspec: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        print(f"smartspec: error: {_environment_problem(error, args)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("smartspec: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

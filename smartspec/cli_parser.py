@@ -35,9 +35,13 @@ def _nonnegative_int(text: str) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = _nonnegative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1")
+    # One rule for 0 and negatives alike (--steps 0 and --steps -5 get the same message).
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
@@ -154,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         "regions.0.government.budget_share=0.004 or regions.*.firms=2000 (repeatable)",
     )
     run.add_argument("--out", help=f"output folder (default {results}/run-SCENARIO-MIX-seedN)")
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results in a non-empty --out folder (refused without it)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     validate = commands.add_parser(
@@ -200,6 +209,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("experiment", help="experiment TOML path or bundled name")
     sweep.add_argument("--out", help=f"output folder (default {results}/EXPERIMENT-NAME)")
+    sweep.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="remove the old results of a non-empty --out folder and start afresh "
+        "(without it a non-empty folder is refused, unless --resume continues it)",
+    )
+    sweep.add_argument(
+        "--max-runs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="refuse an experiment planning more runs than this (default 1,000,000)",
+    )
     _calibrated_option(sweep, " (comparison designs only)")
     _execution_options(sweep)
 

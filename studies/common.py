@@ -4,6 +4,7 @@ tables and PRIM failure boxes."""
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ __all__ = [
     "Execution",
     "FailureBox",
     "check_out_dir",
+    "claim_out_dir",
     "effect_table",
     "failure_box_table",
     "failure_boxes",
@@ -199,6 +201,53 @@ def check_out_dir(out_dir: Path, option: str = "--out") -> None:
             if not folder.is_dir():
                 raise StoreError(option, str(out_dir), f"{folder} exists and is not a folder")
             break
+
+
+#: Files that mark a folder as SmartSpec output (a run's or an experiment's): only such a
+#: folder is replaced by ``--overwrite``.
+RESULT_MARKERS = ("run.json", "design.parquet", "manifest.json", "provenance.json")
+
+
+def claim_out_dir(
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    remove: bool = True,
+    option: str = "--out",
+) -> None:
+    """Accept an output folder for a new result: missing or empty, or being resumed; a
+    non-empty one only with ``overwrite``, and then only if it holds SmartSpec output. With
+    ``remove`` its old results are removed now, so that nothing old mixes with the new (a
+    single run, whose files replace their namesakes, passes False).
+
+    Raises
+    ------
+    StoreError
+        Naming ``option`` and the folder, and how to go on (``--overwrite``, ``--resume``).
+    """
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir, option)
+    if resume or not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if not overwrite:
+        resumable = (out_dir / "design.parquet").is_file()
+        hint = "add --resume to continue it, " if resumable else ""
+        raise StoreError(
+            option,
+            str(out_dir),
+            f"is not empty: {hint}add --overwrite to replace it, or choose another folder",
+        )
+    if not any((out_dir / marker).is_file() for marker in RESULT_MARKERS):
+        raise StoreError(
+            option,
+            str(out_dir),
+            "holds files that are not SmartSpec results; --overwrite replaces only a results "
+            "folder: choose an empty or new folder",
+        )
+    if remove:
+        logger.info("--overwrite: removing the old results in %s", out_dir)
+        shutil.rmtree(out_dir)
 
 
 def fixed_overrides(items: Iterable[str] | None, option: str = "--set") -> dict[str, Any]:

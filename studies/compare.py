@@ -19,7 +19,13 @@ from pydantic import ValidationError
 
 from smartspec.experiments import ExperimentError, ExperimentSpec, RunSummary, load_results
 from smartspec.experiments.spec import check_against_scenarios
-from smartspec.scenarios import OptionError, validation_message
+from smartspec.scenarios import (
+    OptionError,
+    bundled_mixes,
+    did_you_mean,
+    load_scenario,
+    validation_message,
+)
 
 from .common import Execution, check_out_dir, run_study, summary_columns
 from .defaults import COMPARE_OUTCOMES, COMPARE_REPLICATIONS, STUDY_SEED
@@ -64,10 +70,23 @@ def comparison_spec(
     Raises
     ------
     OptionError
-        With fewer than two mixes.
+        With fewer than two mixes, or a mix that is unknown or given twice.
+    ScenarioError
+        For a scenario that cannot be loaded (an unknown name gets a did-you-mean).
     ExperimentError
         If a mix, the scenario or an override cannot be used.
     """
+    load_scenario(scenario)  # an unknown scenario is named before the mixes are counted
+    known = [entry.name for entry in bundled_mixes()]
+    for position, mix in enumerate(mixes):
+        if mix not in known:
+            raise OptionError(
+                "--mix",
+                "",
+                f"unknown mix {mix!r}{did_you_mean(mix, known)} (bundled: {', '.join(known)})",
+            )
+        if mix in mixes[:position]:
+            raise OptionError("--mix", "", f"{mix!r} is given twice; give each mix once")
     if len(mixes) < 2:
         raise OptionError("--mix", "", "give at least two mixes to compare")
     model: dict[str, Any] = {"scenario": scenario, "set": dict(fixed or {})}
@@ -88,7 +107,7 @@ def comparison_spec(
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        raise ExperimentError(SOURCE, *validation_message(error)) from None
+        raise ExperimentError(SOURCE, *validation_message(error, ExperimentSpec)) from None
     check_against_scenarios(spec, SOURCE)
     return spec, _toml_text(raw)
 

@@ -99,6 +99,10 @@ class DesignKind:
     check
         ``check(spec) -> None``: the kind's further rules, raising :class:`DesignProblem`
         (called after the schema and the checks above, before anything is loaded or run).
+    count
+        ``count(spec) -> int``: how many points :attr:`points` would make, computed without
+        making them, so that an oversized design is refused before it takes any memory
+        (default: make the points and count them).
     """
 
     name: str
@@ -107,6 +111,13 @@ class DesignKind:
     points: Callable[[ExperimentSpec], DesignPoints]
     needs_parameters: bool = True
     check: Callable[[ExperimentSpec], None] = field(default=no_extra_rules)
+    count: Callable[[ExperimentSpec], int] | None = None
+
+    def point_count(self, spec: ExperimentSpec) -> int:
+        """The number of design points of ``spec`` (see :attr:`count`)."""
+        if self.count is not None:
+            return self.count(spec)
+        return len(self.points(spec).points)
 
 
 def point_value(parameter: ParameterSpec, value: Any) -> Any:

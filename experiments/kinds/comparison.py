@@ -8,6 +8,7 @@ is crossed with every scenario and mix (a factorial comparison, e.g. mixes x gov
 from __future__ import annotations
 
 import itertools
+import math
 from typing import TYPE_CHECKING
 
 from .base import DesignKind, DesignPoint, DesignPoints, DesignProblem, point_values
@@ -15,7 +16,7 @@ from .base import DesignKind, DesignPoint, DesignPoints, DesignProblem, point_va
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
 
-__all__ = ["KIND", "check", "points"]
+__all__ = ["KIND", "check", "count", "points"]
 
 
 def check(spec: ExperimentSpec) -> None:
@@ -48,6 +49,13 @@ def points(spec: ExperimentSpec) -> DesignPoints:
     return DesignPoints(points=made, settings=settings)
 
 
+def count(spec: ExperimentSpec) -> int:
+    """Scenarios x mixes x the product of the parameters' level counts."""
+    design = spec.design
+    levels = math.prod(len(parameter.levels or []) for parameter in spec.parameters)
+    return max(1, len(design.scenarios)) * max(1, len(design.mixes)) * levels
+
+
 KIND = DesignKind(
     name="comparison",
     description="scenarios x mixes (x parameter levels), paired by replication seeds",
@@ -55,4 +63,5 @@ KIND = DesignKind(
     points=points,
     needs_parameters=False,
     check=check,
+    count=count,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import TYPE_CHECKING
 
 from .base import DesignKind, DesignPoint, DesignPoints, point_values
@@ -10,7 +11,7 @@ from .base import DesignKind, DesignPoint, DesignPoints, point_values
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
 
-__all__ = ["KIND", "points"]
+__all__ = ["KIND", "count", "points"]
 
 
 def points(spec: ExperimentSpec) -> DesignPoints:
@@ -27,9 +28,15 @@ def points(spec: ExperimentSpec) -> DesignPoints:
     return DesignPoints(points=made, settings=settings)
 
 
+def count(spec: ExperimentSpec) -> int:
+    """The product of the parameters' level counts."""
+    return math.prod(len(parameter.levels or []) for parameter in spec.parameters)
+
+
 KIND = DesignKind(
     name="grid",
     description="full factorial of the parameters' levels",
     parameters="levels",
     points=points,
+    count=count,
 )

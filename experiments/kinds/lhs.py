@@ -16,7 +16,7 @@ from .base import DesignKind, DesignPoints, salib_points, salib_problem
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
 
-__all__ = ["KIND", "points"]
+__all__ = ["KIND", "count", "points"]
 
 
 def points(spec: ExperimentSpec) -> DesignPoints:
@@ -29,9 +29,15 @@ def points(spec: ExperimentSpec) -> DesignPoints:
     return salib_points(spec, matrix, problem, settings)
 
 
+def count(spec: ExperimentSpec) -> int:
+    """``design.samples`` points."""
+    return spec.design.samples
+
+
 KIND = DesignKind(
     name="lhs",
     description="Latin hypercube sample of design.samples points",
     parameters="range",
     points=points,
+    count=count,
 )

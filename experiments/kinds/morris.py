@@ -17,7 +17,7 @@ from .base import DesignKind, DesignPoints, salib_points, salib_problem
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
 
-__all__ = ["KIND", "points"]
+__all__ = ["KIND", "count", "points"]
 
 
 def points(spec: ExperimentSpec) -> DesignPoints:
@@ -31,9 +31,15 @@ def points(spec: ExperimentSpec) -> DesignPoints:
     return salib_points(spec, matrix, problem, settings)
 
 
+def count(spec: ExperimentSpec) -> int:
+    """r trajectories of D + 1 points."""
+    return spec.design.samples * (len(spec.parameters) + 1)
+
+
 KIND = DesignKind(
     name="morris",
     description="Morris elementary-effects screening (design.samples trajectories)",
     parameters="range",
     points=points,
+    count=count,
 )

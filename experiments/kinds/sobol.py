@@ -19,7 +19,7 @@ from .base import DesignKind, DesignPoints, DesignProblem, salib_points, salib_p
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
 
-__all__ = ["KIND", "check", "points"]
+__all__ = ["KIND", "check", "count", "points"]
 
 
 def check(spec: ExperimentSpec) -> None:
@@ -46,10 +46,18 @@ def points(spec: ExperimentSpec) -> DesignPoints:
     return salib_points(spec, matrix, problem, settings)
 
 
+def count(spec: ExperimentSpec) -> int:
+    """N (2D + 2) points with second-order indices, N (D + 2) without."""
+    dimensions = len(spec.parameters)
+    block = 2 * dimensions + 2 if spec.design.second_order else dimensions + 2
+    return spec.design.samples * block
+
+
 KIND = DesignKind(
     name="sobol",
     description="Saltelli/Sobol sequence for Sobol indices (design.samples = N, a power of 2)",
     parameters="range",
     points=points,
     check=check,
+    count=count,
 )
