@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .store import RUNS, SERIES, ResultStore
+from .store import RUNS, SERIES, ResultStore, StoreError
 
 __all__ = ["Results", "load_results"]
 
@@ -30,8 +31,37 @@ class Results:
         return len(self.outcomes) + len(self.failures) == len(self.inputs)
 
 
-def _read_all(files: list[Path]) -> pd.DataFrame:
-    frames = [pd.read_parquet(path) for path in files]
+def _read_batch(path: Path, key: tuple[str, ...]) -> pd.DataFrame:
+    """One batch file, refused in one line when it is unreadable or not a SmartSpec batch
+    (a foreign file with the right name, another program's table)."""
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as error:  # ArrowInvalid is a ValueError
+        raise StoreError(str(path), "", f"not a readable Parquet batch ({error})") from None
+    missing = [column for column in key if column not in frame.columns]
+    if missing:
+        raise StoreError(str(path), "", f"not a SmartSpec batch: no {', '.join(missing)} column")
+    if len(frame) and not pd.api.types.is_integer_dtype(frame["run_id"]):
+        raise StoreError(
+            str(path), "run_id", f"holds {frame['run_id'].dtype} values, not run numbers"
+        )
+    return frame
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(str(path), "", "missing: not a complete results folder") from None
+    except (OSError, ValueError) as error:
+        raise StoreError(str(path), "", f"unreadable ({error})") from None
+    if not isinstance(record, dict):
+        raise StoreError(str(path), "", "unreadable (not a JSON object)")
+    return record
+
+
+def _read_all(files: list[Path], key: tuple[str, ...] = ("run_id",)) -> pd.DataFrame:
+    frames = [_read_batch(path, key) for path in files]
     frames = [frame for frame in frames if len(frame)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -40,8 +70,10 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     """Read a (possibly unfinished) experiment folder; rows are sorted by run id, so the
     tables do not depend on how runs were batched or on which executor ran them."""
     store = ResultStore(Path(out_dir))
+    provenance = _read_json(store.root / "provenance.json")
+    manifest = _read_json(store.root / "manifest.json")
     inputs = store.design()
-    runs = _read_all(store.batch_files(RUNS))
+    runs = _read_all(store.batch_files(RUNS), ("run_id", "status"))
     if len(runs):
         runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
         ok = runs[runs["status"] == "ok"].drop(columns=["status", "error"], errors="ignore")
@@ -72,7 +104,7 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     else:
         outcomes = inputs.iloc[0:0]
         failures = inputs.iloc[0:0]
-    frame = _read_all(store.batch_files(SERIES)) if series else pd.DataFrame()
+    frame = _read_all(store.batch_files(SERIES), ("run_id", "step")) if series else pd.DataFrame()
     if len(frame):
         frame = frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
     return Results(
@@ -80,6 +112,6 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
         outcomes=outcomes.reset_index(drop=True),
         series=frame,
         failures=failures.reset_index(drop=True),
-        provenance=store.provenance(),
-        manifest=store.manifest(),
+        provenance=provenance,
+        manifest=manifest,
     )

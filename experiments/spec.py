@@ -26,6 +26,7 @@ from smartspec.scenarios import (
     ScenarioError,
     SmartSpecError,
     bundled_mixes,
+    did_you_mean,
     load_scenario,
     read_toml,
     validation_message,
@@ -266,6 +267,7 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
     base_overrides = dict(spec.model.set)
     if spec.model.steps is not None:
         base_overrides["steps"] = spec.model.steps
+    single_region = ""
     for index, scenario in enumerate(scenarios):
         field = f"design.scenarios[{index}]" if spec.design.scenarios else "model.scenario"
         try:
@@ -274,6 +276,8 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
             problem = f"{error.field}: {error.problem}" if error.field else error.problem
             raise ExperimentError(label, field, f"{scenario}: {problem}") from None
         fits(loaded, label, field)
+        if len(loaded.regions) == 1:
+            single_region = single_region or str(scenario)
         for position, parameter in enumerate(spec.parameters):
             for value in _values_to_check(parameter):
                 try:
@@ -302,11 +306,21 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
                     f"no region '{spec.outcomes.region}' in {scenario} (regions: "
                     f"{', '.join(names)})",
                 )
-    from smartspec.model.indicators import is_indicator
+    from smartspec.model.indicators import INDICATORS, MULTI_REGION_INDICATORS, is_indicator
 
+    numeric = [entry.name for entry in INDICATORS if is_indicator(entry.name)]
     for group in ("final", "mean", "total", "series"):
         for index, column in enumerate(getattr(spec.outcomes, group)):
             if not is_indicator(column):
                 raise ExperimentError(
-                    label, f"outcomes.{group}[{index}]", f"unknown indicator '{column}'"
+                    label,
+                    f"outcomes.{group}[{index}]",
+                    f"unknown indicator '{column}'{did_you_mean(column, numeric)}",
+                )
+            if column in MULTI_REGION_INDICATORS and single_region:
+                raise ExperimentError(
+                    label,
+                    f"outcomes.{group}[{index}]",
+                    f"'{column}' is empty in the one-region scenario {single_region}: "
+                    f"{MULTI_REGION_INDICATORS[column]} regions",
                 )

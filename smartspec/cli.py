@@ -71,6 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from smartspec.studies import validate
 
+    _warn_one_replication(args.reps)
     with _execution(args, "validation runs") as execution:
         validate.run_validation(
             Path(args.out),
@@ -95,6 +96,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from smartspec.studies.common import run_study
 
     spec, path = load_experiment(args.experiment, max_runs=args.max_runs)
+    if spec.design.kind == "comparison":
+        _warn_one_replication(spec.design.replications, "design.replications")
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
     claim_out_dir(out_dir, overwrite=args.overwrite, resume=args.resume)
     text = path.read_text(encoding="utf-8")
@@ -143,6 +146,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else defaults.compare_out(args.scenario)
     mixes, fixed = args.mix or [], fixed_overrides(args.set)
+    _warn_one_replication(args.reps)
     with _execution(args, out_dir.name) as execution:
         summary = compare.run_compare(
             args.scenario,
@@ -170,6 +174,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     for name, table in tables.items():
         print(f"\n== {name}")
         print(_text(table, digits=4))
+    skipped = tables.get("discovery")
+    if skipped is not None and "note" in skipped.columns:
+        print(f"smartspec: scenario discovery skipped: {skipped['note'].iloc[0]}", file=sys.stderr)
     written = write_tables(tables, folder / "analysis")
     figures = write_figures(folder, folder / "analysis" / "figures", baseline=args.baseline)
     print(
@@ -212,6 +219,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_out_dir(out)
+    _warn_one_replication(args.reps)
     with _execution(args, "demo") as execution:
         _stage(1, demo.STAGES)
         _print_summary(demo.run_demo_comparison(out, args.reps, execution))
@@ -228,6 +236,7 @@ def _cmd_social(args: argparse.Namespace) -> int:
     from smartspec.studies import social
 
     out_dir = Path(args.out) if args.out else defaults.SOCIAL_OUT
+    _warn_one_replication(args.reps)
     with _execution(args, defaults.SOCIAL_EXPERIMENT) as execution:
         _print_summary(social.run_social(out_dir, args.scenario, args.reps, execution))
     effects = social.summarise_social(out_dir)
@@ -280,6 +289,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else defaults.diagnose_out(args.scenario)
     fixed = fixed_overrides(args.set)
+    _warn_one_replication(args.reps)
     with _execution(args, "diagnose") as execution:
         tables = diagnose.diagnose_scenarios(
             args.scenario, out, args.reps, args.steps, fixed, args.seed, execution
@@ -333,6 +343,16 @@ def _stage(number: int, stages: Sequence[str]) -> None:
     print(f"{number}/{len(stages)}  {stages[number - 1]}", file=sys.stderr)
 
 
+def _warn_one_replication(replications: int, option: str = "--reps") -> None:
+    """One replication is allowed, but its results carry no intervals: say so up front."""
+    if replications == 1:
+        print(
+            f"smartspec: warning: {option} 1: results show means without 95 % intervals "
+            "(an interval needs at least 2 replications)",
+            file=sys.stderr,
+        )
+
+
 def _require_results(folder: Path) -> None:
     if not (folder / "design.parquet").is_file():
         raise StoreError(str(folder), "", "not a results folder (no design.parquet)")
@@ -343,6 +363,8 @@ def _folder_errors(folder: Path) -> Iterator[None]:
     """What an analysis cannot do with a results folder, as one line naming the folder."""
     try:
         yield
+    except StoreError:
+        raise  # names its file already
     except ValueError as error:  # SensitivityError, like every SmartSpecError, is a ValueError
         raise StoreError(str(folder), "", str(error)) from None
 

@@ -208,6 +208,16 @@ def check_out_dir(out_dir: Path, option: str = "--out") -> None:
 RESULT_MARKERS = ("run.json", "design.parquet", "manifest.json", "provenance.json")
 
 
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` holds a file other than a temporary one (a command stopped by a full
+    disk may leave its empty folders behind, and must then be able to start again)."""
+    if not folder.is_dir():
+        return False
+    return any(
+        path.is_file() and not path.name.startswith(".tmp-") for path in folder.rglob("*")
+    )
+
+
 def claim_out_dir(
     out_dir: Path,
     *,
@@ -216,7 +226,7 @@ def claim_out_dir(
     remove: bool = True,
     option: str = "--out",
 ) -> None:
-    """Accept an output folder for a new result: missing or empty, or being resumed; a
+    """Accept an output folder for a new result: missing or without files, or being resumed; a
     non-empty one only with ``overwrite``, and then only if it holds SmartSpec output. With
     ``remove`` its old results are removed now, so that nothing old mixes with the new (a
     single run, whose files replace their namesakes, passes False).
@@ -228,16 +238,16 @@ def claim_out_dir(
     """
     out_dir = Path(out_dir)
     check_out_dir(out_dir, option)
-    if resume or not out_dir.is_dir() or not any(out_dir.iterdir()):
+    if resume and overwrite:
+        raise OptionError("--overwrite", "", "give --resume or --overwrite, not both")
+    if resume or not _holds_files(out_dir):
         return
     if not overwrite:
-        resumable = (out_dir / "design.parquet").is_file()
-        hint = "add --resume to continue it, " if resumable else ""
-        raise StoreError(
-            option,
-            str(out_dir),
-            f"is not empty: {hint}add --overwrite to replace it, or choose another folder",
-        )
+        if (out_dir / "design.parquet").is_file():
+            problem = "already holds an experiment: add --resume to continue it, --overwrite"
+        else:
+            problem = "is not empty: add --overwrite"
+        raise StoreError(option, str(out_dir), f"{problem} to replace it, or choose another folder")
     if not any((out_dir / marker).is_file() for marker in RESULT_MARKERS):
         raise StoreError(
             option,

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -170,7 +171,8 @@ def run_compare(
 
 
 def mean_interval_table(outcomes: pd.DataFrame, by: str = "mix") -> pd.DataFrame:
-    """Mean ± 1.96 standard errors of every scalar outcome per group, as text cells.
+    """Mean ± 1.96 standard errors of every scalar outcome per group, as text cells; a
+    group of one replication shows its mean alone (no interval can be estimated).
 
     Returns
     -------
@@ -181,7 +183,7 @@ def mean_interval_table(outcomes: pd.DataFrame, by: str = "mix") -> pd.DataFrame
     summary = outcomes.groupby(by, sort=False)[columns].agg(["mean", "sem"])
     cells = {
         column: [
-            f"{mean:.3g} ± {1.96 * sem:.2g}"
+            f"{mean:.3g} ± {1.96 * sem:.2g}" if np.isfinite(sem) else f"{mean:.3g}"
             for mean, sem in zip(summary[(column, "mean")], summary[(column, "sem")], strict=True)
         ]
         for column in columns

@@ -130,12 +130,20 @@ def discovery_tables(results: Results) -> dict[str, pd.DataFrame]:
         share = "every" if interest.all() else "no"
         note = f"{share} run reaches {column} >= {CATCH_UP_INDEX:g}: nothing to discover"
         return {"discovery": pd.DataFrame({"note": [note]})}
-    found = discovery.discover(
-        results.outcomes,
-        parameters,
-        interest,
-        ranges=discovery.parameter_ranges(results.provenance),
-    )
+    try:
+        found = discovery.discover(
+            results.outcomes,
+            parameters,
+            interest,
+            ranges=discovery.parameter_ranges(results.provenance),
+        )
+    except ValueError as error:
+        # Design points count as futures of interest by their replications' share, so a
+        # sweep where some runs miss the goal can still have no (or only) such points; the
+        # other tables stand without discovery.
+        reached = f"{int(interest.sum())} of {len(interest)} runs reach {column} >= "
+        note = f"{reached}{CATCH_UP_INDEX:g}, but {error}"
+        return {"discovery": pd.DataFrame({"note": [note]})}
     sentences = discovery.describe(found, f"{column} >= {CATCH_UP_INDEX:g}")
     return {
         "discovery_box": found.box,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .. import comparison
@@ -22,9 +23,11 @@ __all__ = [
     "INDEX_SOURCES",
     "KIND",
     "LOWER_IS_BETTER",
+    "ONE_REPLICATION",
     "calibrated_sentence",
     "figures",
     "index_decomposition",
+    "interval_text",
     "report",
     "tables",
 ]
@@ -208,14 +211,14 @@ def report(results: Results) -> ReportPart:
     )
     table = summary[summary["outcome"].isin(shown)].copy()
     table["95 % interval"] = [
-        f"{low:.3g} to {high:.3g}" for low, high in zip(table["low"], table["high"], strict=True)
+        interval_text(low, high) for low, high in zip(table["low"], table["high"], strict=True)
     ]
     parts.append(_table(table[[by, "outcome", "mean", "95 % interval", "n"]]))
     results_html = (
         "<p>Bars and lines are means over replications; whiskers and bands are 95 % "
         "confidence intervals for that mean. Green differences are clear: their interval "
-        "excludes zero.</p>" + "".join(parts)
-    )
+        "excludes zero.</p>" + (f"<p>{ONE_REPLICATION}</p>" if replications < 2 else "")
+    ) + "".join(parts)
 
     findings = []
     for record in differences[differences["outcome"] == main].itertuples():
@@ -225,13 +228,13 @@ def report(results: Results) -> ReportPart:
             findings.append(
                 f"<b>{html.escape(group)}</b> {verb} {_plain(main)} by "
                 f"{abs(record.difference):.3g} compared with {html.escape(baseline)} "
-                f"(95 % interval {record.low:.3g} to {record.high:.3g})."
+                f"(95 % interval {interval_text(record.low, record.high)})."
             )
         else:
             findings.append(
                 f"<b>{html.escape(group)}</b> cannot be told apart from "
                 f"{html.escape(baseline)} on {_plain(main)} (difference {record.difference:.3g}, "
-                f"95 % interval {record.low:.3g} to {record.high:.3g})."
+                f"95 % interval {interval_text(record.low, record.high)})."
             )
     best = ranking[ranking["tier"] == 1][by].tolist()
     findings.append(
@@ -264,6 +267,23 @@ def report(results: Results) -> ReportPart:
         findings += _decomposition_findings(decomposition, by)
     baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
     return ReportPart(sections=sections, findings=findings, snapshot=(scenario, baseline_mix))
+
+
+#: Why a comparison of one replication shows no intervals (the report says it once).
+ONE_REPLICATION = (
+    "Each mix ran once (one replication), so there are no confidence intervals: an interval "
+    "needs at least two replications to estimate the run-to-run spread. The numbers are "
+    "single runs, and no difference can be called clear; run again with more replications "
+    "(--reps) to compare the mixes with their uncertainty."
+)
+
+
+def interval_text(low: float, high: float, digits: str = ".3g") -> str:
+    """``low to high``, or ``none (one replication)`` when the interval could not be
+    estimated."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "none (one replication)"
+    return f"{low:{digits}} to {high:{digits}}"
 
 
 def index_decomposition(
@@ -306,7 +326,7 @@ def _decomposition_html(decomposition: pd.DataFrame, by: str) -> str:
                     if name == "innovation_index"
                     else ("money counted directly" if direct else "changed behaviour"),
                     "difference": record.difference,
-                    "95 % interval": f"{record.low:.2g} to {record.high:.2g}",
+                    "95 % interval": interval_text(record.low, record.high, ".2g"),
                 }
             )
     return (
