@@ -213,9 +213,7 @@ def _holds_files(folder: Path) -> bool:
     disk may leave its empty folders behind, and must then be able to start again)."""
     if not folder.is_dir():
         return False
-    return any(
-        path.is_file() and not path.name.startswith(".tmp-") for path in folder.rglob("*")
-    )
+    return any(path.is_file() and not path.name.startswith(".tmp-") for path in folder.rglob("*"))
 
 
 def claim_out_dir(
