@@ -306,7 +306,8 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
                     f"no region '{spec.outcomes.region}' in {scenario} (regions: "
                     f"{', '.join(names)})",
                 )
-    from smartspec.model.indicators import INDICATORS, MULTI_REGION_INDICATORS, is_indicator
+    from smartspec.model.indicators import INDICATORS, is_indicator
+    from smartspec.model.metrics import MULTI_REGION_INDICATORS
 
     numeric = [entry.name for entry in INDICATORS if is_indicator(entry.name)]
     for group in ("final", "mean", "total", "series"):

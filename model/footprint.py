@@ -26,6 +26,7 @@ __all__ = [
 #: Share of the machine's memory one model may be estimated to use.
 MEMORY_SHARE = 0.75
 _BASE_BYTES = 200 * 2**20  # the interpreter, NumPy, pandas and Mesa
+_GIGABYTE = 2**30
 _BYTES_PER_FIRM = 800
 _BYTES_PER_FIRM_DOMAIN = 70
 
@@ -66,7 +67,7 @@ def check_fits_in_memory(scenario: Scenario, source: str, memory: int | None = N
     if needed <= MEMORY_SHARE * available:
         return
     firms = sum(region.firms for region in scenario.regions)
-    gigabyte = 2**30
+    gigabyte = _GIGABYTE
     raise ModelTooLargeError(
         source,
         "regions.firms",

@@ -41,7 +41,6 @@ __all__ = [
     "INDICATOR_GROUPS",
     "KEY_INDICATORS",
     "MODEL_REPORTER_INDICATORS",
-    "MULTI_REGION_INDICATORS",
     "OUTPUT_INDICATORS",
     "REGION_COLUMNS",
     "SUMMARY_INDICATORS",
@@ -377,12 +376,6 @@ MODEL_REPORTER_INDICATORS: tuple[str, ...] = (
     "rd_intensity",
     "network_density",
 )
-
-#: Indicators that are NaN by definition with a single region, and why (the measurement
-#: leaves them empty; experiments refuse them as outcomes of a one-region scenario).
-MULTI_REGION_INDICATORS = {
-    "eci": "economic complexity ranks regions against each other, so it needs at least 2",
-}
 
 #: Columns of the region x domain table (``EcosystemModel.domains()``).
 DOMAIN_COLUMNS = [

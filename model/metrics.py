@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "MULTI_REGION_INDICATORS",
     "economic_complexity",
     "entropy_variety",
     "proximity_from_specialisation",
@@ -27,6 +28,12 @@ __all__ = [
     "relatedness_density",
     "specialisation",
 ]
+
+#: Indicators that are NaN by definition with a single region, and why (the measurement
+#: leaves them empty; experiments refuse them as outcomes of a one-region scenario).
+MULTI_REGION_INDICATORS = {
+    "eci": "economic complexity ranks regions against each other, so it needs at least 2",
+}
 
 
 def rca(values: np.ndarray, reference_share: np.ndarray | None = None) -> np.ndarray:
