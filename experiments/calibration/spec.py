@@ -338,7 +338,7 @@ def check_against_scenarios(spec: CalibrationSpec, label: str) -> None:
                 try:
                     load_scenario(scenario, overrides={**fixed, prior.path: value})
                 except ScenarioError as error:
-                    where = "path" if error.problem == "unknown field" else "range"
+                    where = "path" if error.problem.startswith("unknown field") else "range"
                     raise CalibrationError(
                         label,
                         f"parameters[{position}].{where}",
