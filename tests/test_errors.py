@@ -33,6 +33,9 @@ from smartspec.scenarios import ScenarioError, load_scenario
 
 DATA = Path(__file__).parent / "data"
 SMALL_GRID = DATA / "experiment_small_grid.toml"
+#: The memory the refusal tests pretend the machine has, so that they refuse (and never run)
+#: the same oversized models on a larger machine.
+SIXTEEN_GB = 16 * 2**30
 SMALL = ["--set", "regions.0.firms=80", "--set", "regions.0.citizen_groups=2", "--steps", "2"]
 
 
@@ -280,6 +283,8 @@ def test_oversized_designs_and_models_are_refused_with_small_memory(tmp_path):
         f"""
         import resource, sys
         from smartspec.cli import main
+        from smartspec.model import footprint
+        footprint.machine_memory = lambda: {SIXTEEN_GB}
         codes = [
             main(["sweep", {str(lhs)!r}, "--out", {str(tmp_path / "a")!r}]),
             main(["sweep", {str(grid)!r}, "--out", {str(tmp_path / "b")!r}]),
@@ -484,3 +489,19 @@ def test_one_replication_is_allowed_with_a_warning_and_a_report_without_interval
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
     assert "nan to nan" not in page and "no confidence intervals" in page
+
+
+def test_calibration_refuses_a_model_too_large_for_the_machine(tmp_path, capsys, monkeypatch):
+    from smartspec.experiments.calibration.spec import CALIBRATION_DIR
+    from smartspec.model import footprint
+
+    monkeypatch.setattr(footprint, "machine_memory", lambda: SIXTEEN_GB)
+
+    text = (CALIBRATION_DIR / "calibrate_quick.toml").read_text()
+    calibration = tmp_path / "big.toml"
+    calibration.write_text(
+        text.replace("steps = 40", 'steps = 40\nset = { "regions.0.firms" = 5000000 }')
+    )
+    line = refusal(capsys, ["calibrate", str(calibration), "--out", str(tmp_path / "o")])
+    assert "model.scenarios[0]" in line and "GB of memory" in line
+    assert not (tmp_path / "o").exists()

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from smartspec.scenarios import (
     ARCHETYPES,
+    Scenario,
     ScenarioError,
     SmartSpecError,
     load_scenario,
@@ -319,24 +320,34 @@ def load_calibration(name_or_path: str | Path) -> tuple[CalibrationSpec, Path, s
 
 
 def check_against_scenarios(spec: CalibrationSpec, label: str) -> None:
-    """Every scenario loads with the fixed overrides and both ends of every prior range;
+    """Every scenario loads with the fixed overrides and both ends of every prior range, and
+    its model fits in memory (:func:`~smartspec.model.footprint.check_fits_in_memory`);
     raises :class:`CalibrationError` naming ``label`` and the field."""
+    from smartspec.model.footprint import ModelTooLargeError, check_fits_in_memory
+
+    def fits(loaded: Scenario, field: str) -> None:
+        try:
+            check_fits_in_memory(loaded, label)
+        except ModelTooLargeError as error:
+            raise CalibrationError(label, field, error.problem) from None
+
     fixed = dict(spec.model.set)
     if spec.model.steps is not None:
         fixed["steps"] = spec.model.steps
     for index, scenario in enumerate(spec.model.scenarios):
         try:
-            load_scenario(scenario, overrides=fixed)
+            loaded = load_scenario(scenario, overrides=fixed)
         except ScenarioError as error:
             problem = f"{error.field}: {error.problem}" if error.field else error.problem
             raise CalibrationError(
                 label, f"model.scenarios[{index}]", f"{scenario}: {problem}"
             ) from None
+        fits(loaded, f"model.scenarios[{index}]")
         for position, prior in enumerate(spec.parameters):
             for value in prior.range:
                 value = round(value) if prior.integer else value
                 try:
-                    load_scenario(scenario, overrides={**fixed, prior.path: value})
+                    varied = load_scenario(scenario, overrides={**fixed, prior.path: value})
                 except ScenarioError as error:
                     where = "path" if error.problem.startswith("unknown field") else "range"
                     raise CalibrationError(
@@ -344,3 +355,4 @@ def check_against_scenarios(spec: CalibrationSpec, label: str) -> None:
                         f"parameters[{position}].{where}",
                         f"{prior.path} = {value!r}: {error.problem}",
                     ) from None
+                fits(varied, f"parameters[{position}].range")
