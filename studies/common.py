@@ -291,10 +291,12 @@ def paired_effects(outcomes: pd.DataFrame, reference: str, by: str) -> pd.DataFr
 
 def effect_table(effects: pd.DataFrame, outcomes: Iterable[str], by: str) -> pd.DataFrame:
     """Paired effects as text cells ``+d [low, high]`` (``*`` when clear), one row per group
-    and one column per outcome."""
+    and one column per outcome; ``+d [no interval]`` with one replication."""
     rows = effects[effects["outcome"].isin(list(outcomes))].copy()
     rows["effect"] = [
-        f"{d:+.3g} [{lo:.3g}, {hi:.3g}]{' *' if clear else ''}"
+        f"{d:+.3g} [no interval]"
+        if pd.isna(lo) or pd.isna(hi)
+        else f"{d:+.3g} [{lo:.3g}, {hi:.3g}]{' *' if clear else ''}"
         for d, lo, hi, clear in zip(
             rows["difference"], rows["low"], rows["high"], rows["clear"], strict=True
         )

@@ -505,3 +505,30 @@ def test_calibration_refuses_a_model_too_large_for_the_machine(tmp_path, capsys,
     line = refusal(capsys, ["calibrate", str(calibration), "--out", str(tmp_path / "o")])
     assert "model.scenarios[0]" in line and "GB of memory" in line
     assert not (tmp_path / "o").exists()
+
+
+def test_calibration_field_typo_offers_a_suggestion(tmp_path, capsys):
+    from smartspec.experiments.calibration.spec import CALIBRATION_DIR
+
+    calibration = tmp_path / "typo.toml"
+    text = (CALIBRATION_DIR / "calibrate_quick.toml").read_text()
+    calibration.write_text(text.replace("steps = 40", "stpes = 40"))
+    line = refusal(capsys, ["calibrate", str(calibration), "--out", str(tmp_path / "o")])
+    assert "model.stpes: unknown field (did you mean 'steps'?)" in line
+
+
+def test_study_effect_tables_show_no_interval_for_one_replication():
+    from smartspec.studies.common import effect_table
+
+    effects = pd.DataFrame(
+        {
+            "group": ["a", "b"],
+            "outcome": ["y", "y"],
+            "difference": [1.5, 2.0],
+            "low": [np.nan, 1.0],
+            "high": [np.nan, 3.0],
+            "clear": [False, True],
+        }
+    )
+    cells = effect_table(effects, ["y"], by="group")["y"]
+    assert cells["a"] == "+1.5 [no interval]" and cells["b"] == "+2 [1, 3] *"

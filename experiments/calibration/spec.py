@@ -281,7 +281,7 @@ def parse_calibration(raw: dict[str, Any], label: str) -> CalibrationSpec:
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as error:
-        field, problem = validation_message(error)
+        field, problem = validation_message(error, CalibrationSpec)
         raise CalibrationError(label, field, problem) from None
     from .statistics import check_target
 
