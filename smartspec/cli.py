@@ -146,6 +146,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else defaults.compare_out(args.scenario)
     mixes, fixed = args.mix or [], fixed_overrides(args.set)
+    # Checked before --overwrite removes anything: a typo must not cost the old results.
+    compare.comparison_spec(args.scenario, mixes, args.reps, args.steps, args.seed, fixed)
+    claim_out_dir(out_dir, overwrite=args.overwrite, resume=args.resume)
     _warn_one_replication(args.reps)
     with _execution(args, out_dir.name) as execution:
         summary = compare.run_compare(

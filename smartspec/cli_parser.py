@@ -270,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="KEY=VALUE", help="fixed scenario override (repeat)"
     )
     compare.add_argument("--out", help=f"output folder (default {results}/compare-SCENARIO)")
+    compare.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="remove the old results of a non-empty --out folder and start afresh "
+        "(without it a non-empty folder is refused, unless --resume continues it)",
+    )
     _calibrated_option(compare)
     _execution_options(compare)
 

@@ -532,3 +532,15 @@ def test_study_effect_tables_show_no_interval_for_one_replication():
     )
     cells = effect_table(effects, ["y"], by="group")["y"]
     assert cells["a"] == "+1.5 [no interval]" and cells["b"] == "+2 [1, 3] *"
+
+
+def test_compare_overwrite_checks_the_command_before_removing_anything(tmp_path, capsys):
+    out = tmp_path / "compare"
+    arguments = ["compare", "emerging", "--mix", "baseline", "--mix", "cluster_led", *SMALL]
+    assert main([*arguments, "--reps", "2", "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    line = refusal(capsys, [*arguments, "--out", str(out)])
+    assert "already holds an experiment: add --resume" in line and "--overwrite" in line
+    line = refusal(capsys, [*arguments, "--mix", "baselin", "--out", str(out), "--overwrite"])
+    assert "did you mean 'baseline'" in line
+    assert len(load_results(out).outcomes) == 4
