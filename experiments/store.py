@@ -48,8 +48,12 @@ class StoreError(SmartSpecError):
 def _file_mode() -> int:
     """The mode ``open()`` gives a new file under the process's umask (``mkstemp`` would
     make every results file owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
+    try:  # Linux reports the umask without changing it (no window for other threads)
+        status = Path("/proc/self/status").read_text()
+        umask = int(status.split("Umask:", 1)[1].split()[0], 8)
+    except (OSError, IndexError, ValueError):
+        umask = os.umask(0)
+        os.umask(umask)
     return 0o666 & ~umask
 
 
