@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "ACTOR_COLOURS",
-    "ACTOR_NAMES",
     "knowledge_graph",
     "network_sample",
     "plot_bands",

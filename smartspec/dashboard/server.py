@@ -134,6 +134,8 @@ class SessionLimit:
             if not self._admit(kernel_id):
                 logger.warning("session refused: %s", self._refusal())
                 await receive()  # the client's connect request
+                # Accepted, then closed with a reason, so that the client learns why.
+                await send({"type": "websocket.accept"})
                 await send(
                     {
                         "type": "websocket.close",

@@ -15,7 +15,6 @@ import numpy as np
 
 from smartspec.analysis.figures import (
     ACTOR_COLOURS,
-    ACTOR_NAMES,
     knowledge_graph,
     network_sample,
 )
@@ -54,6 +53,7 @@ OTHER_DOMAIN_COLOUR = "#c7c7c7"
 NETWORK_NODES = 250
 #: Horizon of the time axis before the run reaches it, in years.
 MIN_YEARS = 2.0
+LEGEND_NAMES = {1: "universities", 2: "government", 3: "citizen groups"}
 NETWORK_WIDTH, NETWORK_HEIGHT = 460, 430
 
 
@@ -166,17 +166,27 @@ def network_svg(model: Any) -> str:
     else:
         layout = {}
     model._network_layout = layout
-    where = _scaled(layout, nodes, top=78)
+    where = _scaled(layout, nodes, top=92)
     parts = _svg_open(
         "Collaboration network",
         f"{graph.number_of_nodes()} actors, {graph.number_of_edges()} links; "
         "node size: number of partners",
     )
-    for index, (kind, name) in enumerate(ACTOR_NAMES.items()):
-        x = 14 + index * 108
+    kinds = model.nodes.kind
+    alive = model.nodes.alive
+    degree = model.network.degree(model.nodes.capacity)
+    for index, kind in enumerate(ACTOR_COLOURS):
+        x, y = 14 + 220 * (index % 2), 60 + 18 * (index // 2)
+        members = alive & (kinds == kind)
+        if kind == 0:
+            label = f"firms: {int(members.sum()):,} in the region"
+        else:
+            # Links of the few non-firm actors (no two of them link with each other).
+            links = int(degree[members].sum())
+            label = f"{LEGEND_NAMES[kind]}: {links} link{'' if links == 1 else 's'}"
         parts.append(
-            f'<circle cx="{x}" cy="58" r="6" fill="{ACTOR_COLOURS[kind]}"/>'
-            f'<text x="{x + 10}" y="62">{escape(name)}</text>'
+            f'<circle cx="{x}" cy="{y - 4}" r="6" fill="{ACTOR_COLOURS[kind]}"/>'
+            f'<text x="{x + 10}" y="{y}">{escape(label)}</text>'
         )
     path = " ".join(
         f"M{where[a][0]:.1f} {where[a][1]:.1f}L{where[b][0]:.1f} {where[b][1]:.1f}"
@@ -184,7 +194,6 @@ def network_svg(model: Any) -> str:
     )
     if path:
         parts.append(f'<path d="{path}" stroke="#777" stroke-opacity="0.25" fill="none"/>')
-    kinds = model.nodes.kind
     # Firms first, so that the few universities, governments and citizen groups stay visible.
     for node in sorted(nodes, key=lambda node: int(kinds[node])):
         x, y = where[node]
