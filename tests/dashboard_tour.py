@@ -114,7 +114,9 @@ def table_row(page: Page, indicator: str) -> dict[str, float]:
 
 
 def _quoted(step_text: str, figure: str) -> None:
-    assert figure in " ".join(step_text.split()), f"the tour no longer quotes {figure!r}: update this check"
+    assert figure in " ".join(step_text.split()), (
+        f"the tour no longer quotes {figure!r}: update this check"
+    )
 
 
 def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) -> None:

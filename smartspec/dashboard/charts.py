@@ -37,7 +37,7 @@ def nice_ticks(low: float, high: float, count: int = 5, integer: bool = False) -
     """Round tick values covering ``low`` to ``high`` (about ``count`` of them).
 
     >>> nice_ticks(0, 10)
-    [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    [0.0, 2.5, 5.0, 7.5, 10.0]
     >>> nice_ticks(0, 2, integer=True)
     [0.0, 1.0, 2.0]
     """

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import http.client
 import logging
+import math
 import os
 import socket
 import threading
@@ -98,6 +99,7 @@ class SessionLimit:
         self.max_sessions = max_sessions
         self._admitted: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._last_logged = -math.inf
 
     def _admit(self, kernel_id: str) -> bool:
         live = _live_sessions()
@@ -123,16 +125,26 @@ class SessionLimit:
 
     def _refusal(self) -> str:
         return (
-            f"The dashboard is serving its maximum of {self.max_sessions} sessions; close a "
-            "tab or try again in a few minutes."
+            f"The dashboard is serving its maximum of {self._sessions()}; close a tab or try "
+            "again in a few minutes."
         )
+
+    def _log_refusal(self) -> None:
+        # Once a minute at most: a client retrying in a loop must not flood the log.
+        now = time.monotonic()
+        if now - self._last_logged >= 60.0:
+            self._last_logged = now
+            logger.warning("session refused: %s", self._refusal())
+
+    def _sessions(self) -> str:
+        return f"{self.max_sessions} session{'' if self.max_sessions == 1 else 's'}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "websocket" and path.startswith(_KERNEL_PATH):
             kernel_id = path[len(_KERNEL_PATH) :].split("/")[0]
             if not self._admit(kernel_id):
-                logger.warning("session refused: %s", self._refusal())
+                self._log_refusal()
                 await receive()  # the client's connect request
                 # Accepted, then closed with a reason, so that the client learns why.
                 await send({"type": "websocket.accept"})
@@ -140,7 +152,7 @@ class SessionLimit:
                     {
                         "type": "websocket.close",
                         "code": CLOSE_TRY_AGAIN_LATER,
-                        "reason": f"maximum of {self.max_sessions} sessions reached",
+                        "reason": f"maximum of {self._sessions()} reached",
                     }
                 )
                 return
