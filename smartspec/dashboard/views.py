@@ -157,7 +157,7 @@ def network_svg(model: Any) -> str:
     nodes = list(graph)
     # Each quarter starts from the last quarter's positions: the picture changes as the
     # network does instead of jumping, and a few iterations then suffice (3x faster).
-    previous = getattr(model, "_network_layout", None) or {}
+    previous = model.drawing_cache.get("network_layout", {})
     start = {node: previous[node] for node in nodes if node in previous}
     if start:  # new actors start at random places
         layout = nx.spring_layout(graph, pos=start, seed=model.settings.seed, k=0.15, iterations=15)
@@ -165,7 +165,7 @@ def network_svg(model: Any) -> str:
         layout = nx.spring_layout(graph, seed=model.settings.seed, k=0.15)
     else:
         layout = {}
-    model._network_layout = layout
+    model.drawing_cache["network_layout"] = layout
     where = _scaled(layout, nodes, top=92)
     parts = _svg_open(
         "Collaboration network",
@@ -209,13 +209,13 @@ def network_svg(model: Any) -> str:
 
 def _knowledge_layout(model: Any) -> dict[int, Any]:
     # The knowledge space does not change during a run: place it once per model.
-    cached = getattr(model, "_knowledge_layout", None)
-    if cached is None:
+    cache = model.drawing_cache
+    if "knowledge_layout" not in cache:
         import networkx as nx
 
-        cached = nx.spring_layout(knowledge_graph(model.knowledge), seed=0, weight="weight")
-        model._knowledge_layout = cached
-    return cached
+        graph = knowledge_graph(model.knowledge)
+        cache["knowledge_layout"] = nx.spring_layout(graph, seed=0, weight="weight")
+    return cache["knowledge_layout"]
 
 
 def knowledge_space_svg(model: Any) -> str:
