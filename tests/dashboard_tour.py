@@ -119,6 +119,12 @@ def _quoted(step_text: str, figure: str) -> None:
     )
 
 
+def _claim(step_text: str, quoted: str, shown: float, expected: float, within: float) -> None:
+    """The tour quotes ``quoted``, and the page shows ``expected`` (within ``within``)."""
+    _quoted(step_text, quoted)
+    assert abs(shown - expected) <= within, f"the tour says {quoted!r}; the page shows {shown}"
+
+
 def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) -> None:
     """Follow docs/dashboard.md's five steps on a fresh page at quarter 0, checking what
     each step says against the page; ``shoot(name, full_page)`` saves a screenshot."""
@@ -128,14 +134,11 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
 
     # 1. The emerging region under the baseline mix, twelve quarters in.
     text = steps[titles[0]]
-    start = shown_now(page, "Composite innovation index")
-    _quoted(text, "starts near 63")
-    assert abs(start - 63) < 0.5, start
+    _claim(text, "starts near 63", shown_now(page, "Composite innovation index"), 63, 0.5)
     step(page, 12)
-    _quoted(text, "to about 59")
-    assert abs(shown_now(page, "Composite innovation index") - 59) < 0.5
-    _quoted(text, "(0.49)")
-    assert abs(shown_now(page, "Budget absorption rate (cumulative)") - 0.49) < 0.005
+    _claim(text, "to about 59", shown_now(page, "Composite innovation index"), 59, 0.5)
+    absorbed = shown_now(page, "Budget absorption rate (cumulative)")
+    _claim(text, "(0.49)", absorbed, 0.49, 0.005)
     if shoot:
         shoot("dashboard-1-indicators", False)
 
@@ -143,8 +146,8 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     text = steps[titles[1]]
     set_slider(page, "Institutional quality", 0.7)
     step(page, 12)
-    _quoted(text, "to about 0.78")
-    assert abs(shown_now(page, "Budget absorption rate (cumulative)") - 0.78) < 0.005
+    absorbed = shown_now(page, "Budget absorption rate (cumulative)")
+    _claim(text, "to about 0.78", absorbed, 0.78, 0.005)
     if shoot:
         shoot("dashboard-2-institutions", False)
 
@@ -157,8 +160,8 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     legend = page.locator(".smartspec-legend")
     expect(legend).to_contain_text("A: rd_grants_heavy")
     expect(legend).to_contain_text("B: capacity_first")
-    _quoted(text, "behind by 1.7 points with seed 1")
-    assert abs(table_row(page, "Composite innovation index")["B - A"] - 1.7) < 0.05
+    behind = table_row(page, "Composite innovation index")["B - A"]
+    _claim(text, "behind by 1.7 points with seed 1", behind, 1.7, 0.05)
     if shoot:
         shoot("dashboard-3-compare", True)
 
@@ -178,8 +181,7 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     if shoot:
         shoot("dashboard-4-network", False)
     view(page, "Indicators")
-    _quoted(text, "5 social innovations")
-    assert shown_now(page, "Social innovations (cumulative)") == 5
+    _claim(text, "5 social innovations", shown_now(page, "Social innovations (cumulative)"), 5, 0)
 
     # 5. Specialisation follows relatedness: the knowledge space names its specialisations.
     text = steps[titles[4]]
