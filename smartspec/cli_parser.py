@@ -410,14 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--session-timeout",
         type=_positive_int,
-        default=120,
+        default=120,  # smartspec.dashboard.server.DEFAULT_SESSION_TIMEOUT (not imported: slow)
         metavar="SECONDS",
         help="free a session (its model) this long after its browser went away (default 120)",
     )
     dashboard.add_argument(
         "--max-sessions",
         type=_positive_int,
-        default=40,
+        default=40,  # smartspec.dashboard.server.DEFAULT_MAX_SESSIONS
         metavar="N",
         help="browser tabs served at once; more are turned away with a message (default 40)",
     )

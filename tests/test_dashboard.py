@@ -186,6 +186,16 @@ def test_invalid_settings_give_one_line_naming_the_field(change, field):
     assert field in message and "\n" not in message
 
 
+def test_the_command_line_defaults_are_the_servers():
+    from smartspec.cli_parser import build_parser
+    from smartspec.dashboard import server
+
+    args = build_parser().parse_args(["dashboard"])
+    assert args.session_timeout == server.DEFAULT_SESSION_TIMEOUT
+    assert args.max_sessions == server.DEFAULT_MAX_SESSIONS
+    assert (args.host, args.port) == (server.DEFAULT_HOST, server.DEFAULT_PORT)
+
+
 def test_the_dashboard_command_reports_a_taken_port(capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
