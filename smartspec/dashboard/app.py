@@ -36,7 +36,17 @@ from smartspec.dashboard.settings import (
 )
 from smartspec.scenarios import INSTRUMENTS, ScenarioError
 
-__all__ = ["REBUILD_DELAY_VARIABLE", "VIEW_NAMES", "Page"]
+__all__ = [
+    "REBUILD_DELAY_VARIABLE",
+    "VIEW_NAMES",
+    "ComparisonView",
+    "IndicatorsView",
+    "Page",
+    "RunCard",
+    "SettingsCard",
+    "StructureView",
+    "quarter_text",
+]
 
 logger = logging.getLogger(__name__)
 
