@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from experiment_helpers import TINY_SCREENING
 
 from smartspec.analysis.report import write_report
 from smartspec.cli import main
@@ -27,50 +28,6 @@ SECTIONS = [
     "Where the sensitivity screening comes from",
     "Glossary",
 ]
-
-#: A small Morris screening of the model itself: one policy lever among three conditions of
-#: the region and model assumptions, 2 x (4 + 1) = 10 short runs.
-SCREENING = """
-name = "small_screening"
-description = "Morris screening of four parameters in a small emerging region"
-
-[model]
-scenario = "emerging"
-steps = 8
-set = { "regions.0.firms" = 150, "regions.0.citizen_groups" = 4 }
-
-[design]
-kind = "morris"
-samples = 2
-levels = 4
-replications = 1
-seed = 3
-
-[[parameters]]
-name = "budget_share"
-path = "regions.0.government.budget_share"
-range = [0.0005, 0.01]
-
-[[parameters]]
-name = "absorptive_capacity"
-path = "regions.0.absorptive_capacity"
-range = [0.1, 0.5]
-
-[[parameters]]
-name = "partner_search_rate"
-path = "firm.partner_search_rate"
-range = [0.02, 0.2]
-
-[[parameters]]
-name = "innovation_rate"
-path = "firm.innovation_rate"
-range = [0.05, 0.3]
-
-[outcomes]
-mean = ["innovation_index"]
-total = ["innovations"]
-window = 4
-"""
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +54,12 @@ def report(tmp_path_factory) -> Path:
         ]
     )
     assert code == 0
-    file = root / "small_screening.toml"
-    file.write_text(SCREENING, encoding="utf-8")
+    # The screening runs the model itself (one policy lever, one condition of the region).
+    text = TINY_SCREENING.format(scenario="emerging")
+    file = root / "screening.toml"
+    file.write_text(text, encoding="utf-8")
     screening, _ = load_experiment(file)
-    run_experiment(screening, root / "screening", SCREENING)
+    run_experiment(screening, root / "screening", text)
     return write_report(root / "compare", sensitivity_dir=root / "screening")
 
 

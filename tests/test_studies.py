@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from experiment_helpers import TINY_SCREENING
 
 from smartspec.cli import main
 from smartspec.scenarios import load_scenario
@@ -524,33 +525,6 @@ archetype = "emerging"
 name = "Tiny"
 firms = 120
 citizen_groups = 3
-"""
-
-TINY_SCREENING = """
-name = "tiny_screening"
-
-[model]
-scenario = "{scenario}"
-
-[design]
-kind = "morris"
-samples = 2
-levels = 4
-seed = 1
-
-[[parameters]]
-name = "budget_share"
-path = "regions.0.government.budget_share"
-range = [0.0005, 0.01]
-
-[[parameters]]
-name = "absorptive_capacity"
-path = "regions.0.absorptive_capacity"
-range = [0.1, 0.5]
-
-[outcomes]
-mean = ["innovation_index"]
-window = 2
 """
 
 
