@@ -18,13 +18,13 @@ from matplotlib.figure import Figure
 
 from smartspec.experiments import Results, load_results
 from smartspec.experiments.provenance import check_same_model, utc_now
-from smartspec.model.indicators import is_indicator, phrase_of
+from smartspec.model.indicators import phrase_of
 from smartspec.scenarios import bundled_mixes, bundled_scenarios
 from smartspec.scenarios.schema import synthetic_domain_names
 
 from . import calibration, comparison, figures, sensitivity
 from .kinds import ANALYSIS_KINDS, Ranking, analysis_kind
-from .kinds.base import scalar_outcomes
+from .kinds.base import scalar_outcomes, simulates_the_model
 from .plots import KEY_INDICATORS
 from .wording import (
     Conclusion,
@@ -227,15 +227,13 @@ def _snapshot_section(scenario: str, mix: str | None, overrides: dict | None = N
     )
 
 
-def _simulates_the_model(results: Results) -> bool:
-    """Whether the runs simulated SmartSpec's model (their outcomes are its indicators), as
-    opposed to a plain function given as the experiment's target."""
-    return any(is_indicator(column.split("_", 1)[-1]) for column in scalar_outcomes(results))
-
-
 def _euros(millions: float) -> str:
-    """An amount in M€ as euros to three significant figures ("€639,000")."""
-    return f"€{float(f'{millions * 1e6:.3g}'):,.0f}"
+    """An amount in M€ in words, to three significant figures: "€639,000", "€223 million"."""
+    euros = float(f"{millions * 1e6:.3g}")
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(euros) >= size:
+            return f"€{format_number(euros / size)} {word}"
+    return f"€{euros:,.0f}"
 
 
 def _setting_section(results: Results) -> str:
@@ -254,7 +252,7 @@ def _setting_section(results: Results) -> str:
             f"replication{'s' if replications != 1 else ''} of each setting",
         )
     ]
-    if not _simulates_the_model(results):
+    if not simulates_the_model(results):
         rows.append(("Model", "a function given as the experiment's target, not a region"))
         return _definition_box(rows)
     scenarios = design.get("scenarios") or [experiment["model"]["scenario"]]

@@ -73,7 +73,8 @@ GLOSSARY: dict[str, str] = {
     "Knowledge space": "The map of domains placed by relatedness: two domains are close when "
     "regions often specialise in both.",
     "Policy mix": "How the S3 budget is split over instruments (R&D grants, vouchers, "
-    "collaborative projects, training, ...). Every mix compared spends the same total.",
+    "collaborative projects, training, ...). The mixes compared split the same budget; the "
+    "Setting box says whether their totals came out exactly equal.",
     "Absorption rate": "The share of the committed budget that was actually spent, limited "
     "by the capacity of firms and administration to use it.",
     "Replication": "One simulation run with its own random numbers; the same setting is run "
@@ -82,9 +83,9 @@ GLOSSARY: dict[str, str] = {
     "of one mix meets the same chance events as replication 1 of another. Differences "
     "between mixes are then measured pair by pair, which removes most of the chance "
     "variation.",
-    "95 % interval": "The range that would contain the true mean over many more "
-    "replications in 95 of 100 studies like this one. A difference whose interval "
-    "contains 0 cannot be told apart from no difference.",
+    "95 % interval": "A range computed so that, in 95 of 100 studies like this one, it "
+    "contains the mean that endlessly many replications would give. A difference whose "
+    "interval contains 0 cannot be told apart from no difference.",
     "Zero-width interval": "An interval from a value to the same value: every replication "
     "gave exactly the same number, so chance did not move it at all.",
     "Sensitivity screening (Morris method)": "Moves one parameter at a time from many "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from smartspec.experiments import Results
-from smartspec.model.indicators import phrase_of
+from smartspec.model.indicators import is_indicator, phrase_of
 from smartspec.scenarios import next_group_threshold
 
 from ..wording import (
@@ -41,6 +41,7 @@ __all__ = [
     "parameter_table",
     "ranking_conclusion",
     "screening_setting",
+    "simulates_the_model",
     "discovery_figures",
     "discovery_tables",
     "no_report",
@@ -203,12 +204,25 @@ def correlation_tables(results: Results) -> dict[str, pd.DataFrame]:
     }
 
 
+def simulates_the_model(results: Results) -> bool:
+    """Whether the runs simulated SmartSpec's model (their outcomes are its indicators), as
+    opposed to a plain function given as the experiment's target."""
+    return any(is_indicator(column.split("_", 1)[-1]) for column in scalar_outcomes(results))
+
+
 def screening_setting(results: Results) -> str:
     """What a sensitivity experiment simulated, in words (HTML): region, model size,
     horizon, runs and outcome window."""
     from ..report import _scenario_text  # the report's wording; report imports this package
 
     experiment = results.provenance["experiment"]
+    replications = experiment["design"].get("replications", 1)
+    runs = (
+        f"{format_number(len(results.outcomes))} runs with {format_number(replications)} "
+        f"replication{'s' if replications != 1 else ''} per design point"
+    )
+    if not simulates_the_model(results):
+        return f"This screening evaluated a function given as the experiment's target: {runs}."
     model = experiment["model"]
     fixed = model.get("set") or {}
     size = [
@@ -222,14 +236,11 @@ def screening_setting(results: Results) -> str:
         if steps
         else "over the scenario's own horizon"
     )
-    replications = experiment["design"].get("replications", 1)
     window = experiment.get("outcomes", {}).get("window")
     return (
         f"This screening ran simulations of its own: {_scenario_text(model['scenario'])}, "
         + (f"made smaller ({html.escape(', '.join(size))}), " if size else "")
-        + f"{horizon}, {format_number(len(results.outcomes))} runs with "
-        f"{format_number(replications)} replication{'s' if replications != 1 else ''} per "
-        "design point."
+        + f"{horizon}, {runs}."
         + (
             f" Outcomes named 'mean of the last quarters' average the last {window} quarters."
             if window

@@ -89,7 +89,11 @@ def ranking(results: Results) -> Ranking:
 def report(results: Results) -> ReportPart:
     """A "Sensitivity" section: the ranking."""
     ranked = ranking(results)
-    return ReportPart(sections=[("Sensitivity", ranked.body)], findings=ranked.findings)
+    return ReportPart(
+        sections=[("Sensitivity", ranked.body)],
+        findings=ranked.findings,
+        conclusions=ranked.conclusions,
+    )
 
 
 KIND = AnalysisKind(name="morris", tables=tables, figures=figures, report=report, ranking=ranking)

@@ -97,7 +97,11 @@ def ranking(results: Results) -> Ranking:
 def report(results: Results) -> ReportPart:
     """A "Sensitivity" section: the ranking."""
     ranked = ranking(results)
-    return ReportPart(sections=[("Sensitivity", ranked.body)], findings=ranked.findings)
+    return ReportPart(
+        sections=[("Sensitivity", ranked.body)],
+        findings=ranked.findings,
+        conclusions=ranked.conclusions,
+    )
 
 
 KIND = AnalysisKind(name="sobol", tables=tables, figures=figures, report=report, ranking=ranking)
