@@ -361,8 +361,8 @@ def _conclusions(
         verb = "raises" if record.difference > 0 else "lowers"
         found.append(
             Conclusion(
-                claim=f"Spending the same budget as <b>{group}</b> instead of "
-                f"{html.escape(baseline)} {verb} {phrase}.",
+                claim=f"Choosing <b>{group}</b> instead of {html.escape(baseline)} {verb} "
+                f"{phrase}, with the same budget.",
                 evidence=f"{format_number(record.difference)}{unit} after {steps / 4:g} years "
                 f"(95 % interval {format_interval(record.low, record.high)}), measured pair by "
                 f"pair over {replications} replications with common random numbers.",
