@@ -427,7 +427,7 @@ class LearningVerbs:
             weak = stock < params.weak_domain_share * self.knowledge[reviewing].max(axis=1)
             unrelated = rng.random(len(reviewing)) < params.unrelated_drop_rate * (
                 1.0 - params.review_relatedness * density[reviewing, domains]
-            )
+            ) ** params.review_relatedness_exponent
             drop = weak | unrelated
             self.portfolio[reviewing[drop], domains[drop]] = False
             self.track_portfolio(dropped=reviewing[drop] * self.domains + domains[drop])
