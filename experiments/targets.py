@@ -20,7 +20,15 @@ from smartspec.model.indicators import indicator
 from .designs import RunTask
 from .spec import ExperimentSpec, OutcomeSpec
 
-__all__ = ["CallableTarget", "MesaTarget", "SmartSpecTarget", "Target", "aggregate_regions"]
+__all__ = [
+    "CallableTarget",
+    "MesaTarget",
+    "SmartSpecTarget",
+    "Target",
+    "aggregate_regions",
+    "indicator_outcomes",
+    "summarise",
+]
 
 
 class Target(Protocol):
@@ -123,16 +131,36 @@ class SmartSpecTarget:
         )
         model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
         model.run_for(model.spec.steps)
-        indicators = model.indicators()
-        outcomes = self.outcomes
-        columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
-        if outcomes.region is not None:
-            per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
-            per_step = per_step.reset_index(drop=True)
-        else:
-            per_step = aggregate_regions(indicators, columns)
-        series = per_step[["step", *outcomes.series]] if outcomes.series else None
-        return summarise(per_step, outcomes), series
+        return indicator_outcomes(model.indicators(), self.outcomes)
+
+
+def indicator_outcomes(
+    indicators: pd.DataFrame, outcomes: OutcomeSpec
+) -> tuple[dict[str, float], pd.DataFrame | None]:
+    """A run's outcomes from its indicator table (``EcosystemModel.indicators()``).
+
+    Parameters
+    ----------
+    indicators
+        One row per region and step.
+    outcomes
+        Which indicators, how reduced, and for which region (default: all regions together,
+        :func:`aggregate_regions`).
+
+    Returns
+    -------
+    tuple
+        The scalars (:func:`summarise`: ``final_X``, ``mean_X``, ``total_X``) and the series
+        (a ``step`` column and one per ``outcomes.series`` indicator; None without series).
+    """
+    columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
+    if outcomes.region is not None:
+        per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
+        per_step = per_step.reset_index(drop=True)
+    else:
+        per_step = aggregate_regions(indicators, columns)
+    series = per_step[["step", *outcomes.series]] if outcomes.series else None
+    return summarise(per_step, outcomes), series
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .loader import (
     revise_scenario,
     validation_message,
 )
-from .schema import INSTRUMENTS, Governance, PolicyMix, Region, Scenario
+from .schema import INSTRUMENTS, Governance, PolicyMix, Region, Scenario, rescale_shares
 
 __all__ = [
     "ARCHETYPES",
@@ -43,6 +43,7 @@ __all__ = [
     "parse_override",
     "read_proximity_csv",
     "read_toml",
+    "rescale_shares",
     "revise_scenario",
     "ris_group",
     "validation_message",
