@@ -16,6 +16,7 @@ import yaml
 import smartspec
 from smartspec.cli import main
 from smartspec.experiments.provenance import provenance
+from smartspec.model.version import MODEL_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +98,8 @@ def test_the_command_prints_its_version():
         timeout=60,
     )
     assert done.returncode == 0
-    assert done.stdout.strip() == f"smartspec {smartspec.__version__}"
+    expected = f"smartspec {smartspec.__version__} (model version {MODEL_VERSION})"
+    assert done.stdout.strip() == expected
 
 
 def test_every_provenance_record_carries_the_version(tmp_path):
