@@ -71,7 +71,12 @@ class ParameterSpec(_Strict):
     """One varying scenario field."""
 
     name: str = Field(min_length=1, description="Short name used in result tables.")
-    path: str = Field(min_length=1, description="Dotted scenario path, e.g. regions.0.firms.")
+    path: str | None = Field(
+        None,
+        min_length=1,
+        description="Dotted scenario path, e.g. regions.0.firms (required unless the "
+        "experiment runs a custom --target, which receives the values by name).",
+    )
     range: tuple[float, float] | None = Field(
         None, description="[low, high] for uniform, or [mean, s.d.] for normal."
     )
@@ -340,6 +345,11 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
     _unique_names(spec, label)
     if spec.outcomes is None:
         raise ExperimentError(label, "outcomes", "required field is missing")
+    for position, parameter in enumerate(spec.parameters):
+        if parameter.path is None:
+            raise ExperimentError(
+                label, f"parameters[{position}].path", "required field is missing"
+            )
     scenarios = spec.design.scenarios or [spec.model.scenario]
     for index, mix in enumerate(spec.design.mixes):
         try:

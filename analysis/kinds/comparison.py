@@ -192,7 +192,12 @@ def report(results: Results) -> ReportPart:
     if drawn is not None:
         question += f"<p>{html.escape(drawn)}</p>"
     setting = (
-        "<ul>" + "".join(f"<li>{_scenario_text(name)}</li>" for name in scenario_files) + "</ul>"
+        "<ul>"
+        + "".join(
+            f"<li>{_scenario_text(name)}{_own_mix_text(name) if mix_files == [''] else ''}</li>"
+            for name in scenario_files
+        )
+        + "</ul>"
         if by == "scenario"
         else f"<p>Region: {_scenario_text(scenario_files[0])}.</p>"
     ) + _describe_mixes(mix_files)
@@ -290,6 +295,17 @@ def report(results: Results) -> ReportPart:
     return ReportPart(
         sections=sections, findings=findings, snapshot=(baseline_scenario, baseline_mix)
     )
+
+
+def _own_mix_text(scenario: str) -> str:
+    """``; its mix NAME: DESCRIPTION`` of a scenario run with its own mix (HTML)."""
+    from smartspec.scenarios import ScenarioError, load_scenario
+
+    try:
+        mix = load_scenario(scenario).mix
+    except ScenarioError:
+        return ""
+    return f"; its mix <b>{html.escape(mix.name)}</b>: {html.escape(mix.description)}"
 
 
 def index_decomposition(
