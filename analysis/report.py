@@ -286,6 +286,11 @@ def write_report(
         sections.append(("Which parameters matter (sensitivity ranking)", ranked.body))
         findings += ranked.findings
     caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
+    # An experiment that ran the user's own function (sweep --target) records no outcomes
+    # spec: no SmartSpec region to look inside, and the model's caveats do not apply.
+    own_function = results.provenance["experiment"].get("outcomes", {}) is None
+    if own_function:
+        snapshot, caveats = False, OWN_FUNCTION_CAVEATS
     if calibrated is not None:
         body, sentences = calibration.calibration_section(calibrated)
         sections.append(("Calibration by history matching", body))
@@ -313,6 +318,12 @@ CAVEATS = [
     "cover uncertainty in its parameters (see the sensitivity ranking) or in its structure.",
     "Findings hold for the horizon and budgets simulated; see docs/validation.md for what "
     "the model reproduces and where it falls short.",
+]
+#: For results of the user's own function (``smartspec sweep --target``).
+OWN_FUNCTION_CAVEATS = [
+    "These results come from a function supplied by the user (smartspec sweep --target), "
+    "not from the SmartSpec model; see the command under 'Where these results come from'.",
+    "Sensitivity indices are estimates from a finite sample: read them with their intervals.",
 ]
 #: With parameters drawn from a calibration the intervals do cover some parameter uncertainty.
 CALIBRATED_CAVEATS = [

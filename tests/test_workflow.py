@@ -130,6 +130,11 @@ def test_a_target_from_the_working_folder_runs_in_worker_processes(tmp_path, mon
     expected = results.outcomes["start"] + 3 * results.outcomes["rate"]
     np.testing.assert_allclose(results.outcomes["level"], expected, atol=0.05)
     assert {"rate", "start", "replication", "seed", "step", "path"} <= set(results.series.columns)
+    # The report says where the results come from and looks inside no SmartSpec region.
+    assert main(["report", "out"]) == 0
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "a function supplied by the user" in page
+    assert "A look inside one simulation" not in page and "Regional Innovation" not in page
     # The function is part of the experiment: resuming with another one is refused.
     assert main([*argv, "--resume"]) == 0
     assert main(["sweep", "growth.toml", "--out", "out", "--resume"]) == 2
