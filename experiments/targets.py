@@ -17,6 +17,7 @@ import pandas as pd
 
 from smartspec.model.indicators import indicator
 from smartspec.scenarios import load_scenario, normalise_share_weights, split_share_overrides
+from smartspec.scenarios.shares import mix_table_at
 
 from .designs import RunTask
 from .spec import ExperimentError, ExperimentSpec, OutcomeSpec
@@ -165,10 +166,8 @@ def _normalised_shares(
     base = load_scenario(scenario, mix=mix, overrides=others).model_dump(mode="json")
     shares: dict[str, float] = {}
     for table, given in weights.items():
-        node: Any = base
-        for part in table.split("."):
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        made = normalise_share_weights(node["shares"], given, field=f"{table}.shares")
+        shares_now = mix_table_at(base, table, scenario)["shares"]
+        made = normalise_share_weights(shares_now, given, field=f"{table}.shares")
         shares.update({f"{table}.shares.{name}": value for name, value in made.items()})
     return shares
 
@@ -176,16 +175,11 @@ def _normalised_shares(
 def _realised_shares(spec: Any, tables: Mapping[str, Any]) -> dict[str, float]:
     """Every share of each mix table the run changed, as the run used it."""
     realised: dict[str, float] = {}
-    raw = spec.mix.model_dump(mode="json") if tables else {}
+    raw = {"mix": spec.mix.model_dump(mode="json")} if tables else {}
     for table in tables:
-        node: Any = raw
-        for part in table.split(".")[1:]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
+        shares = mix_table_at(raw, table, spec.name)["shares"]
         realised.update(
-            {
-                f"realised.{table}.shares.{name}": float(share)
-                for name, share in node["shares"].items()
-            }
+            {f"realised.{table}.shares.{name}": float(share) for name, share in shares.items()}
         )
     return realised
 

@@ -29,7 +29,7 @@ from .schema import (
     default_instruments,
     synthetic_domain_names,
 )
-from .shares import set_mix_shares, split_share_overrides
+from .shares import mix_table_at, set_mix_shares, split_share_overrides
 
 __all__ = [
     "CALIBRATED_DEFAULTS",
@@ -293,29 +293,10 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
             raise ScenarioError(source, dotted, "empty field path")
         _assign(raw, parts, value, dotted, source)
     for table_path, values in share_groups.items():
-        table = _share_table(raw, table_path, source)
+        table = mix_table_at(raw, table_path, source)
         table["shares"] = set_mix_shares(
             table.get("shares") or {}, values, source=source, field=f"{table_path}.shares"
         )
-
-
-def _share_table(raw: dict[str, Any], table_path: str, source: str) -> dict[str, Any]:
-    """The mix (or phase) table at ``mix`` or ``mix.phases.N`` of a raw scenario."""
-    node: Any = raw
-    for part in _split_path(table_path):
-        if isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
-                raise ScenarioError(
-                    source, table_path, f"no list item '{part}' (there are {len(node)})"
-                )
-            node = node[int(part)]
-        elif isinstance(node, dict) and isinstance(node.get(part), dict | list):
-            node = node[part]
-        else:
-            raise ScenarioError(source, table_path, "no such mix table to set shares in")
-    if not isinstance(node, dict):
-        raise ScenarioError(source, table_path, "is not a table")
-    return node
 
 
 def read_proximity_csv(path: Path, source: str) -> tuple[list[str], np.ndarray]:

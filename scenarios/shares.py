@@ -31,6 +31,7 @@ from .instruments import INSTRUMENTS
 __all__ = [
     "SHARE_PATH",
     "is_share_path",
+    "mix_table_at",
     "normalise_share_weights",
     "set_mix_shares",
     "split_share_overrides",
@@ -44,6 +45,26 @@ _EPSILON = 1e-9
 def is_share_path(dotted: str) -> bool:
     """Whether a dotted scenario path names one budget share of a mix."""
     return SHARE_PATH.match(dotted) is not None
+
+
+def mix_table_at(raw: Mapping[str, Any], table_path: str, source: str = "scenario") -> Any:
+    """The mix (or phase) table at ``mix`` or ``mix.phases.N`` of a raw scenario table (or of
+    a dumped one); a path that leads nowhere is a :class:`ScenarioError` for ``source``."""
+    node: Any = raw
+    for part in table_path.split("."):
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise ScenarioError(
+                    source, table_path, f"no list item '{part}' (there are {len(node)})"
+                )
+            node = node[int(part)]
+        elif isinstance(node, dict) and isinstance(node.get(part), dict | list):
+            node = node[part]
+        else:
+            raise ScenarioError(source, table_path, "no such mix table to set shares in")
+    if not isinstance(node, dict):
+        raise ScenarioError(source, table_path, "is not a table")
+    return node
 
 
 def _checked(values: Mapping[str, Any], source: str, field: str) -> dict[str, float]:
