@@ -169,9 +169,13 @@ def mix_table(name: str, source: str = "--mix", field: str = "mix") -> dict[str,
     if name.endswith(".toml"):
         if not Path(name).is_file():
             raise ScenarioError(source, field, f"mix file not found: {name}")
-        table = read_toml(Path(name), str(name))
         # A mix file without a name is called by its file name in tables and reports.
-        return {"name": Path(name).stem, **table} if isinstance(table, dict) else table
+        table = {"name": Path(name).stem, **read_toml(Path(name), str(name))}
+        try:
+            PolicyMix.model_validate(table)  # a problem names the mix file, not the scenario
+        except ValidationError as error:
+            raise ScenarioError(str(name), *validation_message(error)) from None
+        return table
     path = MIX_DIR / f"{name}.toml"
     if not _is_plain_name(name) or not path.is_file():
         known = ", ".join(entry.name for entry in bundled_mixes())
