@@ -43,6 +43,7 @@ _EXPORTS = {
     "aggregate_regions": "targets",
     "indicator_outcomes": "targets",
     "summarise": "targets",
+    "import_target": "targets",
 }
 
 __all__ = sorted(_EXPORTS)

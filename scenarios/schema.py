@@ -8,7 +8,6 @@ one way (model -> scenarios).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import (
@@ -35,7 +34,6 @@ __all__ = [
     "INSTRUMENTS",
     "synthetic_domain_names",
     "default_instruments",
-    "rescale_shares",
     "CitizenBehaviour",
     "Dynamics",
     "FirmBehaviour",
@@ -145,65 +143,6 @@ def _check_shares(shares: dict[str, float]) -> dict[str, float]:
     if abs(total - 1.0) > SHARE_TOLERANCE:
         raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
     return shares
-
-
-def rescale_shares(
-    shares: Mapping[str, float], set_shares: Mapping[str, float]
-) -> dict[str, float]:
-    """A mix's shares with some set to new values and the others rescaled proportionally, so
-    that all still sum to 1 (the dashboard's rule for one moved slider, generalised).
-
-    Parameters
-    ----------
-    shares
-        The mix's current shares by instrument (unlisted instruments are 0; they sum to 1).
-    set_shares
-        The shares that are set, by instrument, each in [0, 1].
-
-    Returns
-    -------
-    dict
-        Every instrument's share, in the order of :data:`INSTRUMENTS`.
-
-    Raises
-    ------
-    ValueError
-        With one line naming the instrument: an unknown instrument, a share outside [0, 1],
-        set shares summing to more than 1 (an infeasible point), or a remainder left to
-        instruments whose shares are all 0 (nothing to rescale).
-
-    Examples
-    --------
-    >>> shares = {"rd_grants": 0.5, "training": 0.25, "living_labs": 0.25}
-    >>> round(rescale_shares(shares, {"rd_grants": 0.8})["training"], 9)
-    0.1
-    """
-    for name, value in set_shares.items():
-        if name not in INSTRUMENTS:
-            raise ValueError(f"unknown instrument '{name}' (known: {', '.join(INSTRUMENTS)})")
-        if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"share of '{name}' must lie in [0, 1] (got {value!r})")
-    fixed = sum(float(value) for value in set_shares.values())
-    if fixed > 1.0 + SHARE_TOLERANCE:
-        listed = ", ".join(f"{name} = {float(value):g}" for name, value in set_shares.items())
-        raise ValueError(f"the shares set sum to {fixed:.6g}, more than 1 ({listed})")
-    others = [name for name in INSTRUMENTS if name not in set_shares]
-    rest = sum(float(shares.get(name, 0.0)) for name in others)
-    remainder = max(0.0, 1.0 - fixed)
-    if remainder > SHARE_TOLERANCE and rest <= SHARE_TOLERANCE:
-        moved = ", ".join(set_shares)
-        raise ValueError(
-            f"cannot set {moved} to {fixed:.6g}: every other instrument has share 0, so "
-            f"nothing can take up the remaining {remainder:.6g} (set another share too)"
-        )
-    scale = remainder / rest if rest > SHARE_TOLERANCE else 0.0
-    result = {
-        name: float(set_shares[name])
-        if name in set_shares
-        else float(shares.get(name, 0.0)) * scale
-        for name in INSTRUMENTS
-    }
-    return result
 
 
 class Phase(_Strict):

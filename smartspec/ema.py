@@ -18,7 +18,8 @@ experiment files. Three kinds of path need a word:
 
 - ``mix`` is a bundled mix's name (a categorical lever over mixes).
 - ``mix.shares.NAME`` sets one instrument's budget share; the shares not set are rescaled
-  proportionally so that all still sum to 1 (:func:`smartspec.scenarios.rescale_shares`).
+  proportionally so that all still sum to 1 (:func:`smartspec.scenarios.set_mix_shares`,
+  the rule of ``--set`` and experiment files).
   Shares set together must not sum to more than 1, and a share cannot take budget from
   instruments that all have share 0: such a point stops with one line naming the shares.
   A mix with later ``phases`` keeps them as they are; the shares set are its first phase's.
@@ -53,8 +54,6 @@ from smartspec.scenarios import (
     ScenarioError,
     SmartSpecError,
     load_scenario,
-    rescale_shares,
-    revise_scenario,
     validation_message,
 )
 
@@ -72,8 +71,6 @@ __all__ = [
     "smartspec_model",
     "summarise",
 ]
-
-_SHARE_PATH = re.compile(r"^mix\.shares\.(?P<instrument>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 class EmaError(SmartSpecError):
@@ -106,25 +103,13 @@ def scenario_with(
         One line naming the scenario, the field and the problem.
     """
     overrides: dict[str, Any] = {}
-    set_shares: dict[str, float] = {}
     for path, value in values.items():
-        value = _plain(value)
-        match = _SHARE_PATH.match(path)
         if path == "mix":
-            mix = str(value)
-        elif match:
-            set_shares[match["instrument"]] = float(value)
+            mix = str(_plain(value))
         else:
-            overrides[path] = value
-    loaded = load_scenario(scenario, mix=mix, overrides=overrides)
-    if not set_shares:
-        return loaded
-    try:
-        shares = rescale_shares(loaded.mix.shares, set_shares)
-    except ValueError as error:
-        field = "mix.shares." + next(iter(set_shares))
-        raise ScenarioError(str(scenario), field, str(error)) from None
-    return revise_scenario(loaded, overrides={"mix.shares": shares})
+            overrides[path] = _plain(value)
+    # The loader applies mix.shares.NAME after the mix is chosen (set_mix_shares).
+    return load_scenario(scenario, mix=mix, overrides=overrides)
 
 
 def _mean_over_replications(values: Any) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from smartspec.ema import EmaError, OutcomeSpec, scenario_with, smartspec_model
-from smartspec.scenarios import INSTRUMENTS, ScenarioError, load_scenario, rescale_shares
+from smartspec.scenarios import INSTRUMENTS, ScenarioError, load_scenario, set_mix_shares
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ FAST = {"regions.0.firms": 120, "initial.burn_in": 2}
 # ---------------------------------------------------------------- the mix-share rule
 def test_setting_one_share_rescales_the_others_proportionally():
     shares = {"rd_grants": 0.5, "training": 0.25, "living_labs": 0.25}
-    result = rescale_shares(shares, {"rd_grants": 0.8})
+    result = set_mix_shares(shares, {"rd_grants": 0.8})
     assert list(result) == list(INSTRUMENTS)
     assert sum(result.values()) == pytest.approx(1.0)
     assert result["rd_grants"] == 0.8
@@ -45,7 +45,7 @@ def test_setting_one_share_rescales_the_others_proportionally():
 
 def test_shares_set_together_keep_the_rest_in_proportion():
     shares = {"rd_grants": 0.4, "training": 0.3, "living_labs": 0.2, "cluster_support": 0.1}
-    result = rescale_shares(shares, {"rd_grants": 0.1, "training": 0.5})
+    result = set_mix_shares(shares, {"rd_grants": 0.1, "training": 0.5})
     assert sum(result.values()) == pytest.approx(1.0)
     assert result["living_labs"] / result["cluster_support"] == pytest.approx(2.0)
 
@@ -53,15 +53,15 @@ def test_shares_set_together_keep_the_rest_in_proportion():
 @pytest.mark.parametrize(
     ("shares", "set_shares", "message"),
     [
-        ({"rd_grants": 1.0}, {"training": 0.6, "living_labs": 0.6}, "more than 1"),
-        ({"rd_grants": 1.0}, {"rd_grants": 0.5}, "every other instrument has share 0"),
-        ({"rd_grants": 1.0}, {"training": 1.5}, "must lie in [0, 1]"),
+        ({"rd_grants": 1.0}, {"training": 0.6, "living_labs": 0.6}, "> 1"),
+        ({"rd_grants": 1.0}, {"rd_grants": 0.5}, "the other shares are all 0"),
+        ({"rd_grants": 1.0}, {"training": 1.5}, "must be in [0, 1]"),
         ({"rd_grants": 1.0}, {"teleportation": 0.1}, "unknown instrument"),
     ],
 )
 def test_infeasible_shares_are_refused_in_one_line(shares, set_shares, message):
-    with pytest.raises(ValueError, match=re.escape(message)) as caught:
-        rescale_shares(shares, set_shares)
+    with pytest.raises(ScenarioError, match=re.escape(message)) as caught:
+        set_mix_shares(shares, set_shares)
     assert "\n" not in str(caught.value)
 
 
@@ -85,7 +85,9 @@ def test_a_share_path_applies_to_the_mix_chosen_with_it():
 
 
 def test_an_infeasible_share_names_the_scenario_and_the_share():
-    with pytest.raises(ScenarioError, match=r"^emerging: mix\.shares\.training: .*more than 1"):
+    with pytest.raises(
+        ScenarioError, match=r"^emerging \(bundled\): mix\.shares: infeasible mix.*> 1"
+    ):
         scenario_with("emerging", {"mix.shares.training": 0.7, "mix.shares.rd_grants": 0.6})
 
 
