@@ -59,7 +59,6 @@ __all__ = [
     "STANDARD_ERRORS",
     "Liveness",
     "exempt_reason",
-    "measure_liveness",
     "numeric_fields",
     "paired_outputs",
     "paired_verdict",
@@ -263,18 +262,3 @@ def paired_outputs(
         at_end.append(pd.DataFrame(rows, index=list(seeds)))
     low, high = at_end
     return low.reindex(columns=high.columns), high
-
-
-def measure_liveness(
-    scenario: str,
-    overrides: dict[str, Any],
-    path: str,
-    ends: tuple[float | int, float | int],
-    seeds: list[int],
-    steps: int,
-    input_draws: bool = False,
-) -> Liveness:
-    """Judge the move of ``path`` between its ``ends`` (:func:`paired_outputs`,
-    :func:`paired_verdict`)."""
-    low, high = paired_outputs(scenario, overrides, path, ends, seeds, steps, input_draws)
-    return paired_verdict(high, low)

@@ -30,8 +30,8 @@ from smartspec import load_scenario
 from smartspec.experiments.liveness import (
     Liveness,
     exempt_reason,
-    measure_liveness,
     numeric_fields,
+    paired_outputs,
     paired_verdict,
     range_ends,
 )
@@ -146,8 +146,8 @@ def _check(
     # The synthetic input data's fields act through the draw of that data: each seed draws
     # its own, the same at both ends.
     input_draws = path.startswith("knowledge.")
-    verdict = measure_liveness(scenario, overrides, path, ends, SEEDS, STEPS, input_draws)
-    return path, ends, verdict
+    low, high = paired_outputs(scenario, overrides, path, ends, SEEDS, STEPS, input_draws)
+    return path, ends, paired_verdict(high, low)
 
 
 def check_all(folder: Path) -> list[tuple[str, tuple | None, Liveness | None]]:
