@@ -43,3 +43,33 @@ class RandomWalk(mesa.Model):
     def step(self) -> None:
         self.positions = self.positions + self.drift + self.rng.normal(0.0, 1.0, self.n)
         self.datacollector.collect(self)
+
+
+#: A two-parameter Morris screening of a scenario (``.format(scenario=...)``): one policy
+#: lever and one condition of the region, 2 x 3 = 6 runs.
+TINY_SCREENING = """
+name = "tiny_screening"
+
+[model]
+scenario = "{scenario}"
+
+[design]
+kind = "morris"
+samples = 2
+levels = 4
+seed = 1
+
+[[parameters]]
+name = "budget_share"
+path = "regions.0.government.budget_share"
+range = [0.0005, 0.01]
+
+[[parameters]]
+name = "absorptive_capacity"
+path = "regions.0.absorptive_capacity"
+range = [0.1, 0.5]
+
+[outcomes]
+mean = ["innovation_index"]
+window = 2
+"""
