@@ -530,6 +530,7 @@ def write_report(
         caveats,
         setting=_setting_section(results),
         conclusions=conclusions,
+        model_terms=not own_function,
     )
 
 
@@ -584,6 +585,7 @@ def _write_document(
     caveats: list[str] = CAVEATS,
     setting: str = "",
     conclusions: list[Conclusion] | None = None,
+    model_terms: bool = True,
 ) -> Path:
     """The document: the "Setting" box and "What this means" first (when given), then the
     sections, the findings with their caveats, ``extra`` (snapshot, provenance) and the
@@ -599,7 +601,7 @@ def _write_document(
         *sections,
         ("Findings in plain words", findings_html),
         *(extra or []),
-        ("Glossary", glossary_html()),
+        ("Glossary", glossary_html(model_terms)),
     ]
     body = "".join(f"<h2>{html.escape(name)}</h2>{content}" for name, content in sections)
     box = f'<section class="setting"><h2>Setting</h2>{setting}</section>' if setting else ""
