@@ -11,13 +11,14 @@ import pandas as pd
 
 from .store import RUNS, SERIES, ResultStore, StoreError
 
-__all__ = ["Results", "load_results"]
+__all__ = ["Results", "load_results", "with_inputs"]
 
 
 @dataclass
 class Results:
     """Inputs (one row per planned run), outcomes (one row per finished run, inputs joined),
-    time series (one row per run and step), failures, provenance and manifest."""
+    time series (one row per run and step, inputs joined), failures, provenance and
+    manifest."""
 
     inputs: pd.DataFrame
     outcomes: pd.DataFrame
@@ -66,9 +67,19 @@ def _read_all(files: list[Path], key: tuple[str, ...] = ("run_id",)) -> pd.DataF
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def with_inputs(series: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
+    """A per-step table with each run's inputs (point, replication, seed, scenario, mix and
+    parameter values) after ``run_id``, so that no use needs a join; a series column of the
+    same name as an input keeps the series' value."""
+    joined = [c for c in inputs.columns if c == "run_id" or c not in series.columns]
+    frame = inputs[joined].merge(series, on="run_id", how="right", sort=False)
+    return frame[[*joined, *(c for c in series.columns if c != "run_id")]]
+
+
 def load_results(out_dir: str | Path, series: bool = True) -> Results:
     """Read a (possibly unfinished) experiment folder; rows are sorted by run id, so the
-    tables do not depend on how runs were batched or on which executor ran them."""
+    tables do not depend on how runs were batched or on which executor ran them.
+    ``Results.series`` carries each run's inputs like ``Results.outcomes``."""
     store = ResultStore(Path(out_dir))
     provenance = _read_json(store.root / "provenance.json")
     manifest = _read_json(store.root / "manifest.json")
@@ -107,6 +118,7 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     frame = _read_all(store.batch_files(SERIES), ("run_id", "step")) if series else pd.DataFrame()
     if len(frame):
         frame = frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+        frame = with_inputs(frame, inputs)
     return Results(
         inputs=inputs,
         outcomes=outcomes.reset_index(drop=True),
