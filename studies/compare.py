@@ -21,13 +21,7 @@ from pydantic import ValidationError
 from smartspec.analysis.comparison import named_groups
 from smartspec.experiments import ExperimentError, ExperimentSpec, RunSummary, load_results
 from smartspec.experiments.spec import check_against_scenarios
-from smartspec.scenarios import (
-    OptionError,
-    bundled_mixes,
-    did_you_mean,
-    load_scenario,
-    validation_message,
-)
+from smartspec.scenarios import OptionError, load_scenario, mix_table, validation_message
 
 from .common import Execution, check_out_dir, run_study, summary_columns
 from .defaults import COMPARE_OUTCOMES, COMPARE_REPLICATIONS, STUDY_SEED
@@ -79,14 +73,8 @@ def comparison_spec(
         If a mix, the scenario or an override cannot be used.
     """
     load_scenario(scenario)  # an unknown scenario is named before the mixes are counted
-    known = [entry.name for entry in bundled_mixes()]
     for position, mix in enumerate(mixes):
-        if mix not in known:
-            raise OptionError(
-                "--mix",
-                "",
-                f"unknown mix {mix!r}{did_you_mean(mix, known)} (bundled: {', '.join(known)})",
-            )
+        mix_table(mix, "--mix")  # a bundled name (did-you-mean when mistyped) or a mix file
         if mix in mixes[:position]:
             raise OptionError("--mix", "", f"{mix!r} is given twice; give each mix once")
     if len(mixes) < 2:

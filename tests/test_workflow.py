@@ -313,7 +313,7 @@ def test_a_mix_file_works_wherever_a_mix_name_does(tmp_path, monkeypatch, capsys
     table = capsys.readouterr().out
     assert re.search(r"^mix\s+baseline\s+skills$", table, flags=re.MULTILINE), table
     line = one_error_line(capsys, ["run", "emerging", "--mix", "nothing_here.toml"])
-    assert "--mix: mix: mix file not found: nothing_here.toml" in line
+    assert "--mix: mix file not found: nothing_here.toml" in line
     write(tmp_path / "broken.toml", SKILLS_MIX.replace("0.2", "0.3"))
     for refused in (["run", "emerging", "--mix", "broken.toml"], [*argv, "--mix", "broken.toml"]):
         line = one_error_line(capsys, refused)
