@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .store import RUNS, SERIES, ResultStore
+from .store import RUNS, SERIES, ResultStore, StoreError
 
 __all__ = ["Results", "load_results"]
 
@@ -31,19 +31,63 @@ class Results:
 
 
 def _read_all(files: list[Path]) -> pd.DataFrame:
-    frames = [pd.read_parquet(path) for path in files]
-    frames = [frame for frame in frames if len(frame)]
+    frames = []
+    for path in files:
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:  # noqa: BLE001 - a damaged batch is one line
+            lines = str(error).strip().splitlines()
+            raise StoreError(
+                str(path),
+                "",
+                f"damaged ({type(error).__name__}: {lines[0] if lines else ''}); resuming the "
+                "experiment (--resume) moves it aside and runs its runs again",
+            ) from None
+        if len(frame):
+            frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _check_unique(frame: pd.DataFrame, keys: list[str], folder: Path, what: str) -> None:
+    """Refuse a folder that holds a run (or a run's step) twice: it was written by two
+    processes at once, or copied into, and any summary of it would count runs twice."""
+    twice = frame.duplicated(keys, keep=False)
+    if twice.any():
+        ids = sorted(set(frame.loc[twice, "run_id"].tolist()))
+        shown = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+        raise StoreError(
+            str(folder),
+            what,
+            f"{len(ids)} runs are stored more than once (run ids {shown}); the folder was "
+            "written by two processes at once or mixed by hand: run the experiment again into "
+            "a new folder",
+        )
+
+
 def load_results(out_dir: str | Path, series: bool = True) -> Results:
-    """Read a (possibly unfinished) experiment folder; rows are sorted by run id, so the
-    tables do not depend on how runs were batched or on which executor ran them."""
+    """Read a (possibly unfinished) experiment folder; rows are sorted by design point and
+    replication (run id order, unless replications were added), so the tables do not depend
+    on how runs were batched or on which executor ran them.
+
+    Raises
+    ------
+    StoreError
+        One line naming the file for a folder that is not a results folder, a damaged file,
+        or a run stored twice.
+    """
     store = ResultStore(Path(out_dir))
     inputs = store.design()
+    # A run is identified by (point, replication); run ids number runs in the order they
+    # were planned, which for an extended experiment is not point-major.
+    if {"point", "replication"} <= set(inputs.columns):
+        inputs = inputs.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
     runs = _read_all(store.batch_files(RUNS))
     if len(runs):
-        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+        _check_unique(runs, ["run_id"], store.root, "runs")
+        order = pd.Series(range(len(inputs)), index=inputs["run_id"])
+        runs = runs.assign(_order=runs["run_id"].map(order))
+        runs = runs.sort_values(["_order", "run_id"], kind="stable").drop(columns="_order")
+        runs = runs.reset_index(drop=True)
         ok = runs[runs["status"] == "ok"].drop(columns=["status", "error"], errors="ignore")
         ok = ok.drop(columns=["traceback"], errors="ignore")
         failed = runs[runs["status"] != "ok"]
@@ -74,7 +118,10 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
         failures = inputs.iloc[0:0]
     frame = _read_all(store.batch_files(SERIES)) if series else pd.DataFrame()
     if len(frame):
-        frame = frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+        order = pd.Series(range(len(inputs)), index=inputs["run_id"])
+        frame = frame.assign(_order=frame["run_id"].map(order))
+        frame = frame.sort_values(["_order", "run_id", "step"], kind="stable")
+        frame = frame.drop(columns="_order").reset_index(drop=True)
     return Results(
         inputs=inputs,
         outcomes=outcomes.reset_index(drop=True),

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -89,6 +92,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from smartspec.studies.common import run_study
 
     spec, path = load_experiment(args.experiment)
+    if args.reps is not None:
+        spec.design.replications = args.reps
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
     check_out_dir(out_dir)
     text = path.read_text(encoding="utf-8")
@@ -444,18 +449,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.command_line = ["smartspec", *(sys.argv[1:] if argv is None else argv)]
     _configure_logging(args.verbose)
+    previous = _stop_on_sigterm()
     try:
         return _HANDLERS[args.command](args)
     except ExperimentInterrupted as stop:
+        why = f" ({stop.reason})" if stop.reason else ""
         print(
-            f"smartspec: interrupted: {stop.done} of {stop.planned} runs are saved in "
+            f"smartspec: interrupted{why}: {stop.done} of {stop.planned} runs are saved in "
             f"{stop.out_dir}; continue with: {_resume_command(args, stop.out_dir)}",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return 128 + stop.signal_number if stop.signal_number else EXIT_INTERRUPTED
     except SmartSpecError as error:
         print(f"smartspec: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("smartspec: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (``kill``, ``timeout``) stops a command like Ctrl-C: cleanly, workers reaped,
+    an experiment left resumable (the runner handles both signals itself while it runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_number: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)

@@ -196,10 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run an experiment file (designs, replications, sensitivity samples)",
         description="Run an experiment definition (TOML; a bundled name or a path) and stream "
         "its results to a Parquet dataset in --out: design.parquet, runs/ and series/ batch "
-        "files, manifest.json and provenance.json. Safe to interrupt; continue with --resume.",
+        "files, manifest.json and provenance.json. Safe to interrupt; continue with --resume. "
+        "--resume --reps N adds replications to a finished experiment.",
     )
     sweep.add_argument("experiment", help="experiment TOML path or bundled name")
     sweep.add_argument("--out", help=f"output folder (default {results}/EXPERIMENT-NAME)")
+    sweep.add_argument(
+        "--reps",
+        type=_positive_int,
+        default=None,
+        help="replications per design point (default: the file's design.replications); with "
+        "--resume, more than the folder holds adds them, keeping every earlier run",
+    )
     _calibrated_option(sweep, " (comparison designs only)")
     _execution_options(sweep)
 
