@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "describe_changes",
+    "design_scenarios",
+    "resolved_scenario",
     "resolved_scenario_digest",
+    "resolved_scenarios",
     "run_fingerprint",
     "source_fingerprint",
     "target_identity",
@@ -90,18 +93,37 @@ def target_identity(target: Any) -> str:
     return _sha(_canonical(_describe(target)))
 
 
-def resolved_scenario_digest(scenario: str, mix: str | None = None) -> str:
-    """Digest of a scenario as the model receives it: the file with its archetypes, mix file,
-    calibrated defaults and burn-in mix resolved, plus the bytes of its proximity CSV."""
+def resolved_scenario(scenario: str, mix: str | None = None) -> dict[str, Any]:
+    """A scenario as the model receives it: the file with its archetypes, mix file,
+    calibrated defaults and burn-in mix resolved, plus the digest of its proximity CSV."""
     from smartspec.scenarios.loader import load_scenario, mix_table
 
     loaded = load_scenario(scenario, mix=mix or None)
     parts: dict[str, Any] = {"scenario": loaded.model_dump(mode="json")}
     csv = loaded.knowledge.matrix_csv
     if csv is not None and Path(csv).is_file():
-        parts["proximity_csv"] = _sha(Path(csv).read_bytes())
+        parts["proximity_csv_sha256"] = _sha(Path(csv).read_bytes())
     parts["burn_in_mix"] = mix_table(loaded.initial.burn_in_mix)
-    return _sha(_canonical(parts))
+    return parts
+
+
+def resolved_scenario_digest(scenario: str, mix: str | None = None) -> str:
+    """Digest of :func:`resolved_scenario`."""
+    return _sha(_canonical(resolved_scenario(scenario, mix)))
+
+
+def resolved_scenarios(scenarios: Iterable[tuple[str, str | None]]) -> dict[str, Any]:
+    """What provenance records of the scenarios a design runs: label -> resolved content
+    (names that are no scenario, as a custom target's may be, are left out)."""
+    from smartspec.scenarios import ScenarioError
+
+    resolved = {}
+    for scenario, mix in dict.fromkeys(scenarios):
+        try:
+            resolved[_scenario_label(scenario, mix)] = resolved_scenario(scenario, mix)
+        except ScenarioError:
+            continue
+    return resolved
 
 
 def _digest_or_name(scenario: str, mix: str | None) -> str:
@@ -142,11 +164,13 @@ def source_fingerprint(scenarios: Iterable[tuple[str, str | None]]) -> dict[str,
     }
 
 
-def _design_scenarios(spec: ExperimentSpec, design: Design) -> list[tuple[str, str | None]]:
+def design_scenarios(spec: ExperimentSpec, design: Design) -> list[tuple[str, str | None]]:
+    """The (scenario, mix) pairs a design runs."""
     points = design.points
     if "scenario" in points and len(points):
-        mixes = points["mix"] if "mix" in points else pd.Series([""] * len(points))
-        return [(str(s), str(m) or None) for s, m in zip(points["scenario"], mixes, strict=True)]
+        pairs = points[[c for c in ("scenario", "mix") if c in points]].drop_duplicates()
+        mixes = pairs["mix"] if "mix" in pairs else [""] * len(pairs)
+        return [(str(s), str(m) or None) for s, m in zip(pairs["scenario"], mixes, strict=True)]
     return [(scenario, None) for scenario in spec.design.scenarios or [spec.model.scenario]]
 
 
@@ -169,7 +193,9 @@ def run_fingerprint(spec: ExperimentSpec, design: Design, target: Any) -> dict[s
         :func:`source_fingerprint` entries.
     """
     definition = spec.model_dump(mode="json")
+    # Neither changes what a run computes; a comparison's description counts replications.
     definition["design"].pop("replications", None)
+    definition.pop("description", None)
     points = design.points
     calibrated = design.calibrated
     return {
@@ -179,7 +205,7 @@ def run_fingerprint(spec: ExperimentSpec, design: Design, target: Any) -> dict[s
         else None,
         "calibrated": calibrated.get("sha256") if calibrated else None,
         "target": target_identity(target),
-        **source_fingerprint(_design_scenarios(spec, design)),
+        **source_fingerprint(design_scenarios(spec, design)),
     }
 
 

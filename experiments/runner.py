@@ -47,7 +47,7 @@ from smartspec.scenarios import SmartSpecError
 
 from .calibration.draws import check_same_calibrated, stamp_experiment_text
 from .designs import Design, RunTask, TaskSequence, build_design
-from .fingerprint import run_fingerprint
+from .fingerprint import design_scenarios, resolved_scenarios, run_fingerprint
 from .provenance import provenance, utc_now
 from .spec import ExperimentSpec
 from .store import ResultStore, StoreError
@@ -304,6 +304,7 @@ class _Entry:
     kind: str  # "batch", "retry" or "solo"
     tasks: list[RunTask]
     generation: int
+    sent: bool = True
 
 
 class _Scheduler:
@@ -323,6 +324,7 @@ class _Scheduler:
         self.in_flight: dict[Future, _Entry] = {}
         self.retries: collections.deque[RunTask] = collections.deque()
         self.solos: collections.deque[RunTask] = collections.deque()
+        self.requeued: collections.deque[list[RunTask]] = collections.deque()
         self.exhausted = False
 
     @property
@@ -330,8 +332,18 @@ class _Scheduler:
         return getattr(self.executor, "generation", 0)
 
     def _submit(self, kind: str, tasks: list[RunTask]) -> None:
-        future = self.executor.submit(execute_batch, self.target, tasks)
-        self.in_flight[future] = _Entry(kind, tasks, self.generation)
+        try:
+            future = self.executor.submit(execute_batch, self.target, tasks)
+            sent = True
+        except BrokenExecutor as error:
+            if not hasattr(self.executor, "rebuild"):
+                raise
+            # The pool broke before this task reached it: nothing of it ran, so it is queued
+            # again as it was once the pool is started again (see _route).
+            future = Future()
+            future.set_exception(error)
+            sent = False
+        self.in_flight[future] = _Entry(kind, tasks, self.generation, sent)
 
     def refill(self) -> None:
         """Submit what may run now: lone retries first (nothing else in flight), then
@@ -346,6 +358,8 @@ class _Scheduler:
             while self.retries and len(self.in_flight) < self.capacity:
                 self._submit("retry", [self.retries.popleft()])
             return
+        while self.requeued and len(self.in_flight) < 2 * self.capacity:
+            self._submit("batch", self.requeued.popleft())
         while not self.exhausted and len(self.in_flight) < 2 * self.capacity:
             batch = next(self.batches, None)
             if batch is None:
@@ -357,7 +371,9 @@ class _Scheduler:
 
     @property
     def busy(self) -> bool:
-        return bool(self.in_flight or self.retries or self.solos or not self.exhausted)
+        return bool(
+            self.in_flight or self.retries or self.solos or self.requeued or not self.exhausted
+        )
 
     def step(self) -> None:
         """Wait briefly for finished tasks and handle them."""
@@ -392,6 +408,13 @@ class _Scheduler:
         self.commit(rows, series)
 
     def _route(self, lost: list[_Entry], pool: bool) -> None:
+        unsent = [entry for entry in lost if not entry.sent]
+        for entry in unsent:
+            if entry.kind == "batch":
+                self.requeued.append(entry.tasks)
+            else:
+                (self.retries if entry.kind == "retry" else self.solos).extendleft(entry.tasks)
+        lost = [entry for entry in lost if entry.sent]
         alone = sum(1 for entry in lost if entry.kind == "retry") == 1 and pool
         for entry in lost:
             if entry.kind == "batch":
@@ -571,6 +594,7 @@ def run_experiment(
             salib_problem=design.problem,
             started=utc_now(),
             fingerprint=fingerprint,
+            resolved_scenarios=resolved_scenarios(design_scenarios(spec, design)),
             **({"command_line": command_line} if command_line else {}),
             **({"calibrated": design.calibrated} if design.calibrated else {}),
         )
