@@ -77,10 +77,12 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     """
     store = ResultStore(Path(out_dir))
     inputs = store.design()
-    # A run is identified by (point, replication); run ids number runs in the order they
-    # were planned, which for an extended experiment is not point-major.
-    if {"point", "replication"} <= set(inputs.columns):
-        inputs = inputs.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    record = store.provenance()
+    # Run ids number runs in the order they were planned, which for an experiment whose
+    # replications were added later is not point-major: order by what identifies a run.
+    if len(record.get("replication_segments") or []) > 1:
+        inputs = inputs.sort_values(["point", "replication"], kind="stable")
+        inputs = inputs.reset_index(drop=True)
     runs = _read_all(store.batch_files(RUNS))
     if len(runs):
         _check_unique(runs, ["run_id"], store.root, "runs")
@@ -127,6 +129,6 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
         outcomes=outcomes.reset_index(drop=True),
         series=frame,
         failures=failures.reset_index(drop=True),
-        provenance=store.provenance(),
+        provenance=record,
         manifest=store.manifest(),
     )
