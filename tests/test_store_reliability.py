@@ -695,3 +695,24 @@ def test_sweep_and_compare_resume_with_more_reps(small_grid, tmp_path, capsys):
     assert main([*base, "--reps", "2", "--resume", "--workers", "1"]) == 0
     assert "4 of 4 runs done (0 failed, 2 from before)" in capsys.readouterr().out
     assert load_results(compare).provenance["replication_segments"] == [1, 2]
+
+
+def test_calibrate_resume_refuses_another_function_or_revision(tmp_path):
+    from calibration_toy import observation, slow_toy, toy, toy_spec
+
+    from smartspec.experiments.calibration import calibrate
+    from smartspec.experiments.calibration.engine import calibration_fingerprint
+    from smartspec.model.version import MODEL_VERSION
+
+    spec = toy_spec(observation(np.random.default_rng(1)), seed=0)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "calibration.toml").write_text("toy")
+    record = {"model_version": MODEL_VERSION, "fingerprint": calibration_fingerprint(spec, toy)}
+    (out / "provenance.json").write_text(json.dumps(record))
+    with pytest.raises(StoreError, match="changed since it started: what a run executes"):
+        calibrate(spec, out, "toy", function=slow_toy, resume=True)
+    record["fingerprint"]["git_revision"] = "0123abc"
+    (out / "provenance.json").write_text(json.dumps(record))
+    with pytest.raises(StoreError, match=r"the git revision of the code \(0123abc -> "):
+        calibrate(spec, out, "toy", function=toy, resume=True)

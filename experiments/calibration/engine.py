@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..fingerprint import resolved_scenarios
 from ..limits import check_run_budget
 from ..provenance import check_model_version, provenance, utc_now
 from ..store import StoreError, lock_folder, release_folder, write_bytes_atomically
@@ -286,6 +287,9 @@ def _calibrate(
             },
             started=utc_now(),
             fingerprint=fingerprint,
+            resolved_scenarios=resolved_scenarios(
+                [] if function is not None else [(name, None) for name in spec.model.scenarios]
+            ),
             **({"command_line": command_line} if command_line else {}),
         )
         write_json(out_dir / "provenance.json", record)
