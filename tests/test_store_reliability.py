@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from experiment_helpers import KILLING_X, flaky, self_killing, slow
+from test_experiments import LONG_EXPERIMENT
 
 from smartspec.cli import main
 from smartspec.experiments import (
@@ -409,10 +410,14 @@ def killing_spec(replications: int = 2) -> ExperimentSpec:
     return spec_of(levels=(1, 2, KILLING_X, 4, 5), replications=replications)
 
 
+@pytest.mark.parametrize(
+    "executor_kind", ["process-pool", pytest.param("dask-local", marks=pytest.mark.slow)]
+)
 def test_a_run_that_kills_its_worker_is_a_failed_run_and_the_sweep_goes_on(
-    worker_path, tmp_path, caplog
+    executor_kind, worker_path, tmp_path, caplog
 ):
-    executor, capacity, close = make_executor(workers=2)
+    pool = executor_kind == "process-pool"
+    executor, capacity, close = make_executor(**({"workers": 2} if pool else {"dask_local": 2}))
     try:
         with caplog.at_level(logging.WARNING, logger="smartspec.experiments"):
             summary = quick(
@@ -427,25 +432,8 @@ def test_a_run_that_kills_its_worker_is_a_failed_run_and_the_sweep_goes_on(
         close()
     assert (summary.planned, summary.done, summary.failed) == (5, 5, 1)
     assert_worker_died_recorded(tmp_path / "out", replications=1)
-    assert "starting the process pool again" in caplog.text
-
-
-@pytest.mark.slow
-def test_a_run_that_kills_its_worker_under_dask(worker_path, tmp_path):
-    executor, capacity, close = make_executor(dask_local=2)
-    try:
-        summary = quick(
-            tmp_path / "out",
-            killing_spec(replications=1),
-            target=CallableTarget(self_killing),
-            executor=executor,
-            capacity=capacity,
-            batch_size=3,
-        )
-    finally:
-        close()
-    assert (summary.planned, summary.done, summary.failed) == (5, 5, 1)
-    assert_worker_died_recorded(tmp_path / "out", replications=1)
+    assert "retrying each on its own" in caplog.text
+    assert ("starting the process pool again" in caplog.text) == pool
 
 
 # ------------------------------------------------------------------ SIGTERM, parent death
@@ -484,28 +472,10 @@ def test_workers_die_with_their_parent(tmp_path):
         finish(process)
 
 
-SIGTERM_EXPERIMENT = """
-name = "terminated"
-
-[model]
-scenario = "emerging"
-steps = 4
-set = { "regions.0.firms" = 80, "regions.0.citizen_groups" = 2 }
-
-[design]
-kind = "lhs"
-samples = 12
-replications = 1
-seed = 17
-
-[[parameters]]
-name = "budget"
-path = "regions.0.government.budget_share"
-range = [0.0005, 0.01]
-
-[outcomes]
-final = ["innovation_index"]
-"""
+# The interruptible experiment of test_experiments.py, smaller: 12 runs.
+SIGTERM_EXPERIMENT = LONG_EXPERIMENT.replace("samples = 20", "samples = 12").replace(
+    "replications = 2", "replications = 1"
+)
 
 
 @pytest.mark.slow
