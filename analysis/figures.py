@@ -11,6 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 __all__ = [
+    "ACTOR_COLOURS",
+    "knowledge_graph",
+    "network_sample",
     "plot_bands",
     "plot_knowledge_space",
     "plot_mix_comparison",
@@ -155,10 +158,11 @@ def plot_morris(indices: pd.DataFrame, outcome: str) -> Figure:
     return figure
 
 
-def plot_network(model, max_nodes: int = 600, seed: int = 0) -> Figure:
-    """The collaboration network of a model, coloured by actor type (largest nodes first
-    when it is too large to draw)."""
-    import networkx as nx
+def network_sample(model, max_nodes: int = 600):
+    """The collaboration network as a networkx graph, at most ``max_nodes`` nodes: every
+    university, government and citizen group, then the best-connected firms; firms without a
+    link are left out."""
+    import networkx as nx  # noqa: F401 - to_networkx needs it
 
     nodes = np.flatnonzero(model.nodes.alive)
     degree = model.network.degree(model.nodes.capacity)
@@ -173,9 +177,17 @@ def plot_network(model, max_nodes: int = 600, seed: int = 0) -> Figure:
     else:
         keep = nodes
     graph = model.network.to_networkx(keep).subgraph(keep.tolist())
-    graph = graph.subgraph(
+    return graph.subgraph(
         [node for node in graph if graph.degree(node) > 0 or model.nodes.kind[node] != 0]
     )
+
+
+def plot_network(model, max_nodes: int = 600, seed: int = 0) -> Figure:
+    """The collaboration network of a model, coloured by actor type (largest nodes first
+    when it is too large to draw)."""
+    import networkx as nx
+
+    graph = network_sample(model, max_nodes)
     layout = nx.spring_layout(graph, seed=seed, k=0.15)
     figure = Figure(figsize=(7, 6), layout="constrained")
     axis = figure.subplots()
@@ -198,12 +210,11 @@ def plot_network(model, max_nodes: int = 600, seed: int = 0) -> Figure:
     return figure
 
 
-def plot_knowledge_space(model, region: int = 0, seed: int = 0) -> Figure:
-    """The knowledge space (domains placed by relatedness), with the region's specialisations
-    (RCA >= 1) filled and its priority domains ringed."""
+def knowledge_graph(space):
+    """The knowledge space as a networkx graph: one node per domain, an edge where two
+    domains' proximity is at least 0.2 (weighted by it)."""
     import networkx as nx
 
-    space = model.knowledge
     graph = nx.Graph()
     proximity = space.proximity
     for i in range(space.size):
@@ -211,6 +222,16 @@ def plot_knowledge_space(model, region: int = 0, seed: int = 0) -> Figure:
         for j in range(i + 1, space.size):
             if proximity[i, j] >= 0.2:
                 graph.add_edge(i, j, weight=proximity[i, j])
+    return graph
+
+
+def plot_knowledge_space(model, region: int = 0, seed: int = 0) -> Figure:
+    """The knowledge space (domains placed by relatedness), with the region's specialisations
+    (RCA >= 1) filled and its priority domains ringed."""
+    import networkx as nx
+
+    space = model.knowledge
+    graph = knowledge_graph(space)
     layout = nx.spring_layout(graph, seed=seed, weight="weight")
     snapshot = model.domain_snapshot
     rca = snapshot["rca"][region]

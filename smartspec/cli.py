@@ -302,7 +302,12 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from smartspec.dashboard.server import serve
 
     try:
-        serve(host=args.host, port=args.port)
+        serve(
+            host=args.host,
+            port=args.port,
+            session_timeout=args.session_timeout,
+            max_sessions=args.max_sessions,
+        )
     except OSError as error:
         print(f"smartspec: error: dashboard: --port: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -401,12 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     dashboard = commands.add_parser(
         "dashboard",
-        help="serve the interactive dashboard (Mesa SolaraViz) in the browser",
+        help="serve the interactive dashboard (Mesa model, Solara page) in the browser",
         description="Serve the interactive dashboard: pick a region archetype and a policy mix, "
         "move the budget, instrument shares, institutional quality, citizen participation and "
         "governance, then Step or Play and watch the indicators, the collaboration network, the "
         "knowledge space and a second mix run with the same seed. Works offline (no CDN); each "
-        "browser tab gets its own model. Listens on 127.0.0.1 only unless --host says otherwise.",
+        "browser tab gets its own model. Listens on 127.0.0.1 only unless --host says otherwise. "
+        "The address is printed once the page answers.",
     )
     dashboard.add_argument(
         "--host",
@@ -414,4 +415,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)",
     )
     dashboard.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dashboard.add_argument(
+        "--session-timeout",
+        type=_positive_int,
+        default=120,  # smartspec.dashboard.server.DEFAULT_SESSION_TIMEOUT (not imported: slow)
+        metavar="SECONDS",
+        help="free a session (its model) this long after its browser went away (default 120)",
+    )
+    dashboard.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=40,  # smartspec.dashboard.server.DEFAULT_MAX_SESSIONS
+        metavar="N",
+        help="browser tabs served at once; more are turned away with a message (default 40)",
+    )
     return parser

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -45,31 +46,34 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(timeout: float = 60) -> Iterator[dict]:
+def dashboard_server(
+    timeout: float = 60, options: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[dict]:
     """``python -m smartspec dashboard`` on a free port, as a user starts it.
 
-    Yields ``url``, ``port``, ``banner`` (the first line it printed) and, once the block ends
-    and the server has stopped, ``stderr`` (its log).
+    Yields ``url``, ``port``, ``banner`` (the first line it printed), ``banner_seconds``
+    (how long that took) and, once the block ends and the server has stopped, ``stderr``
+    (its log). The block starts the moment the banner is printed, as a user opens the
+    address the moment they see it: the dashboard prints it only once the page answers.
     """
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "smartspec", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "smartspec", "dashboard", "--port", str(port), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     server = {"url": f"http://127.0.0.1:{port}/", "port": port, "stderr": ""}
     try:
-        server["banner"] = process.stdout.readline()
-        deadline = time.monotonic() + timeout
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not start:\n{process.stderr.read()}")
-            time.sleep(0.2)
+        started = time.monotonic()
+        reader = threading.Thread(target=lambda: server.update(banner=process.stdout.readline()))
+        reader.start()
+        reader.join(timeout)
+        server["banner_seconds"] = time.monotonic() - started
+        if not server.get("banner"):
+            process.kill()
+            raise RuntimeError(f"the dashboard did not start:\n{process.communicate()[1]}")
         yield server
     finally:
         process.terminate()

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import socket
 import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard_server, require_chromium
+
+try:  # the browser steps need playwright; without it the browser tests skip
+    from dashboard_tour import (
+        QUARTER,
+        VIEWPORT,
+        follow_tour,
+        press,
+        quarter,
+        settle,
+        step,
+        view,
+    )
+except ImportError:
+    VIEWPORT = {"width": 1280, "height": 800}
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smartspec.cli import main
 from smartspec.dashboard import DashboardModel, DashboardSettings, rebalance_shares, views
+from smartspec.dashboard.app import REBUILD_DELAY_VARIABLE, VIEW_NAMES
+from smartspec.dashboard.charts import format_value, nice_ticks
 from smartspec.dashboard.settings import (
     ARCHETYPES,
     DASHBOARD_QUARTERS,
@@ -164,25 +186,14 @@ def test_invalid_settings_give_one_line_naming_the_field(change, field):
     assert field in message and "\n" not in message
 
 
-def test_mesa_reset_rebuilds_the_model_from_the_session_settings():
-    """SolaraViz's Reset calls the model class with the fixed ``settings`` parameter (the
-    session's reactive settings); its parameter checks must accept the model."""
-    from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
+def test_the_command_line_defaults_are_the_servers():
+    from smartspec.cli_parser import build_parser
+    from smartspec.dashboard import server
 
-    class Reactive:
-        value = replace(DashboardSettings.for_archetype("strong"), seed=7)
-
-    model = DashboardModel()
-    _check_model_params(model, {"settings": Reactive})
-    kwargs = _build_model_init_kwargs(
-        model,
-        {"settings": Reactive},
-        add_scenario_when_empty=True,
-        require_model_accepts_scenario=True,
-    )
-    rebuilt = type(model)(**kwargs)
-    assert rebuilt.settings == Reactive.value
-    assert rebuilt.spec.name == "strong"
+    args = build_parser().parse_args(["dashboard"])
+    assert args.session_timeout == server.DEFAULT_SESSION_TIMEOUT
+    assert args.max_sessions == server.DEFAULT_MAX_SESSIONS
+    assert (args.host, args.port) == (server.DEFAULT_HOST, server.DEFAULT_PORT)
 
 
 def test_the_dashboard_command_reports_a_taken_port(capsys):
@@ -195,7 +206,140 @@ def test_the_dashboard_command_reports_a_taken_port(capsys):
     assert len(err) == 1 and "already in use" in err[0]
 
 
+# ------------------------------------------------------------------ charts and views
+
+
+def test_tick_values_are_round_and_whole_for_counts():
+    assert nice_ticks(0, 10) == [0, 2.5, 5, 7.5, 10]
+    assert nice_ticks(0.000302, 0.000381)[0] <= 0.000302
+    assert nice_ticks(0.000302, 0.000381)[-1] >= 0.000381
+    for high in (0.4, 1, 3, 7, 26, 130):
+        ticks = nice_ticks(0, high, integer=True)
+        assert all(float(tick).is_integer() for tick in ticks), ticks
+        assert ticks[0] <= 0 and ticks[-1] >= high
+
+
+@pytest.mark.parametrize(
+    ("value", "integer", "shown"),
+    [
+        (3041.7, False, "3,042"),
+        (0.50912, False, "0.509"),
+        (12, True, "12"),
+        (2.5e-5, False, "0.0000250"),
+        (-1.66, False, "-1.66"),
+        (float("nan"), False, "–"),
+    ],
+)
+def test_numbers_are_formatted_for_people(value, integer, shown):
+    assert format_value(value, integer) == shown
+    assert "e+" not in format_value(value * 1e6, integer) and "e-" not in format_value(value)
+
+
+def _svg_texts(svg: str) -> list[tuple[str, float]]:
+    """(text, font size in the drawing's units) of every text of an SVG string."""
+    root = ElementTree.fromstring(svg)
+    default = float(root.get("font-size"))
+    return [
+        (element.text or "", float(element.get("font-size", default)))
+        for element in root.iter("{http://www.w3.org/2000/svg}text")
+    ]
+
+
+def test_quarter_zero_shows_the_starting_values_with_units():
+    model = DashboardModel()
+    for column, title in views.KEY_INDICATORS.items():
+        svg = views.indicator_chart(model, column)
+        texts = [text for text, _ in _svg_texts(svg)]
+        assert title in texts and views.unit_of(column) in texts
+        assert "years since the start" in texts
+        assert any(text.startswith("now ") for text in texts)
+        assert svg.count("<circle") == 1  # the starting value, drawn as a dot
+        if column in views.INTEGER_INDICATORS:
+            ticks = [text for text in texts if re.fullmatch(r"-?[\d,.]+", text)]
+            assert all("." not in tick for tick in ticks), (column, ticks)
+    # "EU reference = 100" is explained in the same words on the page and in the tour.
+    tour = " ".join((Path(__file__).parents[1] / "docs" / "dashboard.md").read_text().split())
+    assert views.REFERENCE_NOTE.removeprefix("Innovation index: ") in tour
+
+
+def test_every_view_is_valid_svg_with_readable_text():
+    model = DashboardModel()
+    model.run_for(6)
+    drawings = [
+        *(views.indicator_chart(model, column) for column in views.KEY_INDICATORS),
+        *(views.comparison_chart(model, column) for column in views.KEY_INDICATORS),
+        views.network_svg(model),
+        views.knowledge_space_svg(model),
+    ]
+    for svg in drawings:
+        sizes = [size for _, size in _svg_texts(svg)]
+        # Drawn at about their display width, so 12 units are about 11-12 px on screen; the
+        # browser test measures the real sizes.
+        assert sizes and min(sizes) >= 12
+    network = views.network_svg(model)
+    assert "citizen groups:" in network and "universities:" in network
+
+
+def test_a_view_that_cannot_draw_shows_one_line_not_a_traceback(caplog):
+    from smartspec.dashboard import app
+
+    def broken():
+        raise RuntimeError("no data yet")
+
+    shown = app._drawn(broken)
+    assert "Could not draw this view: no data yet" in shown and "Traceback" not in shown
+    assert "no data yet" in caplog.text and "Traceback" in caplog.text  # in the server's log
+
+
+def test_the_first_screen_shows_named_views_quarter_0_and_a_prompt():
+    import ipyvuetify
+    import solara
+
+    from smartspec.dashboard import app
+
+    _, rendered = solara.render(app.Page(), handle_error=False)
+    tabs = [tab.children for tab in rendered.find(ipyvuetify.Tab).widgets]
+    assert tabs == [[name] for name in app.VIEW_NAMES]
+    shown = [widget.unsafe_innerHTML for widget in rendered.find(solara.widgets.HTML).widgets]
+    assert app.quarter_text(0) == "Quarter 0 of 120 (year 0)" and app.quarter_text(0) in shown
+    assert any("Press ▶ Play or Step" in html for html in shown)
+    assert sum(html.startswith("<svg") for html in shown) == len(views.KEY_INDICATORS)
+    labels = [button.children for button in rendered.find(ipyvuetify.Btn).widgets]
+    assert ["▶ Play"] in labels and ["Step"] in labels and ["Reset"] in labels
+    sliders = [slider.label for slider in rendered.find(ipyvuetify.Slider).widgets]
+    assert "Pause between quarters: 50 ms" in sliders and "Redraw every 1 quarter" in sliders
+    assert not rendered.find(ipyvuetify.Checkbox).widgets  # no "Use Threads"
+
+
 # ------------------------------------------------------------------ in a real browser
+
+#: Rendered size (px) of every visible text on the page: SVG text scaled by its drawing, HTML
+#: text by its computed style and any CSS transform (Vuetify shrinks floating labels).
+TEXT_SIZES_JS = """
+() => {
+  const sizes = [];
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  for (const text of document.querySelectorAll('svg.smartspec-chart text')) {
+    if (!visible(text) || !text.textContent.trim()) continue;
+    const m = text.getScreenCTM();
+    const size = parseFloat(getComputedStyle(text).fontSize) * Math.hypot(m.a, m.b);
+    sizes.push([text.textContent.trim(), size]);
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, element = node.parentElement;
+    if (!node.textContent.trim() || element.closest('svg') || !visible(element)) continue;
+    if (getComputedStyle(element).visibility === 'hidden') continue;
+    const scale = element.getBoundingClientRect().height / (element.offsetHeight || 1);
+    const size = parseFloat(getComputedStyle(element).fontSize) * Math.min(1, scale);
+    sizes.push([node.textContent.trim().slice(0, 40), size]);
+  }
+  return sizes;
+}
+"""
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -219,93 +363,124 @@ def dashboard():
     assert "Traceback" not in server["stderr"], server["stderr"]
 
 
-def _time_shown(page) -> str:
-    return page.get_by_text(re.compile(r"^Time: ")).first.inner_text()
+@contextlib.contextmanager
+def _chromium_page(viewport=VIEWPORT):
+    playwright = require_chromium()
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport=viewport)
+            yield context, context.new_page()
+        finally:
+            browser.close()
+
+
+def _check_readable(page, view_name: str) -> None:
+    small = [(text, round(size, 1)) for text, size in page.evaluate(TEXT_SIZES_JS) if size < 10]
+    assert not small, f"{view_name}: text under 10 px at 1280x800: {small[:10]}"
+    overflow = page.evaluate("document.scrollingElement.scrollWidth")
+    assert overflow <= VIEWPORT["width"], f"{view_name}: page {overflow} px wide"
 
 
 @pytest.mark.browser
 def test_dashboard_in_headless_chromium(dashboard, tmp_path):
-    playwright = require_chromium()
     from playwright.sync_api import expect
 
     assert dashboard["url"] in dashboard["banner"]
     assert _listening_addresses(dashboard["port"]) == {"127.0.0.1"}
 
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1500, "height": 1000})
-            page = context.new_page()
-            requests: list[str] = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(dashboard["url"])
-            expect(page.get_by_text("Region and policy")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=20_000)
-            first_plot = page.locator("img").first
-            expect(first_plot).to_be_visible(timeout=20_000)
+    with _chromium_page() as (context, page):
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(dashboard["url"])
 
-            # Change controls: governance, then the budget and one share by keyboard.
-            page.get_by_role("button", name="quadruple helix").click()
-            budget = page.get_by_text(re.compile(r"^S3 budget: 0.30 % of GDP"))
-            expect(budget).to_be_visible()
-            slider = page.locator(".v-slider").nth(2).locator("[role=slider]")
-            slider.focus()
-            page.keyboard.press("ArrowRight")
-            expect(page.get_by_text(re.compile(r"^S3 budget: 0.31 % of GDP"))).to_be_visible(
-                timeout=20_000
-            )
-            share = page.locator(".v-slider").nth(5).locator("[role=slider]")  # rd grants
-            share.focus()
-            page.keyboard.press("ArrowRight")
-            expect(page.get_by_text(re.compile(r"^rd grants: 0\.31"))).to_be_visible(timeout=20_000)
-            expect(page.get_by_text("Total: 1.00")).to_be_visible()
-            expect(page.get_by_text(re.compile(r"baseline \(edited\)")).first).to_be_visible()
-            before = first_plot.get_attribute("src")
+        # The first screen: quarter 0, a prompt, six charts with their starting values.
+        expect(page.get_by_text("Quarter 0 of 120 (year 0)")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(re.compile(r"Press ▶ Play or Step"))).to_be_visible()
+        charts = page.locator("svg.smartspec-chart")
+        expect(charts).to_have_count(len(views.KEY_INDICATORS))
+        for index in range(len(views.KEY_INDICATORS)):
+            box = charts.nth(index).bounding_box()
+            assert box["y"] + box["height"] <= VIEWPORT["height"], "a chart is below the fold"
+            assert box["width"] >= 270
+        body = page.locator("body").inner_text()
+        for gone in ("Page 0", "Use Threads", "runs on Solara", "Model Parameters"):
+            assert gone.lower() not in body.lower(), gone
 
-            # Step the model and see the plot change.
-            for expected in ("1.0", "2.0", "3.0"):
-                page.get_by_role("button", name="Step").click()
-                expect(page.get_by_text(f"Time: {expected}")).to_be_visible(timeout=20_000)
-            expect(first_plot).not_to_have_attribute("src", before or "", timeout=20_000)
+        # Named views, each readable at 1280 x 800.
+        for name in VIEW_NAMES:
+            view(page, name)
+            expect(page.locator("svg.smartspec-chart").first).to_be_visible()
+            _check_readable(page, name)
+        view(page, VIEW_NAMES[0])
 
-            # Play, then pause.
-            page.get_by_role("button", name="▶").click()
-            expect(page.get_by_text(re.compile(r"^Time: ([5-9]|\d\d)\.0"))).to_be_visible(
-                timeout=30_000
-            )
-            page.get_by_role("button", name="❚❚").click()
-            expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=20_000)
+        # Change controls: governance, then the budget and one share by keyboard.
+        press(page, "quadruple helix")
+        budget = page.locator(".v-input", has_text="S3 budget")
+        expect(budget.locator("label")).to_have_text("S3 budget: 0.30 % of GDP per year")
+        budget.locator("[role=slider]").focus()
+        page.keyboard.press("ArrowRight")
+        settle(page, budget.locator("label", has_text="S3 budget: 0.31 % of GDP per year"))
+        share = page.locator(".v-input", has_text="rd grants").locator("[role=slider]")
+        share.focus()
+        page.keyboard.press("ArrowRight")
+        settle(page, page.get_by_text(re.compile(r"^rd grants: 0\.31")))
+        expect(page.get_by_text("Total: 1.00")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"baseline \(edited\)")).first).to_be_visible()
+        first_chart = charts.first.inner_html()
 
-            # The side-by-side comparison of two mixes.
-            page.get_by_role("tab", name="Page 2").click()
-            expect(page.locator("table.smartspec-comparison")).to_be_visible(timeout=20_000)
-            expect(
-                page.get_by_text(re.compile(r"A = baseline \(edited\), B = capacity_first"))
-            ).to_be_visible()
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot))
+        # Step the model and see the chart change.
+        step(page, 3)
+        expect(page.get_by_text("Quarter 3 of 120 (year 0.75)")).to_be_visible()
+        assert charts.first.inner_html() != first_chart
+        expect(page.get_by_text(re.compile(r"Press ▶ Play or Step"))).to_have_count(0)
 
-            # A second tab of the same browser has its own model, at quarter 0.
-            other = context.new_page()
-            other.goto(dashboard["url"])
-            expect(other.get_by_text("Time: 0.0")).to_be_visible(timeout=60_000)
-            assert _time_shown(page) != "Time: 0.0"
+        # Play, then pause.
+        page.get_by_role("button", name="▶ Play").click()
+        expect(page.get_by_text(QUARTER).first).to_have_text(
+            re.compile(r"^Quarter ([5-9]|\d\d+) of"), timeout=30_000
+        )
+        page.get_by_role("button", name="❚❚ Pause").click()
+        expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=20_000)
 
-            # An invalid value is a message, never a traceback.
-            seed = page.get_by_label("Seed")
-            seed.fill("-3")
-            seed.press("Enter")
-            expect(page.get_by_text(re.compile(r"seed: must be a whole number"))).to_be_visible(
-                timeout=20_000
-            )
-            assert "Traceback" not in page.locator("body").inner_text()
+        # The side-by-side comparison of two mixes, six charts and a table.
+        view(page, "Mix A vs mix B")
+        expect(page.locator("table.smartspec-comparison")).to_be_visible(timeout=20_000)
+        expect(page.locator(".smartspec-legend")).to_contain_text("A: baseline (edited)")
+        expect(page.locator(".smartspec-legend")).to_contain_text("B: capacity_first")
+        expect(page.locator("svg.smartspec-chart")).to_have_count(len(views.KEY_INDICATORS))
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot))
 
-            # Reset returns to quarter 0 with the current settings.
-            page.get_by_role("button", name="Reset").click()
-            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=20_000)
-            expect(page.get_by_text(re.compile(r"^S3 budget: 0.31 % of GDP"))).to_be_visible()
-        finally:
-            browser.close()
+        # A second tab of the same browser has its own model, at quarter 0.
+        other = context.new_page()
+        other.goto(dashboard["url"])
+        expect(other.get_by_text("Quarter 0 of 120")).to_be_visible(timeout=60_000)
+        assert quarter(page) > 0
+
+        # An invalid value is a message, never a traceback; the run is kept.
+        kept = quarter(page)
+        seed = page.get_by_label("Seed")
+        seed.fill("-3")
+        seed.press("Enter")
+        expect(page.get_by_text(re.compile(r"seed: must be a whole number"))).to_be_visible(
+            timeout=20_000
+        )
+        assert "Traceback" not in page.locator("body").inner_text()
+        assert quarter(page) == kept
+
+        # Reset returns to quarter 0 with the current settings.
+        page.get_by_role("button", name="Reset").click()
+        settle(page)
+        expect(page.get_by_text(re.compile(r"^S3 budget: 0.31 % of GDP"))).to_be_visible()
+
+        # At 800 px the controls stack above the charts, no menu to open.
+        page.set_viewport_size({"width": 800, "height": 800})
+        expect(page.get_by_role("button", name="Step")).to_be_in_viewport()
+        controls = page.locator(".smartspec-controls").bounding_box()
+        main_area = page.locator(".smartspec-main").bounding_box()
+        assert main_area["y"] >= controls["y"] + controls["height"] - 1
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 800
 
     local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
     assert all(url.startswith(local) for url in requests), [
@@ -315,33 +490,103 @@ def test_dashboard_in_headless_chromium(dashboard, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
 
 
-def test_the_comparison_panels_cover_the_key_indicators():
-    assert list(views.SHORT_TITLES) == list(views.KEY_INDICATORS)
+@pytest.mark.browser
+def test_the_guided_tour_matches_the_app(dashboard):
+    """docs/dashboard.md's five steps, followed in the app, every quoted figure checked."""
+    with _chromium_page() as (_, page):
+        page.goto(dashboard["url"])
+        expect_visible = require_chromium().expect
+        expect_visible(page.locator("svg.smartspec-chart").first).to_be_visible(timeout=60_000)
+        follow_tour(page)
 
 
-def test_a_view_that_cannot_draw_shows_one_line_not_a_traceback(caplog):
-    import ipyvuetify
-    import ipywidgets
-    import solara
+#: Sessions of the limited server: its session timeout (s) and maximum.
+SESSION_TIMEOUT, MAX_SESSIONS = 2, 1
 
-    from smartspec.dashboard import app
 
-    model = DashboardModel()
+@pytest.fixture(scope="module")
+def limited_dashboard():
+    """A dashboard whose rebuilds take 3 s (the test hook), with one session at most, freed
+    2 s after its browser went away."""
+    options = ("--max-sessions", str(MAX_SESSIONS), "--session-timeout", str(SESSION_TIMEOUT))
+    with dashboard_server(options=options, env={REBUILD_DELAY_VARIABLE: "3"}) as server:
+        yield server
+    assert "Traceback" not in server["stderr"], server["stderr"]
 
-    def broken(model):
-        raise RuntimeError("no data yet")
 
-    failing, working = app._figure_view(broken), app._figure_view(views.knowledge_space_figure)
+@pytest.mark.browser
+def test_the_printed_address_answers_and_a_rebuild_shows_a_busy_state(limited_dashboard):
+    """A browser opened the moment the address is printed gets the page. A change of
+    setting greys the charts and disables Play/Step until the new run is built."""
+    from playwright.sync_api import expect
 
-    @solara.component
-    def Host():
-        with solara.Column() as main:
-            failing(model)
-            working(model)
-        return main
+    with _chromium_page() as (_, page):
+        page.goto(limited_dashboard["url"])  # at once: the fixture yields on the banner
+        expect(page.locator("svg.smartspec-chart").first).to_be_visible(timeout=60_000)
+        step(page, 2)
+        page.get_by_role("button", name="triple helix").click()
+        busy = page.locator(".smartspec-busy")
+        expect(busy).to_have_text(re.compile("Building a new run with your settings"))
+        expect(page.locator(".smartspec-stale")).to_have_count(1)
+        expect(page.get_by_role("button", name="Step")).to_be_disabled()
+        expect(page.get_by_role("button", name="▶ Play")).to_be_disabled()
+        assert quarter(page) == 2  # the old run stays on screen, greyed, meanwhile
+        expect(busy).to_have_count(0, timeout=20_000)
+        expect(page.locator(".smartspec-stale")).to_have_count(0)
+        expect(page.get_by_text(QUARTER).first).to_have_text(re.compile(r"^Quarter 0 of"))
+        expect(page.get_by_role("button", name="Step")).to_be_enabled()
+        expect(page.locator(".v-btn--active", has_text="triple helix")).to_be_visible()
 
-    _, rendered = solara.render(Host(), handle_error=False)
-    alerts = rendered.find(ipyvuetify.Alert).widgets
-    assert [alert.children for alert in alerts] == [["Could not draw this view: no data yet"]]
-    assert len(rendered.find(ipywidgets.Image).widgets) == 1
-    assert "no data yet" in caplog.text  # the traceback goes to the server's log
+
+@pytest.mark.browser
+def test_sessions_end_and_are_capped(limited_dashboard):
+    """Sessions are capped, and a vanished browser's session is freed after the timeout."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    server, timeout = limited_dashboard, SESSION_TIMEOUT
+    base = f"ws://127.0.0.1:{server['port']}/jupyter/api/kernels"
+
+    connections = contextlib.ExitStack()
+
+    def open_session():
+        url = f"{base}/{uuid.uuid4()}/channels?session_id={uuid.uuid4()}"
+        return connections.enter_context(connect(url))
+
+    def refused(connection) -> bool:
+        try:
+            connection.recv(timeout=1.5)
+        except TimeoutError:
+            return False
+        except ConnectionClosed as closed:
+            assert closed.rcvd.code == 1013, closed.rcvd
+            assert f"maximum of {MAX_SESSIONS} session" in closed.rcvd.reason
+            return True
+        return False
+
+    def accepted_within(seconds: float):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            connection = open_session()
+            if not refused(connection):
+                return connection
+            time.sleep(0.5)
+        raise AssertionError(f"no session freed within {seconds} s")
+
+    with connections:
+        # The previous test's browser is gone: its session is freed once the timeout has passed.
+        first = accepted_within(timeout + 15)
+        # Raw connects beyond the maximum create no session; new page loads are told why.
+        for _ in range(3):
+            assert refused(open_session())
+        with pytest.raises(urllib.error.HTTPError) as page_load:
+            urllib.request.urlopen(server["url"], timeout=10)
+        assert page_load.value.code == 503
+        assert f"maximum of {MAX_SESSIONS} session" in page_load.value.read().decode()
+        # A client that dies without closing its connection: its session lingers for the
+        # timeout (a reload would find it), then it is freed.
+        first.socket.close()
+        died = time.monotonic()
+        assert refused(open_session())
+        accepted_within(timeout + 15).close()
+        assert time.monotonic() - died >= timeout

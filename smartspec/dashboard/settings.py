@@ -222,6 +222,9 @@ class DashboardModel(EcosystemModel):
         # Mesa counts a step before running it, so ``steps`` cannot tell a finished step.
         self.completed_steps = 0
         self._histories: tuple[int, pd.DataFrame, pd.DataFrame] | None = None
+        #: What the views keep between quarters (the layouts of the network and of the
+        #: knowledge space), owned by :mod:`smartspec.dashboard.views`.
+        self.drawing_cache: dict[str, Any] = {}
 
     def histories(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Indicator tables of the chosen mix and of the comparison mix, built once per
