@@ -7,19 +7,17 @@ kept as text.
 
 from __future__ import annotations
 
-import html
-import io
 import textwrap
-from contextlib import contextmanager
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from .calibration_results import CalibrationResults, constraint_table, parameter_unit
+from .figures import report_style as _style
+from .figures import svg
 
 __all__ = [
     "plot_emulator_validation",
@@ -29,17 +27,6 @@ __all__ = [
     "svg",
 ]
 
-# Sizes in points: the widest figure (11 in) shown 1000 px wide keeps 9 pt text above 10 px.
-_STYLE = {
-    "svg.fonttype": "none",
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "figure.titlesize": 11,
-}
 _USED, _FAILED, _PRIOR = "#4c72b0", "#c44e52", "#9a9a9a"
 
 
@@ -60,12 +47,6 @@ def _wrap(text: str, width: int) -> str:
 def _labelled(quantity: str, unit: str) -> str:
     """An axis label: the quantity, and its unit on a line of its own."""
     return f"{quantity}\n({_wrap(unit, 30)})"
-
-
-@contextmanager
-def _style():
-    with matplotlib.rc_context(_STYLE):
-        yield
 
 
 def _panels(count: int, width: float = 3.6, height: float = 3.2) -> tuple[Figure, list[Any]]:
@@ -278,13 +259,3 @@ def plot_targets(results: CalibrationResults) -> Figure:
         figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center")
         figure.suptitle("The targets against the simulated values before and after calibration")
     return figure
-
-
-def svg(figure: Figure, alt: str) -> str:
-    """A ``<figure>`` holding the figure as inline SVG, its text searchable and selectable."""
-    buffer = io.StringIO()
-    with _style():
-        figure.savefig(buffer, format="svg")
-    markup = buffer.getvalue()
-    markup = markup[markup.index("<svg") :]  # drop the XML prolog and doctype
-    return f'<figure role="img" aria-label="{html.escape(alt)}">{markup}</figure>'

@@ -27,6 +27,7 @@ __all__ = [
     "is_calibration_folder",
     "load_calibration_results",
     "parameter_unit",
+    "schema_field",
 ]
 
 #: From this many targets on, the cut uses the second-largest implausibility: one target may
@@ -227,12 +228,12 @@ def _target_unit(indicator: str | None, quarters: int | None) -> str:
     return indicators.indicator(indicator).unit
 
 
-def parameter_unit(path: str) -> str:
-    """The unit the scenario schema declares for a dotted path ("" if none)."""
+def schema_field(path: str) -> Any:
+    """The scenario schema's field (pydantic ``FieldInfo``) at a dotted path, or None when the
+    path does not end in a declared field (list indices and dict keys are skipped)."""
     from pydantic import BaseModel
 
     from smartspec.scenarios import Scenario
-    from smartspec.scenarios.base import unit_of
 
     def models(annotation: Any) -> list[Any]:
         found = [annotation] if isinstance(annotation, type) else []
@@ -244,8 +245,16 @@ def parameter_unit(path: str) -> str:
             continue
         found = model.model_fields.get(part)
         if found is None:
-            return ""
+            return None
         model = next((m for m in models(found.annotation) if issubclass(m, BaseModel)), None)
+    return found
+
+
+def parameter_unit(path: str) -> str:
+    """The unit the scenario schema declares for a dotted path ("" if none)."""
+    from smartspec.scenarios.base import unit_of
+
+    found = schema_field(path)
     return unit_of(found) if found is not None else ""
 
 

@@ -425,9 +425,11 @@ class LearningVerbs:
             domains = choose_per_row(rng, others)
             stock = self.knowledge[reviewing, domains]
             weak = stock < params.weak_domain_share * self.knowledge[reviewing].max(axis=1)
-            unrelated = rng.random(len(reviewing)) < params.unrelated_drop_rate * (
-                1.0 - params.review_relatedness * density[reviewing, domains]
+            related = params.review_relatedness * density[reviewing, domains]
+            drop_chance = (
+                params.unrelated_drop_rate * (1.0 - related) ** params.review_relatedness_exponent
             )
+            unrelated = rng.random(len(reviewing)) < drop_chance
             drop = weak | unrelated
             self.portfolio[reviewing[drop], domains[drop]] = False
             self.track_portfolio(dropped=reviewing[drop] * self.domains + domains[drop])

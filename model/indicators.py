@@ -408,18 +408,18 @@ def is_indicator(name: str, numeric: bool = True) -> bool:
 
 
 def label_of(column: str, unit: bool = False) -> str:
-    """Plain label of an indicator, or of an outcome column such as ``final_innovation_index``
-    or ``mean_rd_intensity`` ("Composite innovation index at the end"); the column itself if
-    it is not an indicator."""
-    for prefix, suffix in _OUTCOME_PREFIXES.items():
-        if column.startswith(prefix) and column[len(prefix) :] in _BY_NAME:
-            entry = _BY_NAME[column[len(prefix) :]]
-            text = f"{entry.label}{suffix}"
-            return f"{text} ({entry.unit})" if unit else text
-    if column in _BY_NAME:
-        entry = _BY_NAME[column]
-        return f"{entry.label} ({entry.unit})" if unit else entry.label
-    return column
+    """Plain label of an indicator or outcome column ("final_x": "X at the end"); else column."""
+    found = (p for p in _OUTCOME_PREFIXES if column.startswith(p) and column[len(p) :] in _BY_NAME)
+    if (prefix := next(found, "")) == "" and column not in _BY_NAME:
+        return column
+    entry = _BY_NAME[column[len(prefix) :]]
+    label, entry_unit, suffix = entry.label, entry.unit, _OUTCOME_PREFIXES.get(prefix, "")
+    if prefix == "total_":  # a total is no rate: "Innovations (total over the run) (firms)"
+        label = label.removesuffix(" per quarter")
+        entry_unit = entry_unit.removesuffix("per quarter").strip() or "count"
+    if suffix.startswith(" (") and label.endswith(")"):  # "(cumulative; mean of the ...)"
+        label, suffix = label[:-1], "; " + suffix[2:]
+    return f"{label}{suffix} ({entry_unit})" if unit else label + suffix
 
 
 def phrase_of(column: str) -> str:

@@ -389,6 +389,16 @@ class FirmBehaviour(StrictTable):
         unit="share",
         group="diversification",
     )
+    review_relatedness_exponent: float = parameter(
+        1.0,
+        "Exponent of (1 - relatedness density) in the domain review's unrelated drop: 1 is "
+        "linear; larger values make the review spare related domains more sharply (a prior: "
+        "no published target identifies it).",
+        unit="exponent",
+        group="diversification",
+        ge=0.0,
+        le=20.0,
+    )
     # --- production and growth
     wage_share: float = parameter(
         0.97,

@@ -276,9 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="write one self-contained HTML report of a results or calibration folder",
-        description="Write an HTML report (figures embedded, no external assets): the "
-        "question, the region and mixes in plain words, results with uncertainty, the "
-        "sensitivity ranking (with --sensitivity), findings with caveats, and provenance. "
+        description="Write an HTML report (figures embedded as SVG with real text, no "
+        "external assets): a setting box (region, firms, budget per year in euros, horizon, "
+        "runs), what the results mean with evidence and caveats, the question, the region "
+        "and mixes in plain words, results with uncertainty, the sensitivity ranking with its "
+        "model size, ranges and policy levers (with --sensitivity), findings with caveats, "
+        "the provenance of every folder used, and a glossary. "
         "On a smartspec calibrate folder (finished or not), the calibration report: what was "
         "fitted and screened out, the targets, each wave's shrinkage and emulator checks, the "
         "set of parameter values not ruled out, the best point and the discrepancy "

@@ -65,3 +65,33 @@ def slow(params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
 
     time.sleep(params.get("sleep", 0.2))
     return {"y": 10.0 * params["x"], "draw": float(rng.random())}
+
+
+#: A two-parameter Morris screening of a scenario (``.format(scenario=...)``): one policy
+#: lever and one condition of the region, 2 x 3 = 6 runs.
+TINY_SCREENING = """
+name = "tiny_screening"
+
+[model]
+scenario = "{scenario}"
+
+[design]
+kind = "morris"
+samples = 2
+levels = 4
+seed = 1
+
+[[parameters]]
+name = "budget_share"
+path = "regions.0.government.budget_share"
+range = [0.0005, 0.01]
+
+[[parameters]]
+name = "absorptive_capacity"
+path = "regions.0.absorptive_capacity"
+range = [0.1, 0.5]
+
+[outcomes]
+mean = ["innovation_index"]
+window = 2
+"""

@@ -247,6 +247,7 @@ def test_report_command_writes_the_calibration_report(finished, capsys):
         "Calibration by history matching",
         "Findings in plain words",
         "Where the calibration comes from",
+        "Glossary",
     ]
     assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)
     assert "calibrate_fixture" in text and "abc123" in text
@@ -291,7 +292,7 @@ def test_calibration_section_appended_to_another_report(finished, tmp_path):
     headings = re.findall(r"<h2>(.*?)</h2>", text)
     assert "Calibration by history matching" in headings
     assert "Where the calibration comes from" in headings
-    assert "not a posterior" in text and text.count("<svg") == 4
+    assert "not a posterior" in text and text.count("<svg") == 4 + 1  # and the screening's
 
 
 def test_report_help_mentions_calibration(capsys):

@@ -540,6 +540,37 @@ def test_review_drops_weak_domains_but_never_the_core():
     assert (firms.knowledge[slots[dropped_weak], weak[dropped_weak]] > 0).all()
 
 
+@pytest.mark.parametrize("exponent", [1.0, 3.0])
+def test_review_drops_unrelated_domains_at_the_rate_of_its_formula(exponent, monkeypatch):
+    # unrelated_drop_rate x (1 - review_relatedness x density) ** review_relatedness_exponent,
+    # here 1 x (1 - 0.5) ** exponent, with no weak domain and every firm reviewing.
+    model = make_model(
+        {
+            "firm.diversification_rate": 0.0,
+            "firm.portfolio_review_rate": 1.0,
+            "firm.unrelated_drop_rate": 1.0,
+            "firm.review_relatedness_exponent": exponent,
+        },
+        firms=2000,
+    )
+    firms, slots = model.firms, live(model)
+    other = (firms.core[slots] + 1) % model.knowledge.size
+    firms.portfolio[slots] = False
+    firms.portfolio[slots, firms.core[slots]] = True
+    firms.portfolio[slots, other] = True
+    firms.knowledge[slots, other] = firms.knowledge[slots, firms.core[slots]]
+    start_step(model)
+    state = run_firm_verbs(model, "diversify")
+    monkeypatch.setattr(
+        firms, "diversification_density", lambda state: np.full((state.n, firms.domains), 0.5)
+    )
+    firms.diversify(state)
+    dropped = ~firms.portfolio[slots, other]
+    expected = 0.5**exponent
+    assert dropped.mean() == pytest.approx(expected, abs=4 * np.sqrt(expected / len(slots)))
+    assert firms.portfolio[slots, firms.core[slots]].all()
+
+
 # -------------------------------------------------------------- produce_and_grow
 def test_profit_capital_payout_and_loss_streak():
     model = make_model({"firm.innovation_rate": 0.0, "firm.diversification_rate": 0.0})

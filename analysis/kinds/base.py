@@ -8,6 +8,7 @@ its figures and what the HTML report shows.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,7 +16,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from smartspec.experiments import Results
+from smartspec.model.indicators import is_indicator, phrase_of
 from smartspec.scenarios import next_group_threshold
+
+from ..wording import (
+    Conclusion,
+    format_number,
+    is_policy_lever,
+    parameter_description,
+    parameter_label,
+    parameter_unit,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -26,6 +37,11 @@ __all__ = [
     "Ranking",
     "ReportPart",
     "correlation_tables",
+    "lever_names",
+    "parameter_table",
+    "ranking_conclusion",
+    "screening_setting",
+    "simulates_the_model",
     "discovery_figures",
     "discovery_tables",
     "no_report",
@@ -43,21 +59,27 @@ class ReportPart:
     """What the HTML report shows for a results folder of one kind.
 
     ``sections`` are (heading, HTML body) pairs, placed before "Findings in plain words";
-    ``findings`` are sentences (HTML) for that section; ``snapshot`` is the scenario and mix
-    of "A look inside one simulation" (None: the experiment's scenario and its own mix).
+    ``findings`` are sentences (HTML) for that section; ``conclusions`` are what the reader
+    should take away, each with its evidence and caveat ("What this means"); ``snapshot`` is
+    the scenario and mix of "A look inside one simulation" (None: the experiment's scenario
+    and its own mix).
     """
 
     sections: list[tuple[str, str]] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     snapshot: tuple[str, str | None] | None = None
+    conclusions: list[Conclusion] = field(default_factory=list)
 
 
 @dataclass
 class Ranking:
-    """Which parameters matter, for the report: an HTML body and its sentences (HTML)."""
+    """Which parameters matter, for the report: an HTML body, its sentences (HTML) and its
+    conclusions with evidence and caveat."""
 
     body: str
     findings: list[str]
+    conclusions: list[Conclusion] = field(default_factory=list)
+    outcome: str = ""
 
 
 def no_report(results: Results) -> ReportPart:
@@ -182,12 +204,136 @@ def correlation_tables(results: Results) -> dict[str, pd.DataFrame]:
     }
 
 
+def simulates_the_model(results: Results) -> bool:
+    """Whether the runs simulated SmartSpec's model (their outcomes are its indicators), as
+    opposed to a plain function given as the experiment's target."""
+    return any(is_indicator(column.split("_", 1)[-1]) for column in scalar_outcomes(results))
+
+
+def screening_setting(results: Results) -> str:
+    """What a sensitivity experiment simulated, in words (HTML): region, model size,
+    horizon, runs and outcome window."""
+    from ..report import _scenario_text  # the report's wording; report imports this package
+
+    experiment = results.provenance["experiment"]
+    replications = experiment["design"].get("replications", 1)
+    runs = (
+        f"{format_number(len(results.outcomes))} runs with {format_number(replications)} "
+        f"replication{'s' if replications != 1 else ''} per design point"
+    )
+    if not simulates_the_model(results):
+        return f"This screening evaluated a function given as the experiment's target: {runs}."
+    model = experiment["model"]
+    fixed = model.get("set") or {}
+    size = [
+        f"{format_number(value)} {path.split('.')[-1].replace('_', ' ')}"
+        for path, value in fixed.items()
+        if path.split(".")[-1] in ("firms", "universities", "citizen_groups")
+    ]
+    steps = model.get("steps")
+    horizon = (
+        f"over {steps} quarters ({format_number(steps / 4)} years)"
+        if steps
+        else "over the scenario's own horizon"
+    )
+    window = experiment.get("outcomes", {}).get("window")
+    return (
+        f"This screening ran simulations of its own: {_scenario_text(model['scenario'])}, "
+        + (f"made smaller ({html.escape(', '.join(size))}), " if size else "")
+        + f"{horizon}, {runs}."
+        + (
+            f" Outcomes named 'mean of the last quarters' average the last {window} quarters."
+            if window
+            else ""
+        )
+    )
+
+
+def parameter_table(results: Results, indices: pd.DataFrame, columns: dict[str, str]) -> str:
+    """The screened parameters in words: what each is, its range and unit, whether it is a
+    policy lever, and the indices named by ``columns`` (index column -> header)."""
+    from ..report import _table  # the report's own helpers; report imports this package
+
+    by_name = {p["name"]: p for p in results.provenance["experiment"]["parameters"]}
+    rows = []
+    for record in indices.to_dict("records"):
+        spec = by_name.get(record["parameter"], {})
+        path = spec.get("path", "")
+        low, high = (spec.get("range") or (float("nan"), float("nan")))[:2]
+        rows.append(
+            {
+                "Parameter": parameter_label(record["parameter"]),
+                "What it is": parameter_description(path) or path,
+                "Range": f"{format_number(low)} to {format_number(high)}",
+                "Unit": parameter_unit(path) or "-",
+                "Policy lever": "yes" if is_policy_lever(path) else "no",
+                **{header: record[column] for column, header in columns.items()},
+            }
+        )
+    return _table(pd.DataFrame(rows))
+
+
+def lever_names(results: Results) -> set[str]:
+    """The names of the screened parameters that are policy levers."""
+    return {
+        p["name"]
+        for p in results.provenance["experiment"]["parameters"]
+        if is_policy_lever(p["path"])
+    }
+
+
+def ranking_conclusion(results: Results, order: list[str], measure: str, main: str) -> Conclusion:
+    """What a parameter ranking means for a policymaker: whether the levers or the region's
+    conditions move the outcome most. ``order`` lists parameters most influential first."""
+    levers = lever_names(results)
+    names = [f"<b>{html.escape(parameter_label(name))}</b>" for name in order[:3]]
+    evidence = f"The largest {measure}: {', '.join(names)}." + "".join(
+        f" The policy lever <b>{html.escape(parameter_label(name))}</b> ranks "
+        f"{order.index(name) + 1} of {len(order)}."
+        for name in order
+        if name in levers
+    )
+    caveat = (
+        "The screening varies each parameter over the range in its table, chosen by the "
+        "experiment; wider or narrower ranges change the ranking. It ranks how strongly "
+        "each parameter moves the outcome, not in which direction, and its runs are "
+        "smaller and shorter than the comparison's."
+    )
+    if not levers:
+        claim = (
+            f"The screening shows what moves {phrase_of(main)}; none of the parameters it "
+            "varied is a policy lever, so it says how much the region's conditions and the "
+            "model's assumptions matter, not what policy to choose."
+        )
+    elif order[0] in levers:
+        claim = (
+            f"Of the parameters screened, the policy lever "
+            f"{html.escape(parameter_label(order[0]))} moves {phrase_of(main)} most."
+        )
+    else:
+        claim = (
+            f"Within the ranges screened, {phrase_of(main)} moves more with the region's "
+            "conditions and the model's assumptions than with the policy levers: what the "
+            "region is matters more than how its S3 budget is set."
+        )
+    return Conclusion(claim=claim, evidence=evidence, caveat=caveat)
+
+
 def ranking_html(
-    kind: str, sentence: str, figure: Figure, table: pd.DataFrame, noise_share: float
+    results: Results,
+    kind: str,
+    sentence: str,
+    figure: Figure,
+    table: pd.DataFrame,
+    noise_share: float,
+    columns: dict[str, str],
+    conclusion: Conclusion,
+    main: str,
 ) -> Ranking:
-    """A parameter ranking in the report: the sentence, the replication-noise share, the
-    chart and the table of indices."""
-    from ..report import _image, _table  # the report's own helpers; report imports this package
+    """A parameter ranking in the report: what the screening simulated and measured, the
+    sentence, the replication-noise share, the chart and the table of parameters with their
+    ranges, whether each is a policy lever, and the indices ``columns`` names."""
+    from ..report import _image  # the report's own helpers; report imports this package
 
     noise_text = (
         f" Replication noise is {noise_share:.0%} of the outcome's variance."
@@ -196,8 +342,11 @@ def ranking_html(
         "cannot attribute."
     )
     body = (
+        f"<p>{screening_setting(results)} Its outcome is {phrase_of(main)}.</p>"
         f"<p>{sentence}{noise_text}</p>"
         + _image(figure, f"{kind} sensitivity indices")
-        + _table(table)
+        + "<p>The parameters screened, the ranges they were varied over and whether the "
+        "region's S3 authority sets them itself (a policy lever) or they describe the region "
+        "or the model's assumptions:</p>" + parameter_table(results, table, columns)
     )
-    return Ranking(body=body, findings=[sentence])
+    return Ranking(body=body, findings=[sentence], conclusions=[conclusion], outcome=main)

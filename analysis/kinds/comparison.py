@@ -8,9 +8,20 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from smartspec.model.indicators import phrase_of
+
 from .. import comparison
+from ..wording import (
+    Conclusion,
+    format_interval,
+    format_number,
+    indicator_label,
+    indicator_unit,
+    zero_width,
+)
 from .base import AnalysisKind, ReportPart, scalar_outcomes
 
 if TYPE_CHECKING:
@@ -198,40 +209,51 @@ def report(results: Results) -> ReportPart:
                     "Indicators over time, mean and 95 % band per mix",
                 )
             )
+    shown_differences = differences[differences["outcome"].isin(shown)]
     parts.append(
         _image(
-            plots.plot_paired_differences(
-                differences[differences["outcome"].isin(shown)], baseline, by=by
-            ),
+            plots.plot_paired_differences(shown_differences, baseline, by=by),
             f"Paired differences from {baseline} with 95 % intervals",
         )
     )
     table = summary[summary["outcome"].isin(shown)].copy()
+    table["outcome"] = [indicator_label(c, unit=True) for c in table["outcome"]]
     table["95 % interval"] = [
-        f"{low:.3g} to {high:.3g}" for low, high in zip(table["low"], table["high"], strict=True)
+        format_interval(low, high) for low, high in zip(table["low"], table["high"], strict=True)
     ]
-    parts.append(_table(table[[by, "outcome", "mean", "95 % interval", "n"]]))
+    parts.append(
+        _table(
+            table[[by, "outcome", "mean", "95 % interval", "n"]],
+            headers={
+                by: by.capitalize(),
+                "outcome": "Indicator",
+                "mean": "Mean",
+                "n": "Replications",
+            },
+        )
+    )
     results_html = (
         "<p>Bars and lines are means over replications; whiskers and bands are 95 % "
         "confidence intervals for that mean. Green differences are clear: their interval "
-        "excludes zero.</p>" + "".join(parts)
+        "excludes zero.</p>" + _zero_width_note(summary, shown_differences, by) + "".join(parts)
     )
 
     findings = []
     for record in differences[differences["outcome"] == main].itertuples():
         group = getattr(record, by)
+        interval = format_interval(record.low, record.high)
         if record.clear:
             verb = "raised" if record.difference > 0 else "lowered"
             findings.append(
                 f"<b>{html.escape(group)}</b> {verb} {_plain(main)} by "
-                f"{abs(record.difference):.3g} compared with {html.escape(baseline)} "
-                f"(95 % interval {record.low:.3g} to {record.high:.3g})."
+                f"{format_number(abs(record.difference))} compared with "
+                f"{html.escape(baseline)} (95 % interval {interval})."
             )
         else:
             findings.append(
                 f"<b>{html.escape(group)}</b> cannot be told apart from "
-                f"{html.escape(baseline)} on {_plain(main)} (difference {record.difference:.3g}, "
-                f"95 % interval {record.low:.3g} to {record.high:.3g})."
+                f"{html.escape(baseline)} on {_plain(main)} (difference "
+                f"{format_number(record.difference)}, 95 % interval {interval})."
             )
     best = ranking[ranking["tier"] == 1][by].tolist()
     findings.append(
@@ -262,8 +284,190 @@ def report(results: Results) -> ReportPart:
             ("Where the index differences come from", _decomposition_html(decomposition, by))
         )
         findings += _decomposition_findings(decomposition, by)
+    conclusions = _conclusions(differences, summary, main, baseline, by, replications, steps)
+    conclusions += _decomposition_conclusions(decomposition, by)
+    conclusions += _tradeoff_conclusions(differences, summary, main, baseline, by, columns)
     baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
-    return ReportPart(sections=sections, findings=findings, snapshot=(scenario, baseline_mix))
+    return ReportPart(
+        sections=sections,
+        findings=findings,
+        snapshot=(scenario, baseline_mix),
+        conclusions=conclusions,
+    )
+
+
+def _zero_width_note(summary: pd.DataFrame, differences: pd.DataFrame, by: str) -> str:
+    """A sentence for the intervals of zero width shown (empty when there are none)."""
+
+    def flat(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[[zero_width(lo, hi) for lo, hi in frame[["low", "high"]].to_numpy()]]
+
+    same, paired = flat(summary), flat(differences)
+    if not len(same) and not len(paired):
+        return ""
+    named = [
+        f"{html.escape(str(getattr(r, by)))} on {phrase_of(r.outcome)}" for r in same.itertuples()
+    ] + [
+        f"{html.escape(str(getattr(r, by)))} against the baseline on {phrase_of(r.outcome)}"
+        for r in paired.itertuples()
+    ]
+    return (
+        "<p>Some intervals have zero width (shown as a value 'in every replication', a dot "
+        f"without whiskers): {'; '.join(named)}. The value, or the difference, was exactly "
+        "the same in every replication: chance did not move it in these runs, typically "
+        "because the mixes compared give the instrument that drives it the same share. It is "
+        "a measured absence of spread, not a missing interval.</p>"
+    )
+
+
+def _unit_text(outcome: str) -> str:
+    unit = indicator_unit(outcome, difference=True)
+    return f" {html.escape(unit)}" if unit else ""
+
+
+def _conclusions(
+    differences: pd.DataFrame,
+    summary: pd.DataFrame,
+    main: str,
+    baseline: str,
+    by: str,
+    replications: int,
+    steps: int,
+) -> list[Conclusion]:
+    """What the comparison means on the main outcome: each mix that clearly differs from the
+    baseline, then the mixes about which nothing can be concluded."""
+    rows = differences[differences["outcome"] == main]
+    phrase, unit = phrase_of(main), _unit_text(main)
+    region_caveat = (
+        "The region is a stylised archetype, not a real one: read the direction and rough "
+        "size of the difference, not the level. The interval covers chance only, not "
+        "uncertain parameters (see the sensitivity ranking)."
+    )
+    if not len(rows):
+        return []
+    if not (np.isfinite(rows["low"]) & np.isfinite(rows["high"])).any():
+        return [
+            Conclusion(
+                claim=f"Nothing can be concluded about which mix is better on {phrase}.",
+                evidence=f"Each mix ran {replications} time{'s' if replications != 1 else ''}: "
+                "without a second replication there is no interval, so a difference between "
+                "mixes cannot be told apart from chance.",
+                caveat="Run at least two replications (the demo runs ten) to compare mixes.",
+            )
+        ]
+    found = []
+    for record in rows[rows["clear"]].itertuples():
+        group = html.escape(str(getattr(record, by)))
+        verb = "raises" if record.difference > 0 else "lowers"
+        found.append(
+            Conclusion(
+                claim=f"Choosing <b>{group}</b> instead of {html.escape(baseline)} {verb} "
+                f"{phrase}, with the same budget.",
+                evidence=f"{format_number(record.difference)}{unit} after {steps / 4:g} years "
+                f"(95 % interval {format_interval(record.low, record.high)}), measured pair by "
+                f"pair over {replications} replications with common random numbers.",
+                caveat=region_caveat,
+            )
+        )
+    unclear = rows[~rows["clear"]]
+    if len(unclear):
+        names = ", ".join(f"<b>{html.escape(str(g))}</b>" for g in unclear[by])
+        widest = float(np.nanmax(np.abs(unclear[["low", "high"]].to_numpy())))
+        claim = (
+            f"Nothing can be concluded about which mix is best on {phrase}: no mix differs "
+            f"clearly from {html.escape(baseline)}."
+            if len(unclear) == len(rows)
+            else f"Nothing can be concluded about {names} against {html.escape(baseline)} "
+            f"on {phrase}."
+        )
+        found.append(
+            Conclusion(
+                claim=claim,
+                evidence="Their differences from "
+                f"{html.escape(baseline)}: "
+                + "; ".join(
+                    f"{html.escape(str(getattr(r, by)))} {format_number(r.difference)} "
+                    f"({format_interval(r.low, r.high)})"
+                    for r in unclear.itertuples()
+                )
+                + ". Every interval contains zero.",
+                caveat="This is not evidence that the mixes do the same: differences up to "
+                f"about {format_number(widest)}{unit} either way fit these "
+                f"{replications} replications. More replications narrow the intervals.",
+            )
+        )
+    return found
+
+
+def _decomposition_conclusions(decomposition: pd.DataFrame | None, by: str) -> list[Conclusion]:
+    """For each mix that clearly moves the index: is it the grant money or changed
+    behaviour?"""
+    if decomposition is None:
+        return []
+    found = []
+    for group, frame in decomposition.groupby(by, sort=False):
+        parts = frame.set_index("outcome")
+        total = parts.loc["final_innovation_index"]
+        if not total["clear"]:
+            continue
+        direct = parts.loc["final_index_part_rd_grants"]
+        behaviour = total["difference"] - direct["difference"]
+        money_only = abs(direct["difference"]) >= abs(behaviour)
+        found.append(
+            Conclusion(
+                claim=f"The index gain of <b>{html.escape(str(group))}</b> is mostly "
+                + (
+                    "the grant money itself, counted as business R&D."
+                    if money_only
+                    else "changed behaviour (firms' own R&D, innovation, skills or "
+                    "collaboration), not the grant money counted directly."
+                ),
+                evidence=f"Of {format_number(total['difference'])} index points, "
+                f"{format_number(direct['difference'])} are grant money counted as R&D and "
+                f"{format_number(behaviour)} changed behaviour (see 'Where the index "
+                "differences come from').",
+                caveat="Money counted directly lasts only while it is spent; changed "
+                "behaviour is what a strategy aims for. The split is exact for the index, "
+                "whose parts add up, but each part has its own uncertainty.",
+            )
+        )
+    return found
+
+
+def _tradeoff_conclusions(
+    differences: pd.DataFrame,
+    summary: pd.DataFrame,
+    main: str,
+    baseline: str,
+    by: str,
+    columns: list[str],
+) -> list[Conclusion]:
+    """Another outcome of the trade-off that a mix clearly leads on (e.g. social
+    innovations), as a conclusion of its own."""
+    found = []
+    for column in comparison.tradeoff_criteria(columns):
+        if column == main or column.endswith("absorption_rate"):
+            continue
+        means = summary[summary["outcome"] == column].set_index(by)["mean"]
+        leader = means.idxmax()
+        if leader == baseline:
+            continue
+        record = differences[(differences["outcome"] == column) & (differences[by] == leader)]
+        if not len(record) or not bool(record["clear"].iloc[0]):
+            continue
+        record = record.iloc[0]
+        found.append(
+            Conclusion(
+                claim=f"<b>{html.escape(str(leader))}</b> does best on {phrase_of(column)}.",
+                evidence=f"{format_number(record['difference'])}{_unit_text(column)} more than "
+                f"{html.escape(baseline)} (95 % interval "
+                f"{format_interval(record['low'], record['high'])}); mean "
+                f"{format_number(means[leader])} against {format_number(means[baseline])}.",
+                caveat="Outcomes are weighed here one at a time; the trade-off finding below "
+                "says which mixes no other mix beats on all of them at once.",
+            )
+        )
+    return found
 
 
 def index_decomposition(
@@ -306,7 +510,7 @@ def _decomposition_html(decomposition: pd.DataFrame, by: str) -> str:
                     if name == "innovation_index"
                     else ("money counted directly" if direct else "changed behaviour"),
                     "difference": record.difference,
-                    "95 % interval": f"{record.low:.2g} to {record.high:.2g}",
+                    "95 % interval": format_interval(record.low, record.high, 2),
                 }
             )
     return (
@@ -320,6 +524,11 @@ def _decomposition_html(decomposition: pd.DataFrame, by: str) -> str:
     )
 
 
+def _signed(value: float) -> str:
+    text = format_number(value, 2)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
 def _decomposition_findings(decomposition: pd.DataFrame, by: str) -> list[str]:
     found = []
     for group, frame in decomposition.groupby(by, sort=False):
@@ -330,9 +539,9 @@ def _decomposition_findings(decomposition: pd.DataFrame, by: str) -> list[str]:
             continue
         direct = parts.get("final_index_part_rd_grants", 0.0)
         found.append(
-            f"Of the {total:+.2g} index points of <b>{html.escape(str(group))}</b>, "
-            f"{direct:+.2g} are grant money counted as R&D and {total - direct:+.2g} changed "
-            "behaviour."
+            f"Of the {_signed(total)} index points of <b>{html.escape(str(group))}</b>, "
+            f"{_signed(direct)} are grant money counted as R&D and {_signed(total - direct)} "
+            "changed behaviour."
         )
     return found
 

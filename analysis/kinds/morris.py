@@ -15,8 +15,19 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from smartspec.model.indicators import phrase_of
+
 from .. import sensitivity
-from .base import AnalysisKind, Ranking, ReportPart, ranking_html, scalar_outcomes
+from ..wording import parameter_label
+from .base import (
+    AnalysisKind,
+    Ranking,
+    ReportPart,
+    lever_names,
+    ranking_conclusion,
+    ranking_html,
+    scalar_outcomes,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,7 +52,7 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
 
     return {
         f"morris_{column}": plots.plot_morris(
-            sensitivity.morris_indices(results, column).indices, column
+            sensitivity.morris_indices(results, column).indices, column, lever_names(results)
         )
         for column in scalar_outcomes(results)
     }
@@ -50,26 +61,39 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
 def ranking(results: Results) -> Ranking:
     """The three parameters with the largest mu* on the main outcome."""
     from .. import figures as plots
-    from ..report import _main_outcome, _plain  # the report's wording; report imports kinds
+    from ..report import _main_outcome  # the report's choice of outcome; report imports kinds
 
     main = _main_outcome(scalar_outcomes(results))
     result = sensitivity.morris_indices(results, main)
     table = result.indices
     top = table.head(3)["parameter"].tolist()
     sentence = (
-        f"Of {len(table)} parameters screened, {_plain(main)} reacts most to "
-        + ", ".join(f"<b>{html.escape(p)}</b>" for p in top)
-        + " (Morris mu*, mean absolute effect of moving one parameter)."
+        f"Of {len(table)} parameters screened, {phrase_of(main)} reacts most to "
+        + ", ".join(f"<b>{html.escape(parameter_label(p))}</b>" for p in top)
+        + " (Morris mu*: the mean size of the outcome's change when one parameter moves)."
     )
+    order = table.sort_values("mu_star", ascending=False)["parameter"].tolist()
     return ranking_html(
-        "morris", sentence, plots.plot_morris(table, main), table, result.noise_share
+        results,
+        "morris",
+        sentence,
+        plots.plot_morris(table, main, levers=lever_names(results)),
+        table,
+        result.noise_share,
+        {"mu_star": "mu*", "mu_star_conf": "mu* ± (95 %)", "sigma": "sigma"},
+        ranking_conclusion(results, order, "mean effects (Morris mu*)", main),
+        main,
     )
 
 
 def report(results: Results) -> ReportPart:
     """A "Sensitivity" section: the ranking."""
     ranked = ranking(results)
-    return ReportPart(sections=[("Sensitivity", ranked.body)], findings=ranked.findings)
+    return ReportPart(
+        sections=[("Sensitivity", ranked.body)],
+        findings=ranked.findings,
+        conclusions=ranked.conclusions,
+    )
 
 
 KIND = AnalysisKind(name="morris", tables=tables, figures=figures, report=report, ranking=ranking)

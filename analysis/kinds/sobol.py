@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from smartspec.model.indicators import phrase_of
+
 from .. import sensitivity
+from ..wording import format_number, parameter_label
 from .base import (
     AnalysisKind,
     Ranking,
     ReportPart,
     discovery_figures,
     discovery_tables,
+    ranking_conclusion,
     ranking_html,
     scalar_outcomes,
 )
@@ -63,24 +67,41 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
 def ranking(results: Results) -> Ranking:
     """The parameters ranked by their total index on the main outcome."""
     from .. import figures as plots
-    from ..report import _main_outcome, _plain  # the report's wording; report imports kinds
+    from ..report import _main_outcome  # the report's choice of outcome; report imports kinds
 
     main = _main_outcome(scalar_outcomes(results))
     result = sensitivity.sobol_indices(results, main)
     table = result.indices
     lead = table.iloc[0]
+    phrase = phrase_of(main)
     sentence = (
-        f"{_plain(main).capitalize()} depends most on <b>{html.escape(lead['parameter'])}"
-        f"</b>, which accounts for {lead['ST']:.0%} of its variance including interactions "
-        f"(Sobol total index, 95 % interval ± {lead['ST_conf']:.2f})."
+        f"{phrase[0].upper()}{phrase[1:]} depends most on "
+        f"<b>{html.escape(parameter_label(lead['parameter']))}</b>, which accounts for "
+        f"{lead['ST']:.0%} of its variance including interactions (Sobol total index, 95 % "
+        f"interval ± {format_number(lead['ST_conf'], 2)})."
     )
-    return ranking_html("sobol", sentence, plots.plot_sobol(table, main), table, result.noise_share)
+    order = table.sort_values("ST", ascending=False)["parameter"].tolist()
+    return ranking_html(
+        results,
+        "sobol",
+        sentence,
+        plots.plot_sobol(table, main),
+        table,
+        result.noise_share,
+        {"S1": "first order", "S1_conf": "± (95 %)", "ST": "total", "ST_conf": "± (95 %) "},
+        ranking_conclusion(results, order, "total Sobol indices", main),
+        main,
+    )
 
 
 def report(results: Results) -> ReportPart:
     """A "Sensitivity" section: the ranking."""
     ranked = ranking(results)
-    return ReportPart(sections=[("Sensitivity", ranked.body)], findings=ranked.findings)
+    return ReportPart(
+        sections=[("Sensitivity", ranked.body)],
+        findings=ranked.findings,
+        conclusions=ranked.conclusions,
+    )
 
 
 KIND = AnalysisKind(name="sobol", tables=tables, figures=figures, report=report, ranking=ranking)
