@@ -18,6 +18,7 @@ _EXPORTS = {
     "CalibrationResults": "calibration",
     "calibration_section": "calibration",
     "load_calibration_results": "calibration",
+    "export_results": "export",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])

@@ -13,9 +13,12 @@ import pandas as pd
 from scipy import stats
 
 from smartspec.model.indicators import outcome_column
+from smartspec.scenarios import describe_mix, describe_scenario
 
 __all__ = [
     "TRADEOFF_INDICATORS",
+    "group_names",
+    "named_groups",
     "paired_differences",
     "rank_groups",
     "series_bands",
@@ -80,7 +83,7 @@ def series_bands(
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Mean and t-interval of a time series per group and step (for confidence bands)."""
-    frame = series.merge(inputs[["run_id", by]], on="run_id")
+    frame = series.drop(columns=[by], errors="ignore").merge(inputs[["run_id", by]], on="run_id")
     grouped = frame.groupby([by, "step"], sort=False)[column]
     result = grouped.agg(["mean", "std", "count"]).reset_index()
     dof = np.maximum(result["count"] - 1, 1)
@@ -196,3 +199,29 @@ def tradeoffs(
     result = means.reset_index()
     result["pareto_efficient"] = efficient
     return result
+
+
+def group_names(values: list[str], column: str) -> dict[str, str]:
+    """Each mix (``column = "mix"``) or scenario value of a results table -> its own name.
+
+    Bundled names stay; mix and scenario files are called by the ``name`` they declare
+    (their file name if they declare none). Two files declaring the same name keep their
+    paths, so that groups never merge.
+    """
+    describe = describe_mix if column == "mix" else describe_scenario
+    names = {value: (describe(value)[0] if value else value) for value in dict.fromkeys(values)}
+    taken: dict[str, int] = {}
+    for name in names.values():
+        taken[name] = taken.get(name, 0) + 1
+    return {value: name if taken[name] == 1 else value for value, name in names.items()}
+
+
+def named_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """A results table whose ``mix`` and ``scenario`` columns hold their own names
+    (:func:`group_names`) instead of file paths."""
+    renamed = {
+        column: frame[column].map(group_names(frame[column].astype(str).tolist(), column))
+        for column in ("mix", "scenario")
+        if column in frame
+    }
+    return frame.assign(**renamed) if renamed else frame

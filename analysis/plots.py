@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -19,18 +22,41 @@ KEY_INDICATORS = {
 }
 
 
-def plot_key_indicators(frame: pd.DataFrame, path: Path, title: str = "") -> Path:
-    """Write a 2 x 3 grid of the key indicators over time, one line per region, each axis
-    with the registry's unit."""
+def plot_key_indicators(
+    frame: pd.DataFrame,
+    path: Path,
+    title: str = "",
+    indicators: Sequence[str] | None = None,
+) -> Path:
+    """Write a grid of indicators over time (default: the key indicators, 2 x 3), one line
+    per region, each axis with the registry's unit; ``indicators`` are registry names
+    (``smartspec run --plot``)."""
     from .figures import report_style
     from .wording import indicator_unit
 
+    chosen = (
+        KEY_INDICATORS
+        if indicators is None
+        else {
+            name: label_of(name, unit=name == "innovation_index")
+            for name in dict.fromkeys(indicators)
+        }
+    )
+    columns = min(3, len(chosen))
+    rows = math.ceil(len(chosen) / columns)
     with report_style():
-        figure = Figure(figsize=(13, 7), layout="constrained")
-        axes = figure.subplots(2, 3).ravel()
-        for axis, (column, label) in zip(axes, KEY_INDICATORS.items(), strict=True):
-            for region, rows in frame.groupby("region", sort=False):
-                axis.plot(rows["step"] / 4.0, rows[column], label=str(region), linewidth=1.6)
+        figure = Figure(figsize=(4.3 * columns + 0.1, 3.5 * rows), layout="constrained")
+        axes = np.atleast_1d(figure.subplots(rows, columns)).ravel()
+        for axis in axes[len(chosen) :]:
+            axis.set_visible(False)
+        for axis, (column, label) in zip(axes, chosen.items(), strict=False):
+            for region, rows_of_region in frame.groupby("region", sort=False):
+                axis.plot(
+                    rows_of_region["step"] / 4.0,
+                    rows_of_region[column],
+                    label=str(region),
+                    linewidth=1.6,
+                )
             axis.set_title(label)
             axis.set_xlabel("years")
             axis.set_ylabel(indicator_unit(column))

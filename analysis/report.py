@@ -19,7 +19,12 @@ from matplotlib.figure import Figure
 from smartspec.experiments import Results, load_results
 from smartspec.experiments.provenance import check_same_model, utc_now
 from smartspec.model.indicators import phrase_of
-from smartspec.scenarios import bundled_mixes, bundled_scenarios
+from smartspec.scenarios import (
+    ScenarioError,
+    describe_mix,
+    describe_scenario,
+)
+from smartspec.scenarios.loader import mix_table
 from smartspec.scenarios.schema import synthetic_domain_names
 
 from . import calibration, comparison, figures, sensitivity
@@ -88,28 +93,30 @@ def _main_outcome(columns: list[str]) -> str:
 
 
 def _describe_mixes(mixes: list[str]) -> str:
-    known = {entry.name: entry for entry in bundled_mixes()}
+    """Each mix (bundled name or mix file) by its own name and description, with its shares."""
     rows = []
     for mix in mixes:
-        entry = known.get(mix)
-        if entry is None:
+        if not mix:
             continue
-        import tomllib
-
-        shares = tomllib.loads(entry.path.read_text(encoding="utf-8")).get("shares", {})
+        try:
+            table = mix_table(mix)
+        except ScenarioError:
+            continue
+        name, description = describe_mix(mix)
+        shares = table.get("shares", {})
         split = ", ".join(f"{name.replace('_', ' ')} {share:.0%}" for name, share in shares.items())
         rows.append(
-            f"<li><b>{html.escape(mix)}</b>: {html.escape(entry.description)} "
+            f"<li><b>{html.escape(name)}</b>: {html.escape(description)} "
             f"<small>({html.escape(split)})</small></li>"
         )
     return f"<ul>{''.join(rows)}</ul>" if rows else ""
 
 
 def _scenario_text(name: str) -> str:
-    known = {entry.name: entry.description for entry in bundled_scenarios()}
-    stem = Path(name).stem
-    description = known.get(stem, "a scenario file supplied by the user")
-    return f"<b>{html.escape(stem)}</b>: {html.escape(description)}"
+    """A scenario (bundled name or file) by its own name and description."""
+    own, description = describe_scenario(name)
+    description = description or "a scenario file supplied by the user"
+    return f"<b>{html.escape(own)}</b>: {html.escape(description)}"
 
 
 def _diagnosis_section(results: Results) -> tuple[str, list[str], list[Conclusion]]:
@@ -474,6 +481,11 @@ def write_report(
         findings += ranked.findings
         conclusions += ranked.conclusions
     caveats = CALIBRATED_CAVEATS if results.provenance.get("calibrated") else CAVEATS
+    # An experiment that ran the user's own function (sweep --target) records no outcomes
+    # spec: no SmartSpec region to look inside, and the model's caveats do not apply.
+    own_function = results.provenance["experiment"].get("outcomes", {}) is None
+    if own_function:
+        snapshot, caveats = False, OWN_FUNCTION_CAVEATS
     if calibrated is not None:
         body, sentences = calibration.calibration_section(calibrated)
         sections.append(("Calibration by history matching", body))
@@ -518,6 +530,7 @@ def write_report(
         caveats,
         setting=_setting_section(results),
         conclusions=conclusions,
+        model_terms=not own_function,
     )
 
 
@@ -544,6 +557,12 @@ CAVEATS = [
     "Findings hold for the horizon and budgets simulated; see docs/validation.md for what "
     "the model reproduces and where it falls short.",
 ]
+#: For results of the user's own function (``smartspec sweep --target``).
+OWN_FUNCTION_CAVEATS = [
+    "These results come from a function supplied by the user (smartspec sweep --target), "
+    "not from the SmartSpec model; see the command under 'Where these results come from'.",
+    "Sensitivity indices are estimates from a finite sample: read them with their intervals.",
+]
 #: With parameters drawn from a calibration the intervals do cover some parameter uncertainty.
 CALIBRATED_CAVEATS = [
     "The regions are stylised archetypes of the Regional Innovation Scoreboard groups whose "
@@ -566,6 +585,7 @@ def _write_document(
     caveats: list[str] = CAVEATS,
     setting: str = "",
     conclusions: list[Conclusion] | None = None,
+    model_terms: bool = True,
 ) -> Path:
     """The document: the "Setting" box and "What this means" first (when given), then the
     sections, the findings with their caveats, ``extra`` (snapshot, provenance) and the
@@ -581,7 +601,7 @@ def _write_document(
         *sections,
         ("Findings in plain words", findings_html),
         *(extra or []),
-        ("Glossary", glossary_html()),
+        ("Glossary", glossary_html(model_terms)),
     ]
     body = "".join(f"<h2>{html.escape(name)}</h2>{content}" for name, content in sections)
     box = f'<section class="setting"><h2>Setting</h2>{setting}</section>' if setting else ""

@@ -19,6 +19,7 @@ import pandas as pd
 from smartspec.model.indicators import label_of, phrase_of
 
 __all__ = [
+    "METHOD_TERMS",
     "GLOSSARY",
     "Conclusion",
     "conclusions_html",
@@ -243,11 +244,26 @@ def html_table(frame: pd.DataFrame, digits: int = 3, headers: dict[str, str] | N
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def glossary_html() -> str:
-    """The glossary as a definition list."""
+#: The glossary's terms about methods (replications, intervals, sensitivity indices): the only
+#: ones a report on the user's own function (``smartspec sweep --target``) needs.
+METHOD_TERMS = (
+    "Replication",
+    "Common random numbers",
+    "95 % interval",
+    "Zero-width interval",
+    "Sensitivity screening (Morris method)",
+    "Morris mu* (mu-star)",
+    "Morris sigma",
+    "Sobol indices",
+)
+
+
+def glossary_html(model_terms: bool = True) -> str:
+    """The glossary as a definition list; ``model_terms=False`` keeps the method terms only."""
     items = "".join(
         f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
         for term, text in GLOSSARY.items()
+        if model_terms or term in METHOD_TERMS
     )
     return f'<dl class="glossary">{items}</dl>'
 

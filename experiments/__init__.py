@@ -39,6 +39,7 @@ _EXPORTS = {
     "CallableTarget": "targets",
     "MesaTarget": "targets",
     "SmartSpecTarget": "targets",
+    "import_target": "targets",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,13 +10,14 @@ import pandas as pd
 
 from .store import RUNS, SERIES, ResultStore, StoreError
 
-__all__ = ["Results", "load_results"]
+__all__ = ["Results", "load_results", "with_inputs"]
 
 
 @dataclass
 class Results:
     """Inputs (one row per planned run), outcomes (one row per finished run, inputs joined),
-    time series (one row per run and step), failures, provenance and manifest."""
+    time series (one row per run and step, inputs joined), failures, provenance and
+    manifest."""
 
     inputs: pd.DataFrame
     outcomes: pd.DataFrame
@@ -64,6 +65,15 @@ def _check_unique(frame: pd.DataFrame, keys: list[str], folder: Path, what: str)
         )
 
 
+def with_inputs(series: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
+    """A per-step table with each run's inputs (point, replication, seed, scenario, mix and
+    parameter values) after ``run_id``, so that no use needs a join; a series column of the
+    same name as an input keeps the series' value."""
+    joined = [c for c in inputs.columns if c == "run_id" or c not in series.columns]
+    frame = inputs[joined].merge(series, on="run_id", how="right", sort=False)
+    return frame[[*joined, *(c for c in series.columns if c != "run_id")]]
+
+
 def load_results(out_dir: str | Path, series: bool = True) -> Results:
     """Read a (possibly unfinished) experiment folder; rows are sorted by design point and
     replication (run id order, unless replications were added), so the tables do not depend
@@ -74,6 +84,8 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     StoreError
         One line naming the file for a folder that is not a results folder, a damaged file,
         or a run stored twice.
+
+    ``Results.series`` carries each run's inputs like ``Results.outcomes``.
     """
     store = ResultStore(Path(out_dir))
     inputs = store.design()
@@ -124,6 +136,7 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
         frame = frame.assign(_order=frame["run_id"].map(order))
         frame = frame.sort_values(["_order", "run_id", "step"], kind="stable")
         frame = frame.drop(columns="_order").reset_index(drop=True)
+        frame = with_inputs(frame, inputs)
     return Results(
         inputs=inputs,
         outcomes=outcomes.reset_index(drop=True),

@@ -22,14 +22,15 @@ from pydantic import (
 )
 
 from smartspec.scenarios import (
+    PolicyMix,
     ScenarioError,
     SmartSpecError,
-    bundled_mixes,
+    is_share_path,
     load_scenario,
     read_toml,
     validation_message,
 )
-from smartspec.scenarios.loader import resolve_toml
+from smartspec.scenarios.loader import mix_table, resolve_toml
 
 from .kinds import DESIGN_KINDS, DesignProblem, design_kind
 
@@ -70,7 +71,12 @@ class ParameterSpec(_Strict):
     """One varying scenario field."""
 
     name: str = Field(min_length=1, description="Short name used in result tables.")
-    path: str = Field(min_length=1, description="Dotted scenario path, e.g. regions.0.firms.")
+    path: str | None = Field(
+        None,
+        min_length=1,
+        description="Dotted scenario path, e.g. regions.0.firms (required unless the "
+        "experiment runs a custom --target, which receives the values by name).",
+    )
     range: tuple[float, float] | None = Field(
         None, description="[low, high] for uniform, or [mean, s.d.] for normal."
     )
@@ -102,7 +108,17 @@ class DesignSpec(_Strict):
     scenarios: list[str] = Field(
         default_factory=list, description="comparison: scenarios (default: the model's)."
     )
-    mixes: list[str] = Field(default_factory=list, description="comparison: bundled mixes.")
+    mixes: list[str] = Field(
+        default_factory=list,
+        description="comparison: bundled mix names or mix files (.toml, relative to this file).",
+    )
+    shares: Literal["as_given", "normalised"] = Field(
+        "as_given",
+        description="Varied budget shares (mix.shares.NAME): as_given = each sampled value is "
+        "the share and the other instruments rescale proportionally (shares varied together "
+        "must not sum above 1); normalised = the sampled values are weights and the varied "
+        "instruments split their base-mix total in proportion (every draw on the simplex).",
+    )
     samples: int = Field(
         64, ge=1, le=1_000_000, description="lhs: points; sobol: N (power of 2); morris: r."
     )
@@ -146,7 +162,11 @@ class ExperimentSpec(_Strict):
     model: ModelSpec = Field(default_factory=ModelSpec)
     design: DesignSpec
     parameters: list[ParameterSpec] = Field(default_factory=list)
-    outcomes: OutcomeSpec
+    outcomes: OutcomeSpec | None = Field(
+        None,
+        description="What the SmartSpec model records (required unless the experiment runs "
+        "a custom --target, whose returned keys are the outcomes).",
+    )
 
     @model_validator(mode="after")
     def _parameters_fit_design(self) -> ExperimentSpec:
@@ -180,14 +200,22 @@ def bundled_experiments() -> list[Path]:
     )
 
 
-def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
-    """Read and validate an experiment file (bundled name or path).
+def load_experiment(
+    name_or_path: str | Path, custom_target: bool = False
+) -> tuple[ExperimentSpec, Path]:
+    """Read and validate an experiment file (bundled name, with or without ``.toml``, or a
+    path).
 
     Beyond the schema, every scenario path is checked against the scenario it applies to by
     loading the base scenario with the parameter at a representative value, so that a typo in
     ``regions.0.absorptive_capacity`` fails here and not after thousands of runs.
+
+    With ``custom_target`` (``smartspec sweep --target``) the runs call the user's own
+    function: parameter paths are free names, the outcomes are the keys it returns (the file
+    has no ``[outcomes]``), and the design must sample values (not a comparison of
+    scenarios and mixes).
     """
-    path = resolve_toml(name_or_path, EXPERIMENT_DIR)
+    path = _experiment_path(name_or_path)
     label = str(name_or_path)
     raw = _read(path, label)
     try:
@@ -195,11 +223,64 @@ def load_experiment(name_or_path: str | Path) -> tuple[ExperimentSpec, Path]:
     except ValidationError as error:
         field, problem = validation_message(error)
         raise ExperimentError(label, field, problem) from None
-    scenario = spec.model.scenario
-    if scenario.endswith(".toml") and not Path(scenario).is_absolute():
-        spec.model.scenario = str((path.parent / scenario).resolve())
+    if custom_target:
+        _check_custom_target(spec, label)
+        return spec, path
+    if spec.outcomes is None:
+        raise ExperimentError(
+            label, "outcomes", "required field is missing (name the indicators to record)"
+        )
+    # Scenario and mix files are named relative to the experiment file.
+    spec.model.scenario = _beside(spec.model.scenario, path)
+    spec.design.scenarios = [_beside(scenario, path) for scenario in spec.design.scenarios]
+    spec.design.mixes = [_beside(mix, path) for mix in spec.design.mixes]
     check_against_scenarios(spec, label)
     return spec, path
+
+
+def _experiment_path(name_or_path: str | Path) -> Path:
+    """A path, or a bundled experiment by name with or without ``.toml``."""
+    path = resolve_toml(name_or_path, EXPERIMENT_DIR)
+    bundled = EXPERIMENT_DIR / Path(name_or_path).name
+    if not path.is_file() and len(Path(name_or_path).parts) == 1 and bundled.is_file():
+        return bundled
+    return path
+
+
+def _check_custom_target(spec: ExperimentSpec, label: str) -> None:
+    """What an experiment run by the user's own function must (not) say."""
+    if spec.outcomes is not None:
+        raise ExperimentError(
+            label,
+            "outcomes",
+            "with --target the outcomes are the keys the function returns: remove [outcomes]",
+        )
+    if spec.design.kind == "comparison":
+        raise ExperimentError(
+            label,
+            "design.kind",
+            "a comparison runs SmartSpec scenarios and mixes; with --target use grid, lhs, "
+            "sobol or morris",
+        )
+    _unique_names(spec, label)
+
+
+def _unique_names(spec: ExperimentSpec, label: str) -> None:
+    seen: dict[str, int] = {}
+    for position, parameter in enumerate(spec.parameters):
+        if parameter.name in seen:
+            raise ExperimentError(
+                label,
+                f"parameters[{position}].name",
+                f"duplicate name '{parameter.name}' (also parameters[{seen[parameter.name]}])",
+            )
+        seen[parameter.name] = position
+
+
+def _beside(name_or_path: str, experiment: Path) -> str:
+    if name_or_path.endswith(".toml") and not Path(name_or_path).is_absolute():
+        return str((experiment.parent / name_or_path).resolve())
+    return name_or_path
 
 
 def _values_to_check(parameter: ParameterSpec) -> list[Any]:
@@ -217,29 +298,75 @@ def _values_to_check(parameter: ParameterSpec) -> list[Any]:
     return [round(value) for value in values] if parameter.integer else values
 
 
+def _check_share_parameters(spec: ExperimentSpec, label: str) -> None:
+    """Varied budget shares follow the mix rule (:mod:`smartspec.scenarios.shares`): shares
+    given as they are must not be able to sum above 1 together; normalised ones are
+    non-negative weights of at least two shares of one mix."""
+    tables: dict[str, list[int]] = {}
+    for position, parameter in enumerate(spec.parameters):
+        if is_share_path(parameter.path):
+            table = parameter.path.rsplit(".shares.", 1)[0]
+            tables.setdefault(table, []).append(position)
+    for table, positions in tables.items():
+        names = ", ".join(spec.parameters[position].name for position in positions)
+        first = f"parameters[{positions[0]}]"
+        if spec.design.shares == "normalised":
+            if len(positions) < 2:
+                raise ExperimentError(
+                    label,
+                    "design.shares",
+                    f"normalised needs at least two varied shares of {table} (only {names})",
+                )
+            for position in positions:
+                low = min(_values_to_check(spec.parameters[position]))
+                if low < 0:
+                    raise ExperimentError(
+                        label,
+                        f"parameters[{position}].range",
+                        f"a share weight must be >= 0 (can be {low:g})",
+                    )
+        elif len(positions) > 1:
+            highest = sum(max(_values_to_check(spec.parameters[p])) for p in positions)
+            if highest > 1.0 + 1e-9:
+                raise ExperimentError(
+                    label,
+                    f"{first}.{'levels' if spec.parameters[positions[0]].levels else 'range'}",
+                    f"the shares {names} of {table} can sum to {highest:.6g} > 1, an "
+                    "infeasible mix: narrow their ranges, or set design.shares = "
+                    '"normalised" to sample them on the simplex',
+                )
+
+
 def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
     """Check an experiment against the scenarios it runs (before anything runs): unique
     parameter names, known mixes, every parameter path and value accepted by each scenario,
     the outcome region present, every outcome a numeric indicator. Raises
     :class:`ExperimentError` naming ``label`` and the field."""
-    seen: dict[str, int] = {}
+    _unique_names(spec, label)
+    if spec.outcomes is None:
+        raise ExperimentError(label, "outcomes", "required field is missing")
     for position, parameter in enumerate(spec.parameters):
-        if parameter.name in seen:
+        if parameter.path is None:
             raise ExperimentError(
-                label,
-                f"parameters[{position}].name",
-                f"duplicate name '{parameter.name}' (also parameters[{seen[parameter.name]}])",
+                label, f"parameters[{position}].path", "required field is missing"
             )
-        seen[parameter.name] = position
     scenarios = spec.design.scenarios or [spec.model.scenario]
-    known_mixes = {entry.name for entry in bundled_mixes()}
     for index, mix in enumerate(spec.design.mixes):
-        if mix not in known_mixes:
+        try:
+            PolicyMix.model_validate(mix_table(mix, label, f"design.mixes[{index}]"))
+        except ScenarioError as error:
+            raise ExperimentError(error.source, error.field, error.problem) from None
+        except ValidationError as error:
+            field, problem = validation_message(error)
             raise ExperimentError(
-                label,
-                f"design.mixes[{index}]",
-                f"unknown mix '{mix}' (bundled: {', '.join(sorted(known_mixes))})",
-            )
+                label, f"design.mixes[{index}]", f"{mix}: {field}: {problem}"
+            ) from None
+    _check_share_parameters(spec, label)
+    weights = {
+        parameter.path
+        for parameter in spec.parameters
+        if spec.design.shares == "normalised" and is_share_path(parameter.path)
+    }
     base_overrides = dict(spec.model.set)
     if spec.model.steps is not None:
         base_overrides["steps"] = spec.model.steps
@@ -251,6 +378,8 @@ def check_against_scenarios(spec: ExperimentSpec, label: str) -> None:
             problem = f"{error.field}: {error.problem}" if error.field else error.problem
             raise ExperimentError(label, field, f"{scenario}: {problem}") from None
         for position, parameter in enumerate(spec.parameters):
+            if parameter.path in weights:
+                continue  # weights, not shares: checked by _check_share_parameters
             for value in _values_to_check(parameter):
                 try:
                     load_scenario(scenario, overrides={**base_overrides, parameter.path: value})

@@ -16,11 +16,20 @@ import numpy as np
 import pandas as pd
 
 from smartspec.model.indicators import indicator
+from smartspec.scenarios import load_scenario, normalise_share_weights, split_share_overrides
+from smartspec.scenarios.shares import mix_table_at
 
 from .designs import RunTask
-from .spec import ExperimentSpec, OutcomeSpec
+from .spec import ExperimentError, ExperimentSpec, OutcomeSpec
 
-__all__ = ["CallableTarget", "MesaTarget", "SmartSpecTarget", "Target", "aggregate_regions"]
+__all__ = [
+    "CallableTarget",
+    "MesaTarget",
+    "SmartSpecTarget",
+    "Target",
+    "aggregate_regions",
+    "import_target",
+]
 
 
 class Target(Protocol):
@@ -79,6 +88,11 @@ class SmartSpecTarget:
     ``mix``, when set, replaces the task's mix. ``variants`` maps a parameter name to named
     sets of overrides: its value in a task picks the set applied (e.g. ``reform`` ->
     {"finance": {...}}), for studies whose levels change several fields at once.
+
+    Budget shares (``mix.shares.NAME``) follow the mix rule of
+    :mod:`smartspec.scenarios.shares`; with ``share_weights`` (``design.shares =
+    "normalised"``) their values are weights, normalised onto the simplex first. The shares a
+    run realised are recorded as outcomes ``realised.mix.shares.NAME``.
     """
 
     fixed: Mapping[str, Any]
@@ -87,17 +101,23 @@ class SmartSpecTarget:
     outcomes: OutcomeSpec
     mix: str | None = None
     variants: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    share_weights: bool = False
 
     @classmethod
     def from_spec(cls, spec: ExperimentSpec, drawn: Iterable[str] = ()) -> SmartSpecTarget:
         """The target an experiment file describes; ``drawn`` are the dotted paths of
         values drawn from a calibration (:attr:`~.designs.Design.drawn_paths`)."""
+        if spec.outcomes is None:
+            raise ExperimentError(
+                spec.name, "outcomes", "required to run the SmartSpec model (or use a target)"
+            )
         paths = {parameter.name: parameter.path for parameter in spec.parameters}
         return cls(
             fixed=dict(spec.model.set),
             paths={**paths, **{path: path for path in drawn}},
             steps=spec.model.steps,
             outcomes=spec.outcomes,
+            share_weights=spec.design.shares == "normalised",
         )
 
     def __call__(self, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]:
@@ -121,10 +141,14 @@ class SmartSpecTarget:
             task.seed,
             len(overrides),
         )
+        share_tables, others = split_share_overrides(overrides)
+        if self.share_weights and share_tables:
+            overrides = {**others, **_normalised_shares(task.scenario, mix, others, share_tables)}
         model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
         model.run_for(model.spec.steps)
         indicators = model.indicators()
         outcomes = self.outcomes
+        realised = _realised_shares(model.spec, share_tables)
         columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
         if outcomes.region is not None:
             per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
@@ -132,7 +156,32 @@ class SmartSpecTarget:
         else:
             per_step = aggregate_regions(indicators, columns)
         series = per_step[["step", *outcomes.series]] if outcomes.series else None
-        return summarise(per_step, outcomes), series
+        return {**summarise(per_step, outcomes), **realised}, series
+
+
+def _normalised_shares(
+    scenario: str, mix: str | None, others: Mapping[str, Any], weights: Mapping[str, Any]
+) -> dict[str, float]:
+    """Share weights turned into shares of the base mix's simplex (one table each)."""
+    base = load_scenario(scenario, mix=mix, overrides=others).model_dump(mode="json")
+    shares: dict[str, float] = {}
+    for table, given in weights.items():
+        shares_now = mix_table_at(base, table, scenario)["shares"]
+        made = normalise_share_weights(shares_now, given, field=f"{table}.shares")
+        shares.update({f"{table}.shares.{name}": value for name, value in made.items()})
+    return shares
+
+
+def _realised_shares(spec: Any, tables: Mapping[str, Any]) -> dict[str, float]:
+    """Every share of each mix table the run changed, as the run used it."""
+    realised: dict[str, float] = {}
+    raw = {"mix": spec.mix.model_dump(mode="json")} if tables else {}
+    for table in tables:
+        shares = mix_table_at(raw, table, spec.name)["shares"]
+        realised.update(
+            {f"realised.{table}.shares.{name}": float(share) for name, share in shares.items()}
+        )
+    return realised
 
 
 @dataclass(frozen=True)
@@ -188,3 +237,40 @@ class MesaTarget:
             numeric = frame.select_dtypes("number")
             series = numeric.assign(step=np.arange(len(numeric)))
         return scalars, series
+
+
+def import_target(reference: str) -> CallableTarget:
+    """The user's own function named ``package.module:function``, as a run target.
+
+    This is the one place where SmartSpec runs code the user names, and only on request
+    (``smartspec sweep FILE --target ...``): an experiment file never names code itself. The
+    module is imported from the current folder or the installed packages; worker processes
+    import it by the same name.
+
+    Raises
+    ------
+    ExperimentError
+        A reference not of the form ``module:function``, a module that cannot be imported,
+        or a name that is missing or not callable.
+    """
+    import importlib
+    import os
+    import sys
+
+    module_name, sep, function_name = reference.partition(":")
+    if not sep or not module_name or not function_name.isidentifier():
+        raise ExperimentError(
+            "--target", "", f"expected package.module:function, got {reference!r}"
+        )
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # spawned workers inherit sys.path
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # noqa: BLE001 - any import failure is the user's to fix
+        raise ExperimentError(
+            "--target", "", f"cannot import {module_name!r}: {type(error).__name__}: {error}"
+        ) from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise ExperimentError("--target", "", f"{module_name!r} has no function {function_name!r}")
+    return CallableTarget(function)

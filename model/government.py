@@ -77,7 +77,9 @@ class Governments(Population):
         # The mix in force during the burn-in (the same for every compared mix).
         burn_in_mix = bundled_mix(scenario.initial.burn_in_mix, field="initial.burn_in_mix")
         self.burn_in_shares = np.array(burn_in_mix.share_vector())
+        self.burn_in_governance = burn_in_mix.governance
         self.burning_in = False
+        self._run_governance = np.zeros(0, dtype=np.int64)
 
     def found_all(self) -> None:
         """One government per region, in region order."""
@@ -106,6 +108,16 @@ class Governments(Population):
         shares = np.array([region.government.budget_share for region in self.scenario.regions])
         self.budget[: self.size] = shares * QUARTERS_PER_YEAR * gdp[: self.size]
 
+    def begin_burn_in(self) -> None:
+        """Put every region under the burn-in mix's governance (or its own, if that mix sets
+        none) until quarter 0: a mix's governance, like its shares, must not shape the state
+        that every compared mix starts from, nor the GDP that fixes the budgets."""
+        self._run_governance = self.governance[: self.size].copy()
+        for index, region in enumerate(self.scenario.regions):
+            governance = self.burn_in_governance or region.government.governance
+            self.governance[index] = GOVERNANCES.index(Governance(governance))
+        self.burning_in = True
+
     def start_quarter_zero(self) -> None:
         """After the burn-in: cumulative totals and EDP rounds count from quarter 0, and
         money in the pipeline keeps its due quarter on the clock that restarts at 0."""
@@ -114,6 +126,7 @@ class Governments(Population):
         self.committed_total[: self.size] = 0.0
         self.absorbed_total[: self.size] = 0.0
         self.edp_rounds[: self.size] = 0
+        self.governance[: self.size] = self._run_governance
         self.burning_in = False
 
     def current_shares(self, region: int) -> np.ndarray:

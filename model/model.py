@@ -193,7 +193,7 @@ class EcosystemModel(mesa.Model):
         burn_in = self.spec.initial.burn_in
         if burn_in == 0:
             return
-        self.governments.burning_in = True
+        self.governments.begin_burn_in()
         for _ in range(burn_in):
             self._advance(record=False)
         gdp = np.array([row["gdp"] for row in self.latest])
@@ -225,7 +225,9 @@ class EcosystemModel(mesa.Model):
         self.begin_step()
         self.governments.step(self.policy_targets)
         settings = self.spec.peer_review
-        if settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
+        # No review rounds in the burn-in: they would move the compared mixes' own shares
+        # before quarter 0, while the burn-in mix is in force.
+        if record and settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
             reviews = hold_round(
                 self.governments, self.latest, self.regions.names, settings, self.rng, self.steps
             )

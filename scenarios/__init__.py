@@ -11,6 +11,8 @@ from .loader import (
     apply_overrides,
     bundled_mixes,
     bundled_scenarios,
+    describe_mix,
+    describe_scenario,
     load_scenario,
     mix_table,
     parse_override,
@@ -20,6 +22,7 @@ from .loader import (
     validation_message,
 )
 from .schema import INSTRUMENTS, Governance, PolicyMix, Region, Scenario
+from .shares import is_share_path, normalise_share_weights, set_mix_shares, split_share_overrides
 
 __all__ = [
     "ARCHETYPES",
@@ -37,13 +40,19 @@ __all__ = [
     "apply_overrides",
     "bundled_mixes",
     "bundled_scenarios",
+    "describe_mix",
+    "describe_scenario",
+    "is_share_path",
     "load_scenario",
     "mix_table",
     "next_group_threshold",
+    "normalise_share_weights",
     "parse_override",
     "read_proximity_csv",
     "read_toml",
     "revise_scenario",
     "ris_group",
+    "set_mix_shares",
+    "split_share_overrides",
     "validation_message",
 ]

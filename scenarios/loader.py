@@ -29,6 +29,7 @@ from .schema import (
     default_instruments,
     synthetic_domain_names,
 )
+from .shares import mix_table_at, set_mix_shares, split_share_overrides
 
 __all__ = [
     "CALIBRATED_DEFAULTS",
@@ -36,6 +37,8 @@ __all__ = [
     "BundledEntry",
     "apply_overrides",
     "calibrated_defaults",
+    "describe_mix",
+    "describe_scenario",
     "bundled_mix",
     "bundled_mixes",
     "bundled_scenarios",
@@ -160,8 +163,19 @@ def _is_plain_name(name: object) -> bool:
 
 
 def mix_table(name: str, source: str = "--mix", field: str = "mix") -> dict[str, Any]:
-    """The raw table of a bundled mix; an unknown name is a :class:`ScenarioError` raised
-    for ``source`` and ``field``."""
+    """The raw table of a bundled mix (by name) or of a mix file (a path ending in ``.toml``);
+    an unknown name is a :class:`ScenarioError` raised for ``source`` and ``field``, a
+    missing or unreadable file one naming the file."""
+    if name.endswith(".toml"):
+        if not Path(name).is_file():
+            raise ScenarioError(source, field, f"mix file not found: {name}")
+        # A mix file without a name is called by its file name in tables and reports.
+        table = {"name": Path(name).stem, **read_toml(Path(name), str(name))}
+        try:
+            PolicyMix.model_validate(table)  # a problem names the mix file, not the scenario
+        except ValidationError as error:
+            raise ScenarioError(str(name), *validation_message(error)) from None
+        return table
     path = MIX_DIR / f"{name}.toml"
     if not _is_plain_name(name) or not path.is_file():
         known = ", ".join(entry.name for entry in bundled_mixes())
@@ -273,12 +287,20 @@ def _assign(node: Any, parts: list[str], value: Any, dotted: str, source: str) -
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> None:
     """Set dotted paths (``regions.0.firms``, ``regions.*.government.budget_share``) in a
-    raw table."""
+    raw table. Budget shares (``mix.shares.NAME``) follow the mix rule of
+    :func:`~smartspec.scenarios.shares.set_mix_shares`: the named shares are set and the
+    others rescale proportionally, after every other override."""
+    share_groups, overrides = split_share_overrides(overrides)
     for dotted, value in overrides.items():
         parts = _split_path(dotted)
         if not parts:
             raise ScenarioError(source, dotted, "empty field path")
         _assign(raw, parts, value, dotted, source)
+    for table_path, values in share_groups.items():
+        table = mix_table_at(raw, table_path, source)
+        table["shares"] = set_mix_shares(
+            table.get("shares") or {}, values, source=source, field=f"{table_path}.shares"
+        )
 
 
 def read_proximity_csv(path: Path, source: str) -> tuple[list[str], np.ndarray]:
@@ -376,7 +398,8 @@ def load_scenario(
     name_or_path
         A bundled name (``emerging``, ``moderate``, ``strong``, ``leader``, ``europe``) or a path.
     mix
-        Name of a bundled policy mix that replaces the scenario's mix in every region.
+        Name of a bundled policy mix, or path of a mix file (``.toml``), that replaces the
+        scenario's mix in every region.
     overrides
         Dotted-path assignments, either ``{"regions.0.firms": 2000}`` or ``["steps=20"]``.
 
@@ -409,7 +432,10 @@ def load_scenario(
             if isinstance(region, dict) and isinstance(region.get("government"), dict):
                 region["government"].pop("mix", None)
     elif isinstance(raw.get("mix"), str):
-        raw["mix"] = mix_table(raw["mix"], source, "mix")
+        named = raw["mix"]
+        if named.endswith(".toml") and not Path(named).is_absolute():
+            named = str(path.parent / named)  # a mix file beside the scenario file
+        raw["mix"] = mix_table(named, source, "mix")
     elif "mix" not in raw:
         raw["mix"] = mix_table("baseline", source, "mix")
 
@@ -488,3 +514,24 @@ def revise_scenario(
     except ValidationError as error:
         field, problem = validation_message(error)
         raise ScenarioError(scenario.name, field, problem) from None
+
+
+def describe_mix(name_or_path: str) -> tuple[str, str]:
+    """A mix's own name and description (bundled name or mix file); a mix that cannot be read
+    is described by its file name."""
+    try:
+        table = mix_table(name_or_path)
+    except ScenarioError:
+        return Path(name_or_path).stem, ""
+    return str(table.get("name", Path(name_or_path).stem)), str(table.get("description", ""))
+
+
+def describe_scenario(name_or_path: str) -> tuple[str, str]:
+    """A scenario's own name and description (bundled name or scenario file); a file that
+    cannot be read is described by its file name."""
+    try:
+        path, _ = _resolve_scenario_path(name_or_path)
+        table = read_toml(path, str(path))
+    except ScenarioError:
+        return Path(name_or_path).stem, ""
+    return str(table.get("name", Path(name_or_path).stem)), str(table.get("description", ""))

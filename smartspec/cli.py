@@ -36,9 +36,22 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     print("Region scenarios (smartspec run NAME):")
     for entry in bundled_scenarios():
         print(f"  {entry.name:<18} {entry.description}")
-    print("\nPolicy mixes (--mix NAME):")
+    print("\nPolicy mixes (--mix NAME, or --mix a mix file my_mix.toml):")
     for entry in bundled_mixes():
         print(f"  {entry.name:<18} {entry.description}")
+    print("\nBundled experiments (sweeps, comparisons, sensitivity): smartspec experiments")
+    return 0
+
+
+def _cmd_experiments(args: argparse.Namespace) -> int:
+    from smartspec.experiments import bundled_experiments
+    from smartspec.scenarios import read_toml
+
+    print("Bundled experiments (smartspec sweep NAME):")
+    for path in bundled_experiments():
+        raw = read_toml(path, str(path))
+        kind = raw.get("design", {}).get("kind", "?") if isinstance(raw, dict) else "?"
+        print(f"  {path.stem:<22} {kind:<11} {raw.get('description', '')}")
     return 0
 
 
@@ -48,6 +61,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from smartspec.run import run_scenario, write_run
 
     overrides = fixed_overrides(args.set) | ({} if args.steps is None else {"steps": args.steps})
+    _check_plot(args.plot)
     scenario = load_scenario(args.scenario, mix=args.mix, overrides=overrides)
     mix = scenario.mix.name
     out_dir = Path(args.out) if args.out else defaults.run_out(scenario.name, mix, args.seed)
@@ -56,13 +70,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with tqdm(
         total=scenario.steps, desc=label, unit="quarter", disable=args.quiet, file=sys.stderr
     ) as bar:
-        result = run_scenario(scenario, seed=args.seed, progress=bar.update)
-    written = write_run(result, out_dir, args.scenario, args.mix, args.command_line)
+        result = run_scenario(
+            scenario, seed=args.seed, progress=bar.update, network=args.network is not None
+        )
+    written = write_run(
+        result,
+        out_dir,
+        args.scenario,
+        args.mix,
+        args.command_line,
+        plot=args.plot,
+        network_format=args.network,
+    )
     if not args.quiet:
         print(_text(result.summary()))
         print(f"\n{result.steps} quarters in {result.seconds:.1f} s. Wrote:")
         print("\n".join(f"  {path}" for path in written))
     return 0
+
+
+def _check_plot(names: list[str] | None) -> None:
+    """``run --plot``: registry names of numeric per-region indicators."""
+    from smartspec.model.indicators import REGION_COLUMNS, is_indicator
+
+    for name in names or []:
+        if not (is_indicator(name) and name in REGION_COLUMNS):
+            known = ", ".join(c for c in REGION_COLUMNS if is_indicator(c))
+            raise SmartSpecError("--plot", name, f"unknown indicator (known: {known})")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -88,17 +122,34 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from smartspec.experiments import load_experiment
+    from smartspec.experiments import import_target, load_experiment
     from smartspec.studies.common import run_study
 
-    spec, path = load_experiment(args.experiment)
+    spec, path = load_experiment(args.experiment, custom_target=args.target is not None)
+    target = None
+    if args.target is not None:
+        if args.calibrated:
+            raise SmartSpecError(
+                "--calibrated", "", "draws SmartSpec parameters; not with --target"
+            )
+        target = import_target(args.target)
     if args.reps is not None:
         spec.design.replications = args.reps
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
     check_out_dir(out_dir)
     text = path.read_text(encoding="utf-8")
+    if args.target is not None:
+        # Stored with the results: a resume must name the same function.
+        text += f"\n# run with: --target {args.target}\n"
     with _execution(args, spec.name) as execution:
-        _print_summary(run_study(spec, out_dir, text, execution, calibrated=args.calibrated))
+        summary = run_study(
+            spec, out_dir, text, execution, target=target, calibrated=args.calibrated
+        )
+    _print_summary(summary)
+    if spec.design.kind == "comparison":
+        from smartspec.studies import compare
+
+        print(compare.summarise_compare(out_dir).to_string())
     return 0
 
 
@@ -175,6 +226,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         f"\nWrote {len(written)} tables to {folder / 'analysis'} and {len(figures)} figure "
         f"files (PNG and SVG) to {folder / 'analysis' / 'figures'}"
     )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from smartspec.analysis.export import export_results
+
+    written = export_results(args.results, args.out, file_format=args.format, series=args.series)
+    print("Wrote:\n" + "\n".join(f"  {path}" for path in written))
     return 0
 
 
@@ -433,12 +492,14 @@ def _configure_logging(verbosity: int) -> None:
 
 _HANDLERS = {
     "scenarios": _cmd_scenarios,
+    "experiments": _cmd_experiments,
     "run": _cmd_run,
     "validate": _cmd_validate,
     "sweep": _cmd_sweep,
     "calibrate": _cmd_calibrate,
     "compare": _cmd_compare,
     "analyze": _cmd_analyze,
+    "export": _cmd_export,
     "report": _cmd_report,
     "diagnose": _cmd_diagnose,
     "social": _cmd_social,

@@ -125,18 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     results = defaults.RESULTS_DIR
 
     commands.add_parser("scenarios", help="list bundled region scenarios and mixes")
+    commands.add_parser(
+        "experiments",
+        help="list bundled experiment files (run one with: smartspec sweep NAME)",
+        description="List the bundled experiment files, one line each: name, design kind "
+        "and description. Run one with 'smartspec sweep NAME'.",
+    )
 
     run = commands.add_parser(
         "run",
         help="simulate one scenario and write its indicators",
         description="Simulate one scenario and write indicators.parquet and indicators.csv "
         "(one row per region and quarter), domains.parquet (one row per region, domain and "
-        "quarter), key_indicators.png and run.json into the output folder.",
+        "quarter), key_indicators.png (the --plot indicators), run.json and, with --network, "
+        "the final collaboration network into the output folder.",
     )
     run.add_argument(
         "scenario", help="bundled scenario name (see 'smartspec scenarios') or a TOML path"
     )
-    run.add_argument("--mix", help="bundled policy mix applied to every region")
+    run.add_argument(
+        "--mix", help="bundled policy mix name or mix file (.toml) applied to every region"
+    )
     run.add_argument(
         "--seed",
         type=_nonnegative_int,
@@ -154,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
         "regions.0.government.budget_share=0.004 or regions.*.firms=2000 (repeatable)",
     )
     run.add_argument("--out", help=f"output folder (default {results}/run-SCENARIO-MIX-seedN)")
+    run.add_argument(
+        "--plot",
+        nargs="+",
+        metavar="INDICATOR",
+        help="indicators of key_indicators.png, by registry name (default: innovation_index "
+        "innovations specialisations network_density social_innovations_total "
+        "absorption_rate)",
+    )
+    run.add_argument(
+        "--network",
+        choices=["graphml", "pajek"],
+        help="also write the final collaboration network (network.graphml or network.net) "
+        "with node attributes type, region, size, size_measure and domain",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     validate = commands.add_parser(
@@ -197,9 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run an experiment definition (TOML; a bundled name or a path) and stream "
         "its results to a Parquet dataset in --out: design.parquet, runs/ and series/ batch "
         "files, manifest.json and provenance.json. Safe to interrupt; continue with --resume. "
-        "--resume --reps N adds replications to a finished experiment.",
+        "--resume --reps N adds replications to a finished experiment. A comparison design "
+        "also prints the table compare prints.",
     )
-    sweep.add_argument("experiment", help="experiment TOML path or bundled name")
+    sweep.add_argument(
+        "experiment",
+        help="experiment TOML path or bundled name, with or without .toml (see "
+        "'smartspec experiments')",
+    )
     sweep.add_argument("--out", help=f"output folder (default {results}/EXPERIMENT-NAME)")
     sweep.add_argument(
         "--reps",
@@ -207,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="replications per design point (default: the file's design.replications); with "
         "--resume, more than the folder holds adds them, keeping every earlier run",
+    )
+    sweep.add_argument(
+        "--target",
+        metavar="MODULE:FUNCTION",
+        help="run your own Python function instead of the SmartSpec model (runs your code): "
+        "f(params: dict, rng: numpy.random.Generator) -> dict; parameter paths are free "
+        "names and the outcomes are the keys it returns (the file has no [outcomes])",
     )
     _calibrated_option(sweep, " (comparison designs only)")
     _execution_options(sweep)
@@ -241,7 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
         "like a sweep's.",
     )
     compare.add_argument("scenario", help="bundled scenario name or TOML path")
-    compare.add_argument("--mix", action="append", metavar="NAME", help="a bundled mix (repeat)")
+    compare.add_argument(
+        "--mix",
+        action="append",
+        metavar="NAME",
+        help="a bundled mix name or a mix file (.toml) (repeat)",
+    )
     compare.add_argument(
         "--reps",
         type=_positive_int,
@@ -272,6 +312,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("results", help="results folder of smartspec sweep or compare")
     analyze.add_argument("--baseline", help="mix the others are compared with (comparison)")
+
+    export = commands.add_parser(
+        "export",
+        help="write a results folder as tidy tables (one row per run, per quarter)",
+        description="Write RESULTS/export/runs.csv (or .parquet): one row per run with its "
+        "inputs (run id, design point, replication, seed, scenario, mix, parameter values), "
+        "its status and its outcomes. With --series also series.csv: one row per run and "
+        "quarter with the same input columns.",
+    )
+    export.add_argument("results", help="results folder of smartspec sweep or compare")
+    export.add_argument(
+        "--format", choices=["csv", "parquet"], default="csv", help="file format (default csv)"
+    )
+    export.add_argument("--series", action="store_true", help="also one row per run and quarter")
+    export.add_argument("--out", help="folder for the tables (default RESULTS/export)")
 
     report = commands.add_parser(
         "report",

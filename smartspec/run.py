@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from smartspec.analysis import plot_key_indicators
+from smartspec.analysis.network import NETWORK_FORMATS, collaboration_graph, write_network
 from smartspec.experiments.provenance import provenance, utc_now
 from smartspec.model import EcosystemModel
 from smartspec.model.indicators import SUMMARY_INDICATORS, indicator
@@ -39,6 +40,7 @@ class RunResult:
     seconds: float
     started: str
     extra: dict[str, Any] = field(default_factory=dict)
+    network: Any = None  # networkx Graph of the final collaboration network, if asked for
 
     def summary(self) -> pd.DataFrame:
         """First and last step per region for the key indicators."""
@@ -61,8 +63,11 @@ def run_scenario(
     seed: int,
     steps: int | None = None,
     progress: Callable[[int], None] | None = None,
+    network: bool = False,
 ) -> RunResult:
-    """Simulate ``steps`` quarters (default: the scenario's horizon) and collect indicators."""
+    """Simulate ``steps`` quarters (default: the scenario's horizon) and collect indicators;
+    with ``network``, also the final collaboration network
+    (:func:`smartspec.analysis.network.collaboration_graph`)."""
     horizon = scenario.steps if steps is None else steps
     started = utc_now()
     clock = time.perf_counter()
@@ -79,6 +84,7 @@ def run_scenario(
         steps=horizon,
         seconds=time.perf_counter() - clock,
         started=started,
+        network=collaboration_graph(model) if network else None,
     )
 
 
@@ -88,11 +94,14 @@ def write_run(
     source: str,
     mix: str | None,
     command_line: list[str] | None = None,
+    plot: Sequence[str] | None = None,
+    network_format: str | None = None,
 ) -> list[Path]:
-    """Write indicators (Parquet, CSV; per region and per region x domain), the key-indicator
-    figure and ``run.json`` into ``out_dir``. Files are written to a temporary folder first
-    and moved into place only when all of them exist, so an interrupted run never leaves
-    half-written files."""
+    """Write indicators (Parquet, CSV; per region and per region x domain), the indicator
+    figure (``plot``: registry names; default the key indicators), the collaboration network
+    (``network_format`` graphml or pajek, from ``result.network``) and ``run.json`` into
+    ``out_dir``. Files are written to a temporary folder first and moved into place only
+    when all of them exist, so an interrupted run never leaves half-written files."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".smartspec-", dir=out_dir.parent))
@@ -101,7 +110,10 @@ def write_run(
         result.indicators.to_csv(staging / "indicators.csv", index=False)
         result.domains.to_parquet(staging / "domains.parquet", index=False)
         title = f"{result.scenario.name} - mix {result.scenario.mix.name} - seed {result.seed}"
-        plot_key_indicators(result.indicators, staging / "key_indicators.png", title)
+        plot_key_indicators(result.indicators, staging / "key_indicators.png", title, plot)
+        if network_format is not None:
+            suffix = NETWORK_FORMATS[network_format]
+            write_network(result.network, staging / f"network{suffix}", network_format)
         record = provenance(
             scenario_source=source,
             scenario_name=result.scenario.name,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from smartspec.analysis.comparison import named_groups
 from smartspec.experiments import ExperimentError, ExperimentSpec, RunSummary, load_results
 from smartspec.experiments.spec import check_against_scenarios
 from smartspec.scenarios import OptionError, validation_message
@@ -47,7 +48,7 @@ def comparison_spec(
     scenario : str
         Bundled scenario name or TOML path.
     mixes : sequence of str
-        Bundled mixes, at least two.
+        Bundled mix names or mix files (``.toml``), at least two.
     replications : int
         Paired replications per mix.
     steps : int, optional
@@ -70,12 +71,15 @@ def comparison_spec(
     """
     if len(mixes) < 2:
         raise OptionError("--mix", "", "give at least two mixes to compare")
+    # Files by absolute path: workers and a later --resume may start elsewhere.
+    mixes = [str(Path(mix).resolve()) if mix.endswith(".toml") else mix for mix in mixes]
     model: dict[str, Any] = {"scenario": scenario, "set": dict(fixed or {})}
     if steps:
         model["steps"] = steps
     raw = {
         "name": f"compare-{Path(scenario).stem}",
-        "description": f"{', '.join(mixes)} in {scenario}, {replications} paired replications",
+        "description": f"{', '.join(Path(mix).stem for mix in mixes)} in {scenario}, "
+        f"{replications} paired replications",
         "model": model,
         "design": {
             "kind": "comparison",
@@ -159,6 +163,7 @@ def mean_interval_table(outcomes: pd.DataFrame, by: str = "mix") -> pd.DataFrame
         One row per outcome, one column per group (in order of appearance).
     """
     columns = summary_columns(outcomes)
+    outcomes = named_groups(outcomes)
     summary = outcomes.groupby(by, sort=False)[columns].agg(["mean", "sem"])
     cells = {
         column: [
@@ -171,5 +176,8 @@ def mean_interval_table(outcomes: pd.DataFrame, by: str = "mix") -> pd.DataFrame
 
 
 def summarise_compare(out_dir: Path) -> pd.DataFrame:
-    """:func:`mean_interval_table` of a comparison folder, per mix."""
-    return mean_interval_table(load_results(out_dir, series=False).outcomes)
+    """:func:`mean_interval_table` of a comparison folder: per mix, or per scenario when the
+    mixes do not differ (a comparison of scenario files), each called by its own name."""
+    outcomes = load_results(out_dir, series=False).outcomes
+    by = "mix" if outcomes["mix"].nunique() > 1 or not len(outcomes) else "scenario"
+    return mean_interval_table(outcomes, by=by)

@@ -209,7 +209,7 @@ def summarise_peer_review(out_dir: Path) -> PeerReviews:
         raise StoreError(str(out_dir), "", "the peer-review run did not finish")
     experiment = results.provenance["experiment"]
     name = load_scenario(experiment["model"]["scenario"], overrides=experiment["model"]["set"])
-    table = results.series.drop(columns="run_id")
+    table = results.series.drop(columns=list(results.inputs.columns), errors="ignore")
     review_columns = [column for column in table.columns if column.startswith(REVIEW)]
     held = table[table[REVIEW + "reviewers"].notna()]
     reviews = held[["step", "region", *review_columns]].rename(

@@ -80,6 +80,8 @@ def test_scenarios_lists_every_bundled_scenario_and_mix(capsys):
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     scenarios, _, mixes = out.partition("Policy mixes")
+    mixes, _, pointer = mixes.partition("\nBundled experiments")
+    assert "smartspec experiments" in pointer
     listed = {line.split()[0] for line in scenarios.splitlines()[1:] if line.strip()}
     assert listed == {entry.name for entry in bundled_scenarios()}
     assert {"emerging", "moderate", "strong", "leader", "europe"} <= listed

@@ -788,7 +788,7 @@ def test_identical_results_on_every_executor(
     steps = results.series.groupby("run_id")["step"].apply(list).tolist()
     assert steps == [list(range(9))] * 6
     assert list(results.series.columns) == [
-        "run_id",
+        *results.inputs.columns,
         "step",
         "innovation_index",
         "innovations",
@@ -1034,7 +1034,12 @@ def test_mesa_target_runs_any_mesa_model_with_common_random_numbers(tmp_path):
     results = load_results(tmp_path / "out")
     outcomes = results.outcomes
     assert {"final_mean_position", "final_spread"} <= set(outcomes.columns)
-    assert set(results.series.columns) == {"run_id", "step", "mean_position", "spread"}
+    assert set(results.series.columns) == {
+        *results.inputs.columns,
+        "step",
+        "mean_position",
+        "spread",
+    }
     steps = results.series.groupby("run_id")["step"].apply(list).tolist()
     assert steps == [list(range(6))] * 6
 
@@ -1064,7 +1069,7 @@ def test_callable_target_scalars_and_series(tmp_path):
     expected = sum(weight * outcomes[name] for name, weight in ADDITIVE_WEIGHTS.items())
     np.testing.assert_allclose(outcomes["y"], expected, rtol=0, atol=1e-12)
     series = results.series
-    assert list(series.columns) == ["run_id", "step", "trace"]
+    assert list(series.columns) == [*results.inputs.columns, "step", "trace"]
     assert (series.groupby("run_id").size() == 5).all()
     last = series.groupby("run_id")["trace"].last()
     np.testing.assert_allclose(last.to_numpy(), outcomes.set_index("run_id")["y"].to_numpy())
@@ -1141,7 +1146,12 @@ def test_sweep_end_to_end_writes_the_documented_files(small_grid_sweep, capsys):
         "total_innovations",
     }
     assert expected_columns <= set(results.outcomes.columns)
-    assert set(results.series.columns) == {"run_id", "step", "innovation_index", "innovations"}
+    assert set(results.series.columns) == {
+        *results.inputs.columns,
+        "step",
+        "innovation_index",
+        "innovations",
+    }
     assert len(results.series) == 8 * 7
 
 

@@ -186,7 +186,8 @@ def _demography(record: Record, steps: int = LATE):
 @pytest.mark.xfail(
     strict=True,
     reason="with the adopted calibration's thin capital buffer (0.34) deaths run at about "
-    "11.4 % a year, above the 7-11 % band (docs/calibration.md, still missed)",
+    "11.4 % a year, above the 7-11 % band; lower turnover in a stationary population thins the "
+    "Zipf tail (docs/calibration.md, still missed)",
 )
 def test_birth_death_and_survival_are_in_the_eu_bands(runs):
     """T6-T8: births about 10.5 % and deaths about 8.5 % of active enterprises a year (in a
@@ -204,39 +205,3 @@ def test_exhausted_capital_is_the_main_route_to_exit(runs):
     for run in ZIPF_RUNS:
         exits = runs[run].exits
         assert exits["capital"] >= 0.8 * (exits["capital"] + exits["losses"]), (run, exits)
-
-
-#: Moves to the ends of each parameter's range, in scenarios where it applies: a region of 300
-#: firms; start-up support gets the whole budget and enough founders to spend it.
-_STARTUPS = {
-    "mix.shares": {"startup_support": 1.0},
-    "instruments.startup_support.founders_per_skilled": 0.05,
-    "regions.0.represented_firms": 300,
-    "regions.0.government.budget_share": 0.05,  # the most the schema allows
-}
-_ENDS = {
-    "firm.payout_rate": ({"firm.payout_rate": 0.0}, {"firm.payout_rate": 1.0}),
-    "firm.capital_buffer": ({"firm.capital_buffer": 0.0}, {"firm.capital_buffer": 100.0}),
-    "instruments.startup_support.effect": (
-        {**_STARTUPS, "instruments.startup_support.effect": 0.0},
-        {**_STARTUPS, "instruments.startup_support.effect": 10.0},
-    ),
-}
-LIVENESS_SEEDS = range(7201, 7209)
-
-
-def _exits(seed: int, overrides: dict) -> float:
-    model = EcosystemModel("emerging", rng=seed, **{"regions.0.firms": 300, **overrides})
-    model.run_for(40)
-    return float(model.indicators()["exits"].sum())
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(_ENDS))
-def test_capital_parameters_change_exits_beyond_seed_noise(name):
-    """Between the ends of its range (common random numbers: the same seeds at both ends) the
-    parameter changes the number of exits in 10 years by more than 2 standard errors."""
-    low, high = _ENDS[name]
-    difference = np.array([_exits(s, high) - _exits(s, low) for s in LIVENESS_SEEDS])
-    error = difference.std(ddof=1) / np.sqrt(len(difference))
-    assert abs(difference.mean()) > 2.0 * error, (name, difference)

@@ -122,7 +122,9 @@ def scalar_outcomes(results: Results) -> list[str]:
     return [
         column
         for column in results.outcomes.columns
-        if column not in skip and pd.api.types.is_numeric_dtype(results.outcomes[column])
+        if column not in skip
+        and not column.startswith("realised.")  # the mix a run realised is an input
+        and pd.api.types.is_numeric_dtype(results.outcomes[column])
     ]
 
 

@@ -74,7 +74,7 @@ def _groups_and_baseline(outcomes: pd.DataFrame, baseline: str | None) -> tuple[
 def tables(results: Results, baseline: str | None = None) -> dict[str, pd.DataFrame]:
     """``summary``, ``paired_differences`` (from the baseline), ``ranking`` of every outcome
     and, with two or more of the economic, social and budget outcomes, ``tradeoffs``."""
-    outcomes = results.outcomes
+    outcomes = comparison.named_groups(results.outcomes)
     columns = scalar_outcomes(results)
     by, baseline = _groups_and_baseline(outcomes, baseline)
     made = {
@@ -99,7 +99,7 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
     over time of every series."""
     from .. import figures as plots
 
-    outcomes = results.outcomes
+    outcomes = comparison.named_groups(results.outcomes)
     columns = scalar_outcomes(results)
     by, base = _groups_and_baseline(outcomes, baseline)
     made: dict[str, Figure] = {
@@ -110,10 +110,14 @@ def figures(results: Results, baseline: str | None = None) -> dict[str, Figure]:
             comparison.paired_differences(outcomes, columns[:4], base, by=by), base, by=by
         ),
     }
-    series = [c for c in results.series.columns if c not in ("run_id", "step")]
+    skip = {*results.inputs.columns, "step"}
+    series = [c for c in results.series.columns if c not in skip]
     if series:
         bands = {
-            c: comparison.series_bands(results.series, results.inputs, c, by=by) for c in series
+            c: comparison.series_bands(
+                results.series, comparison.named_groups(results.inputs), c, by=by
+            )
+            for c in series
         }
         made["bands"] = plots.plot_bands(bands, {}, by=by)
     return made
@@ -149,9 +153,14 @@ def report(results: Results) -> ReportPart:
         _table,
     )
 
-    outcomes = results.outcomes
+    given = results.outcomes  # mixes and scenarios as run (names or file paths)
+    mix_files = list(dict.fromkeys(given["mix"].astype(str)))
+    scenario_files = list(dict.fromkeys(given["scenario"].astype(str)))
+    outcomes = comparison.named_groups(given)
+    results.inputs = comparison.named_groups(results.inputs)
     experiment = results.provenance["experiment"]
     by = "mix" if outcomes["mix"].nunique() > 1 else "scenario"
+    compared = "policy mixes" if by == "mix" else "scenarios"
     factors = [p["name"] for p in experiment.get("parameters", []) if p["name"] in outcomes]
     if factors:
         # A factorial comparison: each combination of mix (or scenario) and levels is a group.
@@ -175,16 +184,34 @@ def report(results: Results) -> ReportPart:
     replications = experiment["design"]["replications"]
     scenario = experiment["model"]["scenario"]
 
+    where = (
+        f"for {_scenario_text(scenario_files[0])}"
+        if len(scenario_files) == 1
+        else "across the scenarios below"
+    )
+    if by == "scenario" and mix_files != [""]:
+        where = f"under the mix {', '.join(html.escape(m) for m in outcomes['mix'].unique())}"
+    elif by == "scenario":
+        where = "each under its own policy mix"
     question = (
-        f"<p>How do the policy mixes {', '.join(f'<b>{html.escape(g)}</b>' for g in groups)} "
-        f"compare for {_scenario_text(scenario)}? Each mix was simulated {replications} times "
-        f"over {steps / 4:.0f} years. Every mix used the same {replications} random seeds, so "
-        "each replication is a like-for-like comparison (common random numbers).</p>"
+        f"<p>How do the {compared} {', '.join(f'<b>{html.escape(g)}</b>' for g in groups)} "
+        f"compare {where}? Each was simulated {replications} times over {steps / 4:.0f} "
+        f"years with the same {replications} random seeds, so each replication is a "
+        "like-for-like comparison (common random numbers).</p>"
     )
     drawn = calibrated_sentence(results.provenance)
     if drawn is not None:
         question += f"<p>{html.escape(drawn)}</p>"
-    setting = f"<p>Region: {_scenario_text(scenario)}.</p>" + _describe_mixes(groups)
+    setting = (
+        "<ul>"
+        + "".join(
+            f"<li>{_scenario_text(name)}{_own_mix_text(name) if mix_files == [''] else ''}</li>"
+            for name in scenario_files
+        )
+        + "</ul>"
+        if by == "scenario"
+        else f"<p>Region: {_scenario_text(scenario_files[0])}.</p>"
+    ) + _describe_mixes(mix_files)
 
     summary = comparison.summarise_outcomes(outcomes, columns, by=by)
     differences = comparison.paired_differences(outcomes, columns, baseline, by=by)
@@ -275,7 +302,7 @@ def report(results: Results) -> ReportPart:
         )
     sections = [
         ("The question", question),
-        ("The region and the policy mixes", setting),
+        ("The region and the policy mixes" if by == "mix" else "The scenarios", setting),
         ("Results with their uncertainty", results_html),
     ]
     decomposition = index_decomposition(outcomes, baseline, by=by)
@@ -287,11 +314,13 @@ def report(results: Results) -> ReportPart:
     conclusions = _conclusions(differences, summary, main, baseline, by, replications, steps)
     conclusions += _decomposition_conclusions(decomposition, by)
     conclusions += _tradeoff_conclusions(differences, summary, main, baseline, by, columns)
-    baseline_mix = str(outcomes.loc[outcomes[by] == baseline, "mix"].iloc[0]) or None
+    first = outcomes.index[outcomes[by] == baseline][0]
+    baseline_mix = str(given.loc[first, "mix"]) or None
+    baseline_scenario = str(given.loc[first, "scenario"]) or scenario
     return ReportPart(
         sections=sections,
         findings=findings,
-        snapshot=(scenario, baseline_mix),
+        snapshot=(baseline_scenario, baseline_mix),
         conclusions=conclusions,
     )
 
@@ -468,6 +497,17 @@ def _tradeoff_conclusions(
             )
         )
     return found
+
+
+def _own_mix_text(scenario: str) -> str:
+    """``; its mix NAME: DESCRIPTION`` of a scenario run with its own mix (HTML)."""
+    from smartspec.scenarios import ScenarioError, load_scenario
+
+    try:
+        mix = load_scenario(scenario).mix
+    except ScenarioError:
+        return ""
+    return f"; its mix <b>{html.escape(mix.name)}</b>: {html.escape(mix.description)}"
 
 
 def index_decomposition(

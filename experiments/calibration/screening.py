@@ -49,6 +49,7 @@ __all__ = [
     "ScreeningResult",
     "behavioural_parameters",
     "candidate_priors",
+    "default_prior",
     "elementary_effects",
     "screening_scores",
     "run_screening",
@@ -111,7 +112,7 @@ def _inside_schema(scenario: str, path: str, value: float) -> bool:
     return True
 
 
-def _default_prior(
+def default_prior(
     scenario: str, path: str, default: float | int, spread: float
 ) -> PriorSpec | None:
     """default x (1 +/- spread), each end pulled toward the default until the schema accepts
@@ -154,7 +155,7 @@ def candidate_priors(spec: CalibrationSpec) -> list[PriorSpec]:
     for path, default in behavioural_parameters(scenario).items():
         if path in listed or path in fixed or isinstance(default, bool):
             continue
-        prior = _default_prior(scenario, path, default, spec.screening.spread)
+        prior = default_prior(scenario, path, default, spec.screening.spread)
         if prior is not None:
             priors.append(prior)
     return priors

@@ -23,6 +23,7 @@ from smartspec.scenarios import (
     ScenarioError,
     bundled_mixes,
     load_scenario,
+    set_mix_shares,
 )
 
 __all__ = [
@@ -48,7 +49,6 @@ BUDGET_RANGE = (0.0, 2.0)
 DASHBOARD_QUARTERS = 120
 #: Share sliders move in steps of 0.01.
 SHARE_STEP = 0.01
-_SHARE_EPSILON = 1e-9
 
 
 def mix_names() -> list[str]:
@@ -79,8 +79,9 @@ def _archetype(name: str) -> Scenario:
 def rebalance_shares(shares: dict[str, float], instrument: str, value: float) -> dict[str, float]:
     """Set one instrument's share and rescale the others so that all still sum to 1.
 
-    The other instruments keep their proportions to each other; if they were all zero, the
-    remainder is split equally among them.
+    The mix rule of every layer (:func:`smartspec.scenarios.set_mix_shares`): the other
+    instruments keep their proportions to each other. A slider must always move, so where
+    that rule refuses (every other share 0) the remainder is split equally among them.
 
     >>> rebalance_shares({"rd_grants": 0.5, "training": 0.5}, "rd_grants", 0.8)["training"]
     0.2
@@ -88,21 +89,9 @@ def rebalance_shares(shares: dict[str, float], instrument: str, value: float) ->
     if instrument not in INSTRUMENTS:
         raise ValueError(f"unknown instrument '{instrument}'")
     value = min(max(float(value), 0.0), 1.0)
-    current = _full_shares(shares)
-    others = [name for name in INSTRUMENTS if name != instrument]
-    rest = sum(current[name] for name in others)
-    remainder = 1.0 - value
-    result = {instrument: value}
-    for name in others:
-        if rest > _SHARE_EPSILON:
-            result[name] = current[name] * remainder / rest
-        else:
-            result[name] = remainder / len(others)
-    # Rounding to 1e-12 keeps the display clean; the last share absorbs the rounding error.
-    result = {name: round(share, 12) for name, share in result.items()}
-    last = others[-1]
-    result[last] = max(0.0, 1.0 - sum(share for name, share in result.items() if name != last))
-    return {name: result[name] for name in INSTRUMENTS}
+    return set_mix_shares(
+        _full_shares(shares), {instrument: value}, source="dashboard", others_zero="spread"
+    )
 
 
 @dataclass(frozen=True)
