@@ -32,6 +32,7 @@ _EXPORTS = {
     "run_experiment": "runner",
     "ExperimentError": "spec",
     "ExperimentSpec": "spec",
+    "OutcomeSpec": "spec",
     "bundled_experiments": "spec",
     "load_experiment": "spec",
     "ResultStore": "store",
@@ -39,6 +40,9 @@ _EXPORTS = {
     "CallableTarget": "targets",
     "MesaTarget": "targets",
     "SmartSpecTarget": "targets",
+    "aggregate_regions": "targets",
+    "indicator_outcomes": "targets",
+    "summarise": "targets",
     "import_target": "targets",
 }
 

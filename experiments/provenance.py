@@ -1,4 +1,5 @@
-"""Provenance recorded with every result: versions, git revision, command line, timestamps."""
+"""Provenance recorded with every result: the SmartSpec version, package versions, git revision,
+command line, timestamps."""
 
 from __future__ import annotations
 
@@ -124,9 +125,13 @@ def check_same_model(records: dict[str, dict[str, Any]]) -> None:
 
 def provenance(**extra: Any) -> dict[str, Any]:
     """Everything needed to say where a result came from."""
+    from smartspec import __version__
     from smartspec.model.version import MODEL_VERSION
 
     return {
+        # The release to cite (CITATION.cff, `smartspec --version`); versions.smartspec is the
+        # installed distribution's metadata, which an uninstalled checkout lacks.
+        "smartspec_version": __version__,
         "model_version": MODEL_VERSION,
         "versions": package_versions(),
         "git": git_revision(),

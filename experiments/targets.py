@@ -29,6 +29,8 @@ __all__ = [
     "Target",
     "aggregate_regions",
     "import_target",
+    "indicator_outcomes",
+    "summarise",
 ]
 
 
@@ -146,17 +148,37 @@ class SmartSpecTarget:
             overrides = {**others, **_normalised_shares(task.scenario, mix, others, share_tables)}
         model = EcosystemModel(task.scenario, rng=task.seed, mix=mix, **overrides)
         model.run_for(model.spec.steps)
-        indicators = model.indicators()
-        outcomes = self.outcomes
-        realised = _realised_shares(model.spec, share_tables)
-        columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
-        if outcomes.region is not None:
-            per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
-            per_step = per_step.reset_index(drop=True)
-        else:
-            per_step = aggregate_regions(indicators, columns)
-        series = per_step[["step", *outcomes.series]] if outcomes.series else None
-        return {**summarise(per_step, outcomes), **realised}, series
+        scalars, series = indicator_outcomes(model.indicators(), self.outcomes)
+        return {**scalars, **_realised_shares(model.spec, share_tables)}, series
+
+
+def indicator_outcomes(
+    indicators: pd.DataFrame, outcomes: OutcomeSpec
+) -> tuple[dict[str, float], pd.DataFrame | None]:
+    """A run's outcomes from its indicator table (``EcosystemModel.indicators()``).
+
+    Parameters
+    ----------
+    indicators
+        One row per region and step.
+    outcomes
+        Which indicators, how reduced, and for which region (default: all regions together,
+        :func:`aggregate_regions`).
+
+    Returns
+    -------
+    tuple
+        The scalars (:func:`summarise`: ``final_X``, ``mean_X``, ``total_X``) and the series
+        (a ``step`` column and one per ``outcomes.series`` indicator; None without series).
+    """
+    columns = sorted(set(outcomes.final + outcomes.mean + outcomes.total + outcomes.series))
+    if outcomes.region is not None:
+        per_step = indicators[indicators["region"] == outcomes.region][["step", *columns]]
+        per_step = per_step.reset_index(drop=True)
+    else:
+        per_step = aggregate_regions(indicators, columns)
+    series = per_step[["step", *outcomes.series]] if outcomes.series else None
+    return summarise(per_step, outcomes), series
 
 
 def _normalised_shares(

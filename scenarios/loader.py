@@ -33,9 +33,11 @@ from .shares import mix_table_at, set_mix_shares, split_share_overrides
 
 __all__ = [
     "CALIBRATED_DEFAULTS",
+    "DEFAULT_MIX",
     "ScenarioError",
     "BundledEntry",
     "apply_overrides",
+    "archetype_regions",
     "calibrated_defaults",
     "describe_mix",
     "describe_scenario",
@@ -58,6 +60,8 @@ MIX_DIR = BUNDLED_DIR / "mixes"
 #: overrides with the calibration's provenance in comments). When present it sets the
 #: behavioural coefficients of every bundled scenario; ``--set`` still overrides any field.
 CALIBRATED_DEFAULTS = BUNDLED_DIR / "data" / "calibrated.toml"
+#: The mix of a scenario file that names none.
+DEFAULT_MIX = "baseline"
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _archetypes() -> dict[str, dict[str, Any]]:
+def archetype_regions() -> dict[str, dict[str, Any]]:
     """Bundled single-region scenarios, usable as ``archetype = "NAME"`` in a region table."""
     found = {}
     for entry in bundled_scenarios():
@@ -218,7 +222,7 @@ def _expand_archetypes(raw: dict[str, Any], source: str) -> None:
         if not isinstance(region, dict) or "archetype" not in region:
             continue
         archetype = region.pop("archetype")
-        archetypes = _archetypes()
+        archetypes = archetype_regions()
         if not _is_plain_name(archetype) or archetype not in archetypes:
             known = ", ".join(sorted(archetypes))
             raise ScenarioError(
@@ -437,7 +441,7 @@ def load_scenario(
             named = str(path.parent / named)  # a mix file beside the scenario file
         raw["mix"] = mix_table(named, source, "mix")
     elif "mix" not in raw:
-        raw["mix"] = mix_table("baseline", source, "mix")
+        raw["mix"] = mix_table(DEFAULT_MIX, source, "mix")
 
     instruments = raw.get("instruments", {})
     if isinstance(instruments, dict):

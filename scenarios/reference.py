@@ -32,8 +32,21 @@ from pydantic_core import PydanticUndefined
 from .base import group_of, unit_of
 from .behaviour import EdpWeights
 from .instruments import Instruments
-from .loader import BundledEntry, bundled_mixes, bundled_scenarios
-from .schema import INSTRUMENTS, InstrumentParams, PolicyMix, Scenario, default_instruments
+from .loader import (
+    DEFAULT_MIX,
+    BundledEntry,
+    archetype_regions,
+    bundled_mixes,
+    bundled_scenarios,
+)
+from .schema import (
+    INSTRUMENTS,
+    InstrumentParams,
+    PolicyMix,
+    Region,
+    Scenario,
+    default_instruments,
+)
 
 __all__ = [
     "DOCS_DIR",
@@ -295,10 +308,10 @@ def _default(field: FieldInfo, links: dict[type[BaseModel], Section]) -> str:
         if field.default_factory is not None or field.default is not PydanticUndefined:
             if field.default_factory is default_instruments:
                 return f"see [`{section.header}`](#{section.anchor})"
-            if nested[1] == "named":
-                return f"see [defaults](#{section.anchor}-defaults)"
             if field.default_factory is dict:
                 return "empty"
+            if nested[1] == "named":
+                return f"see [defaults](#{section.anchor}-defaults)"
             value = field.default_factory() if field.default_factory else field.default
             if isinstance(value, list):
                 return f"{len(value)} with the defaults of [`{section.header}`](#{section.anchor})"
@@ -335,13 +348,38 @@ def _instrument_default(model: type[BaseModel], name: str) -> str | None:
     return None
 
 
+def _loader_rows(model: type[BaseModel]) -> list[str]:
+    """Rows of fields that the loader reads from a file before validation (not in the
+    schema): a region's ``archetype``."""
+    if model is not Region:
+        return []
+    names = ", ".join(f"`{name}`" for name in sorted(archetype_regions()))
+    return [
+        f"| `archetype` | string, optional | none | {names} | — | Start from that bundled "
+        "archetype's region: its fields become this entry's defaults and the entry's own "
+        "fields override them. Without it every field not written takes the default in this "
+        "table, which is the `moderate` archetype's: a region written from scratch starts as a "
+        "moderate innovator (RIS 70-100). |"
+    ]
+
+
+def _file_default(model: type[BaseModel], name: str) -> str | None:
+    """The default a scenario *file* gets where the loader fills a field the schema requires."""
+    if model is Scenario and name == "mix":
+        return f'`"{DEFAULT_MIX}"` (a file without `mix`)'
+    return None
+
+
 def _field_table(model: type[BaseModel], links: dict[type[BaseModel], Section]) -> list[str]:
     lines = [
         "| field | type | default | allowed | unit | description |",
         "|---|---|---|---|---|---|",
+        *_loader_rows(model),
     ]
     for name, field in model.model_fields.items():
-        default = _instrument_default(model, name) or _default(field, links)
+        default = (
+            _instrument_default(model, name) or _file_default(model, name) or _default(field, links)
+        )
         cells = [
             f"`{name}`",
             _cell(_type_name(field.annotation)),
@@ -391,8 +429,10 @@ quarter; money is in M€. Unknown fields are errors. How a file is read (`scena
 - `mix` is either the name of a bundled mix (see [bundled mixes](#bundled-mixes)) or an inline
   `[mix]` table; without it the `baseline` mix applies. `[regions.government]` may name its own
   mix with `mix = "..."` (collected into `region_mixes`).
-- A `[[regions]]` entry may say `archetype = "leader"` (any bundled scenario name): it starts from
-  that scenario's first region and the entry's own fields override it.
+- A `[[regions]]` entry may say `archetype = "leader"` (any bundled single-region scenario): it
+  starts from that scenario's region and the entry's own fields override it. A region without
+  `archetype` takes the defaults in [`[[regions]]`](#regions), which are the `moderate`
+  archetype's, so it starts as a moderate innovator (RIS 70-100), not as a leader.
 - `[instruments.NAME]` tables override single fields of the [instrument
   defaults](#instruments); so do `[government]` and `[peer_review]` for their nested tables.
 - Dotted overrides are applied before validation, e.g.

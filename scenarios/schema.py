@@ -209,7 +209,7 @@ class Government(_Strict):
     """The region's S3 managing authority."""
 
     budget_share: float = Field(
-        0.002,
+        0.0015,
         ge=0.0,
         le=0.05,
         description="S3 policy money per year as a share of the region's GDP (0.003 = 0.3 %); "
@@ -248,7 +248,12 @@ class Government(_Strict):
 
 
 class Region(_Strict):
-    """One regional innovation system and its starting state."""
+    """One regional innovation system and its starting state.
+
+    The defaults are those of the ``moderate`` archetype (scenarios/moderate.toml), so a region
+    written from scratch starts as a moderate innovator, in the middle of the RIS 70-100 band;
+    ``archetype = "NAME"`` in a scenario file starts from another archetype instead.
+    """
 
     name: str = Field("Region", min_length=1, description="Region name.")
     firms: int = Field(
@@ -268,31 +273,31 @@ class Region(_Strict):
     universities: int = Field(2, ge=0, le=1000, description="Universities (count).")
     citizen_groups: int = Field(10, ge=0, le=100_000, description="Citizen groups (count).")
     absorptive_capacity: Share = Field(
-        0.4, description="Mean initial absorptive capacity of firms (0-1)."
+        0.36, description="Mean initial absorptive capacity of firms (0-1)."
     )
     knowledge_level: float = Field(
-        1.0, gt=0.0, le=100.0, description="Mean initial knowledge stock in a firm's core domain."
+        0.27, gt=0.0, le=100.0, description="Mean initial knowledge stock in a firm's core domain."
     )
     rd_intensity: float = Field(
-        0.015,
+        0.01,
         ge=0.0,
         le=0.5,
         description="Mean firm R&D spending as a share of its value added (0-0.5); the "
         "region's business R&D over GDP starts near it.",
     )
     human_capital: Share = Field(
-        0.25, description="Initial share of tertiary-educated workers in employment (0-1)."
+        0.24, description="Initial share of tertiary-educated workers in employment (0-1)."
     )
     university_strength: float = Field(
-        1.0, gt=0.0, le=100.0, description="Mean research strength of universities per domain."
+        0.8, gt=0.0, le=100.0, description="Mean research strength of universities per domain."
     )
     tech_transfer: Share = Field(
-        0.3, description="Universities' technology-transfer capacity (0-1)."
+        0.25, description="Universities' technology-transfer capacity (0-1)."
     )
     citizen_participation: Share = Field(
-        0.2, description="Initial share of citizen groups' members taking part (0-1)."
+        0.18, description="Initial share of citizen groups' members taking part (0-1)."
     )
-    citizen_trust: Share = Field(0.45, description="Initial trust of citizens in government (0-1).")
+    citizen_trust: Share = Field(0.4, description="Initial trust of citizens in government (0-1).")
     specialisations: int = Field(
         5, ge=1, le=500, description="Domains the region starts concentrated in (count)."
     )
@@ -302,10 +307,10 @@ class Region(_Strict):
         "related ones).",
     )
     concentration: Share = Field(
-        0.6, description="Share of firms whose core domain is one of the region's specialisations."
+        0.55, description="Share of firms whose core domain is one of the region's specialisations."
     )
     productivity: float = Field(
-        0.03, gt=0.0, le=10.0, description="Base revenue per employee (M€/quarter)."
+        0.025, gt=0.0, le=10.0, description="Base revenue per employee (M€/quarter)."
     )
     value_added_share: float = Field(
         0.35,
@@ -316,7 +321,7 @@ class Region(_Strict):
         "near a quarter to a third of turnover).",
     )
     mean_firm_size: float = Field(
-        12.0, ge=1.0, le=10_000.0, description="Mean initial firm size (employees)."
+        11.0, ge=1.0, le=10_000.0, description="Mean initial firm size (employees)."
     )
     position: tuple[float, float] = Field(
         (0.0, 0.0), description="Location on an abstract map (distance units)."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from smartspec import __version__
+from smartspec.model.version import MODEL_VERSION
 from smartspec.scenarios import next_group_threshold
 from smartspec.studies import defaults
 
@@ -112,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate regional innovation ecosystems under smart-specialisation "
         "(S3) policy mixes.",
     )
-    parser.add_argument("--version", action="version", version=f"smartspec {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"smartspec {__version__} (model version {MODEL_VERSION})",
+        help="print the version to cite (and the model version results record), then exit",
+    )
     parser.add_argument(
         "-v",
         "--verbose",
