@@ -11,6 +11,9 @@ A comparison can also draw its behavioural parameters from a finished calibratio
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +56,14 @@ class RunTask:
 
 class TaskSequence(Sequence[RunTask]):
     """The runs of a design, made on demand from its points and replication seeds, so that
-    memory does not grow with the number of runs (run id = point x replications + rep).
+    memory does not grow with the number of runs.
+
+    A run is identified by its (design point, replication); its ``run_id`` numbers it once
+    and for all. ``segments`` are the replication counts the experiment has had, oldest
+    first (default: just the current one): within a segment runs are numbered point-major
+    (run id = first id of the segment + point x new replications + replication offset), and
+    a later segment's runs come after every earlier run, so that adding replications to an
+    experiment leaves every earlier run id, seed and value as it was.
 
     ``draws``, when given, holds one set of values per replication (dotted path -> value),
     added to the values of every point in that replication.
@@ -64,16 +74,51 @@ class TaskSequence(Sequence[RunTask]):
         points: list[DesignPoint],
         seeds: list[int],
         draws: list[dict[str, Any]] | None = None,
+        segments: Sequence[int] | None = None,
     ) -> None:
         if draws is not None and len(draws) != len(seeds):
             raise ValueError(f"{len(draws)} parameter draws for {len(seeds)} replications")
+        segments = list(segments or [len(seeds)])
+        if segments[-1] != len(seeds) or any(
+            later <= earlier for earlier, later in itertools.pairwise([0, *segments])
+        ):
+            raise ValueError(f"replication segments {segments} do not end at {len(seeds)}")
         self._points, self._seeds, self._draws = points, seeds, draws
+        self.segments = segments
+        # First run id of each segment, and the first replication it holds.
+        self._first_ids = [0]
+        self._first_reps = [0, *segments[:-1]]
+        for start, end in zip(self._first_reps, segments, strict=True):
+            self._first_ids.append(self._first_ids[-1] + len(points) * (end - start))
 
     def __len__(self) -> int:
         return len(self._points) * len(self._seeds)
 
+    @property
+    def replications(self) -> int:
+        """Replications per design point."""
+        return len(self._seeds)
+
+    def key(self, run_id: int) -> tuple[int, int]:
+        """The (design point, replication) of a run id."""
+        segment = bisect.bisect_right(self._first_ids, run_id) - 1
+        width = self.segments[segment] - self._first_reps[segment]
+        point, offset = divmod(run_id - self._first_ids[segment], width)
+        return point, self._first_reps[segment] + offset
+
+    def run_id(self, point: int, replication: int) -> int:
+        """The run id of a (design point, replication)."""
+        segment = bisect.bisect_right(self.segments, replication)
+        width = self.segments[segment] - self._first_reps[segment]
+        offset = replication - self._first_reps[segment]
+        return self._first_ids[segment] + point * width + offset
+
+    def with_segments(self, segments: Sequence[int]) -> TaskSequence:
+        """The same runs numbered as an experiment extended through ``segments``."""
+        return TaskSequence(self._points, self._seeds, self._draws, segments)
+
     def _task(self, run_id: int) -> RunTask:
-        point, replication = divmod(run_id, len(self._seeds))
+        point, replication = self.key(run_id)
         made = self._points[point]
         values = made.values
         if self._draws is not None:
@@ -145,6 +190,16 @@ class Design:
     def drawn_paths(self) -> list[str]:
         """The dotted paths whose values the runs draw from a calibration (none without)."""
         return list(self.calibrated["parameters"].values()) if self.calibrated else []
+
+    def with_segments(self, segments: Sequence[int]) -> Design:
+        """This design numbered as an experiment whose replications were added in
+        ``segments`` (see :class:`TaskSequence`); the sampler record lists them."""
+        if not isinstance(self.tasks, TaskSequence):
+            raise TypeError("only a design of points x replication seeds can be extended")
+        sampler = {**self.sampler}
+        if len(segments) > 1:
+            sampler["replication_segments"] = list(segments)
+        return dataclasses.replace(self, tasks=self.tasks.with_segments(segments), sampler=sampler)
 
     def inputs(self) -> pd.DataFrame:
         """One row per run: ids, seed, scenario, mix and parameter values."""

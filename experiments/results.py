@@ -33,12 +33,18 @@ class Results:
 
 
 def _read_batch(path: Path, key: tuple[str, ...]) -> pd.DataFrame:
-    """One batch file, refused in one line when it is unreadable or not a SmartSpec batch
-    (a foreign file with the right name, another program's table)."""
+    """One batch file, refused in one line when it is damaged or not a SmartSpec batch (a
+    foreign file with the right name, another program's table)."""
     try:
         frame = pd.read_parquet(path)
-    except (OSError, ValueError) as error:  # ArrowInvalid is a ValueError
-        raise StoreError(str(path), "", f"not a readable Parquet batch ({error})") from None
+    except Exception as error:  # noqa: BLE001 - a damaged batch is one line
+        lines = str(error).strip().splitlines()
+        raise StoreError(
+            str(path),
+            "",
+            f"damaged ({type(error).__name__}: {lines[0] if lines else ''}); resuming the "
+            "experiment (--resume) moves it aside and runs its runs again",
+        ) from None
     missing = [column for column in key if column not in frame.columns]
     if missing:
         raise StoreError(str(path), "", f"not a SmartSpec batch: no {', '.join(missing)} column")
@@ -67,6 +73,22 @@ def _read_all(files: list[Path], key: tuple[str, ...] = ("run_id",)) -> pd.DataF
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _check_unique(frame: pd.DataFrame, keys: list[str], folder: Path, what: str) -> None:
+    """Refuse a folder that holds a run (or a run's step) twice: it was written by two
+    processes at once, or copied into, and any summary of it would count runs twice."""
+    twice = frame.duplicated(keys, keep=False)
+    if twice.any():
+        ids = sorted(set(frame.loc[twice, "run_id"].tolist()))
+        shown = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+        raise StoreError(
+            str(folder),
+            what,
+            f"{len(ids)} runs are stored more than once (run ids {shown}); the folder was "
+            "written by two processes at once or mixed by hand: run the experiment again into "
+            "a new folder",
+        )
+
+
 def with_inputs(series: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
     """A per-step table with each run's inputs (point, replication, seed, scenario, mix and
     parameter values) after ``run_id``, so that no use needs a join; a series column of the
@@ -77,16 +99,35 @@ def with_inputs(series: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_results(out_dir: str | Path, series: bool = True) -> Results:
-    """Read a (possibly unfinished) experiment folder; rows are sorted by run id, so the
-    tables do not depend on how runs were batched or on which executor ran them.
-    ``Results.series`` carries each run's inputs like ``Results.outcomes``."""
+    """Read a (possibly unfinished) experiment folder; rows are sorted by design point and
+    replication (run id order, unless replications were added), so the tables do not depend
+    on how runs were batched or on which executor ran them.
+
+    Raises
+    ------
+    StoreError
+        One line naming the file for a folder that is not a results folder, a damaged file,
+        or a run stored twice.
+
+    ``Results.series`` carries each run's inputs like ``Results.outcomes``.
+    """
     store = ResultStore(Path(out_dir))
     provenance = _read_json(store.root / "provenance.json")
     manifest = _read_json(store.root / "manifest.json")
     inputs = store.design()
+    record = provenance
+    # Run ids number runs in the order they were planned, which for an experiment whose
+    # replications were added later is not point-major: order by what identifies a run.
+    if len(record.get("replication_segments") or []) > 1:
+        inputs = inputs.sort_values(["point", "replication"], kind="stable")
+        inputs = inputs.reset_index(drop=True)
     runs = _read_all(store.batch_files(RUNS), ("run_id", "status"))
     if len(runs):
-        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+        _check_unique(runs, ["run_id"], store.root, "runs")
+        order = pd.Series(range(len(inputs)), index=inputs["run_id"])
+        runs = runs.assign(_order=runs["run_id"].map(order))
+        runs = runs.sort_values(["_order", "run_id"], kind="stable").drop(columns="_order")
+        runs = runs.reset_index(drop=True)
         ok = runs[runs["status"] == "ok"].drop(columns=["status", "error"], errors="ignore")
         ok = ok.drop(columns=["traceback"], errors="ignore")
         failed = runs[runs["status"] != "ok"]
@@ -117,13 +158,16 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
         failures = inputs.iloc[0:0]
     frame = _read_all(store.batch_files(SERIES), ("run_id", "step")) if series else pd.DataFrame()
     if len(frame):
-        frame = frame.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+        order = pd.Series(range(len(inputs)), index=inputs["run_id"])
+        frame = frame.assign(_order=frame["run_id"].map(order))
+        frame = frame.sort_values(["_order", "run_id", "step"], kind="stable")
+        frame = frame.drop(columns="_order").reset_index(drop=True)
         frame = with_inputs(frame, inputs)
     return Results(
         inputs=inputs,
         outcomes=outcomes.reset_index(drop=True),
         series=frame,
         failures=failures.reset_index(drop=True),
-        provenance=provenance,
+        provenance=record,
         manifest=manifest,
     )

@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -141,6 +144,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 "--calibrated", "", "draws SmartSpec parameters; not with --target"
             )
         target = import_target(args.target)
+    if args.reps is not None:
+        spec.design.replications = args.reps
     out_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / spec.name
     claim_out_dir(out_dir, overwrite=args.overwrite, resume=args.resume)
     text = path.read_text(encoding="utf-8")
@@ -557,15 +562,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.command_line = ["smartspec", *(sys.argv[1:] if argv is None else argv)]
     _configure_logging(args.verbose)
+    previous = _stop_on_sigterm()
     try:
         return _HANDLERS[args.command](args)
     except ExperimentInterrupted as stop:
+        why = f" ({stop.reason})" if stop.reason else ""
         print(
-            f"smartspec: interrupted: {stop.done} of {stop.planned} runs are saved in "
+            f"smartspec: interrupted{why}: {stop.done} of {stop.planned} runs are saved in "
             f"{stop.out_dir}; continue with: {_resume_command(args, stop.out_dir)}",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return 128 + stop.signal_number if stop.signal_number else EXIT_INTERRUPTED
     except SmartSpecError as error:
         print(f"smartspec: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -575,3 +582,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("smartspec: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (``kill``, ``timeout``) stops a command like Ctrl-C: cleanly, workers reaped,
+    an experiment left resumable (the runner handles both signals itself while it runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_number: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)

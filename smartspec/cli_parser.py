@@ -235,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run an experiment definition (TOML; a bundled name or a path) and stream "
         "its results to a Parquet dataset in --out: design.parquet, runs/ and series/ batch "
         "files, manifest.json and provenance.json. Safe to interrupt; continue with --resume. "
-        "A comparison design also prints the table compare prints.",
+        "--resume --reps N adds replications to a finished experiment. A comparison design "
+        "also prints the table compare prints.",
     )
     sweep.add_argument(
         "experiment",
@@ -255,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="refuse an experiment planning more runs than this (default 1,000,000)",
+    )
+    sweep.add_argument(
+        "--reps",
+        type=_positive_int,
+        default=None,
+        help="replications per design point (default: the file's design.replications); with "
+        "--resume, more than the folder holds adds them, keeping every earlier run",
     )
     sweep.add_argument(
         "--target",

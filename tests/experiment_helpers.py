@@ -45,6 +45,28 @@ class RandomWalk(mesa.Model):
         self.datacollector.collect(self)
 
 
+#: ``self_killing`` ends its worker process abruptly for this value of ``x``.
+KILLING_X = 3
+
+
+def self_killing(params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Like a segfault in user code: ends the whole process for x == KILLING_X (never call it
+    in the test process itself); otherwise y = 10 x and a seeded draw."""
+    import os
+
+    if params["x"] == KILLING_X:
+        os._exit(1)
+    return {"y": 10.0 * params["x"], "draw": float(rng.random()), "trace": np.arange(3.0)}
+
+
+def slow(params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """y = 10 x after ``params.get("sleep", 0.2)`` seconds (time to kill a worker)."""
+    import time
+
+    time.sleep(params.get("sleep", 0.2))
+    return {"y": 10.0 * params["x"], "draw": float(rng.random())}
+
+
 #: A two-parameter Morris screening of a scenario (``.format(scenario=...)``): one policy
 #: lever and one condition of the region, 2 x 3 = 6 runs.
 TINY_SCREENING = """

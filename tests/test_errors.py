@@ -207,7 +207,7 @@ def test_damaged_results_folder_is_one_line(tmp_path, capsys, finished_sweep, co
         expected = f"{first.name}: not a SmartSpec batch: no status column"
     else:
         first.write_text("not parquet")
-        expected = f"{first.name}: not a readable Parquet batch"
+        expected = f"{first.name}: damaged ("
     capsys.readouterr()
     line = refusal(capsys, [command, str(folder)])
     assert expected in line

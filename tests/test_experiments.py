@@ -981,7 +981,7 @@ def refusal(case: str, finished: Path, tmp_path: Path) -> tuple[list[str], Path,
     if case == "resume-other-file":
         shutil.copytree(finished, out)
         arguments = ["sweep", str(other_experiment(tmp_path)), "--out", str(out), "--resume"]
-        return arguments, out, "different experiment file"
+        return arguments, out, "changed since it started: the experiment definition"
     return ["sweep", str(SMALL_GRID), "--out", str(out), "--resume"], out, "no experiment"
 
 

@@ -235,6 +235,7 @@ NOT_SHOWN_LIVE: dict[str, str] = {
     "firm.weak_domain_share": "identical outputs at both ends",
     "firm.unrelated_drop_rate": "largest |t| 3.0, p 0.16",
     "firm.review_relatedness": "largest |t| 1.0, p 1.00",
+    "firm.review_relatedness_exponent": "largest |t| 1.5, p 1.00",
     "firm.knowledge_premium": "largest |t| 3.6, p 1.00",
     "firm.competition": "largest |t| 5.8, p 0.09",
     "firm.revenue_noise": "largest |t| 4.7, p 0.16",

@@ -151,7 +151,8 @@ def test_validation_resumes_without_running_again(small_validation, tmp_path, ca
     assert "--resume" in capsys.readouterr().err
     # Other settings are another experiment: refused, the folder is left as it was.
     assert main(["validate", *SMALL, "--seed", "3", "--out", str(out), "--resume"]) == 2
-    assert "different experiment" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "cannot resume" in error and "the experiment definition" in error
     assert main(["validate", *SMALL, "--workers", "1", "--out", str(out), "--resume"]) == 0
     assert "resuming: 20 of 20 runs already done" in capsys.readouterr().err
     assert (out / "validation.csv").read_text(encoding="utf-8") == before

@@ -49,9 +49,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..fingerprint import resolved_scenarios
 from ..limits import check_run_budget
 from ..provenance import check_model_version, provenance, utc_now
-from ..store import StoreError, write_bytes_atomically
+from ..store import StoreError, lock_folder, release_folder, write_bytes_atomically
 from ..targets import Target
 from .final import FINAL_TAG, finish
 from .folder import read_json, with_defaults, write_json
@@ -99,7 +100,29 @@ def _screens(spec: CalibrationSpec, candidates: int) -> bool:
     return spec.screening.enabled and candidates > spec.screening.keep
 
 
-def _open_folder(out_dir: Path, text: str, resume: bool, label: str) -> None:
+def calibration_fingerprint(
+    spec: CalibrationSpec,
+    function: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
+    """What a calibration's runs depend on besides its file (see
+    :mod:`smartspec.experiments.fingerprint`): versions, the resolved scenarios (the model's
+    runs) or the user's function."""
+    from ..fingerprint import source_fingerprint, target_identity
+
+    scenarios = [] if function is not None else [(name, None) for name in spec.model.scenarios]
+    return {
+        **source_fingerprint(scenarios),
+        "target": target_identity(function) if function is not None else "smartspec model",
+    }
+
+
+def _open_folder(
+    out_dir: Path,
+    text: str,
+    resume: bool,
+    label: str,
+    fingerprint: dict[str, Any] | None = None,
+) -> None:
     stored = out_dir / "calibration.toml"
     if resume:
         if not stored.exists():
@@ -111,6 +134,22 @@ def _open_folder(out_dir: Path, text: str, resume: bool, label: str) -> None:
             raise StoreError(
                 str(out_dir), "", f"was started with a different calibration file than {label}"
             )
+        if fingerprint is not None:
+            from ..fingerprint import describe_changes
+
+            before = read_json(record).get("fingerprint") if record.is_file() else None
+            changes = (
+                ["it predates recorded fingerprints"]
+                if not isinstance(before, dict)
+                else describe_changes(before, fingerprint)
+            )
+            if changes:
+                raise StoreError(
+                    str(out_dir),
+                    "",
+                    "cannot resume the calibration, because what its runs depend on changed "
+                    "since it started: " + "; ".join(changes) + " (run it into a new --out)",
+                )
         return
     if stored.exists():
         raise StoreError(
@@ -191,7 +230,51 @@ def calibrate(
         label=label,
         own_function=function is not None,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = calibration_fingerprint(spec, function)
+    # One writer at a time: the checks are made again under the folder's lock.
+    lock_folder(out_dir)
+    try:
+        _open_folder(out_dir, text, resume, label, fingerprint)
+        return _calibrate(
+            spec,
+            out_dir,
+            text,
+            function,
+            executor,
+            capacity,
+            resume,
+            progress,
+            on_start,
+            say,
+            command_line,
+            batch_size,
+            candidates,
+            fingerprint,
+            started,
+            label,
+        )
+    finally:
+        release_folder(out_dir)
+
+
+def _calibrate(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    text: str,
+    function: Callable[[dict[str, Any], np.random.Generator], Mapping[str, Any]] | None,
+    executor: Executor | None,
+    capacity: int,
+    resume: bool,
+    progress: Callable[[int], None] | None,
+    on_start: Callable[[int, int], None] | None,
+    say: Callable[[str], None],
+    command_line: list[str] | None,
+    batch_size: int | None,
+    candidates: list[PriorSpec],
+    fingerprint: dict[str, Any],
+    started: float,
+    label: str,
+) -> CalibrationSummary:
     if not resume:
         write_bytes_atomically(out_dir / "calibration.toml", text.encode("utf-8"))
         record = provenance(
@@ -203,6 +286,10 @@ def calibrate(
                 f"waves, {FINAL_TAG} the final re-run",
             },
             started=utc_now(),
+            fingerprint=fingerprint,
+            resolved_scenarios=resolved_scenarios(
+                [] if function is not None else [(name, None) for name in spec.model.scenarios]
+            ),
             **({"command_line": command_line} if command_line else {}),
         )
         write_json(out_dir / "provenance.json", record)

@@ -187,7 +187,9 @@ class StageRunner:
             self._run(stage, priors, design, resume)
         except ExperimentInterrupted as stop:
             # The command resumes the calibration's folder, not the stage's.
-            raise ExperimentInterrupted(stop.done, stop.planned, folder.parent) from None
+            raise ExperimentInterrupted(
+                stop.done, stop.planned, folder.parent, stop.signal_number, stop.reason
+            ) from None
         results = load_results(folder, series=False)
         if results.outcomes.empty and len(results.failures):
             # Nothing to emulate or cut: going on would only report an unchanged space.
