@@ -148,9 +148,17 @@ class TaskSequence(Sequence[RunTask]):
     def table(self) -> pd.DataFrame:
         """One row per run (ids, seed, scenario, mix, values), made column by column from the
         points and seeds: no object per run is ever built."""
-        replications, count = len(self._seeds), len(self._points)
-        point = np.repeat(np.arange(count, dtype=np.int64), replications)
-        replication = np.tile(np.arange(replications, dtype=np.int64), count)
+        count = len(self._points)
+        # In run-id order: segment after segment, point-major within each (see ``key``).
+        points_of, replications_of = [], []
+        for first, end in zip(self._first_reps, self.segments, strict=True):
+            width = end - first
+            points_of.append(np.repeat(np.arange(count, dtype=np.int64), width))
+            replications_of.append(first + np.tile(np.arange(width, dtype=np.int64), count))
+        point = np.concatenate(points_of) if points_of else np.zeros(0, dtype=np.int64)
+        replication = (
+            np.concatenate(replications_of) if replications_of else np.zeros(0, dtype=np.int64)
+        )
         points = pd.DataFrame(
             [
                 {"scenario": made.scenario, "mix": made.mix or "", **made.values}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,18 +54,6 @@ def _read_batch(path: Path, key: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StoreError(str(path), "", "missing: not a complete results folder") from None
-    except (OSError, ValueError) as error:
-        raise StoreError(str(path), "", f"unreadable ({error})") from None
-    if not isinstance(record, dict):
-        raise StoreError(str(path), "", "unreadable (not a JSON object)")
-    return record
-
-
 def _read_all(files: list[Path], key: tuple[str, ...] = ("run_id",)) -> pd.DataFrame:
     frames = [_read_batch(path, key) for path in files]
     frames = [frame for frame in frames if len(frame)]
@@ -112,8 +99,8 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     ``Results.series`` carries each run's inputs like ``Results.outcomes``.
     """
     store = ResultStore(Path(out_dir))
-    provenance = _read_json(store.root / "provenance.json")
-    manifest = _read_json(store.root / "manifest.json")
+    provenance = store.provenance()  # one line when missing or damaged
+    manifest = store.manifest()
     inputs = store.design()
     record = provenance
     # Run ids number runs in the order they were planned, which for an experiment whose

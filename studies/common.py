@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from smartspec.experiments.store import StoreError
+from smartspec.experiments.store import LOCK_NAME, StoreError, lock_folder, release_folder
 from smartspec.scenarios import OptionError, ScenarioError, parse_override
 
 from .defaults import SUMMARY_PREFIXES
@@ -213,7 +213,10 @@ def _holds_files(folder: Path) -> bool:
     disk may leave its empty folders behind, and must then be able to start again)."""
     if not folder.is_dir():
         return False
-    return any(path.is_file() and not path.name.startswith(".tmp-") for path in folder.rglob("*"))
+    return any(
+        path.is_file() and not path.name.startswith(".tmp-") and path.name != LOCK_NAME
+        for path in folder.rglob("*")
+    )
 
 
 def claim_out_dir(
@@ -240,6 +243,9 @@ def claim_out_dir(
         raise OptionError("--overwrite", "", "give --resume or --overwrite, not both")
     if resume or not _holds_files(out_dir):
         return
+    # A folder another process is writing is named as such (with its PID), and never removed.
+    lock_folder(out_dir)
+    release_folder(out_dir)
     if not overwrite:
         if (out_dir / "design.parquet").is_file():
             problem = "already holds an experiment: add --resume to continue it, --overwrite"
