@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 __all__ = [
+    "ABSORPTIVE_MARGIN",
     "EPSILON",
     "NEVER",
     "QUARTERS_PER_YEAR",
@@ -32,6 +33,11 @@ EPSILON = 1e-12
 #: A tiny positive amount that keeps a weight or a spread non-zero where a zero would make a
 #: draw undefined (still negligible against any real value).
 TINY = 1e-9
+#: Absorptive capacity stays within [margin, 1 - margin] (and the mean a new firm's capacity is
+#: drawn around within [2 margin, 1 - 2 margin]): a guard that keeps the beta draw defined and
+#: capacity off the 0 and 1 where learning would stop or be total, not a behavioural coefficient
+#: (as a scenario field it changed no output over its range; docs/validation.md).
+ABSORPTIVE_MARGIN = 0.01
 #: ``last_innovation`` of a firm that never innovated: far in the past.
 NEVER = -10_000
 

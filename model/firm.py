@@ -16,7 +16,7 @@ import numpy as np
 from smartspec.scenarios.schema import FirmBehaviour, Interregional
 
 from .agents import Firm
-from .base import EPSILON, AgentKind, KnowledgeSources, Policy
+from .base import ABSORPTIVE_MARGIN, EPSILON, AgentKind, KnowledgeSources, Policy
 from .firm_demography import FirmDemography
 from .firm_learning import FirmStep, LearningVerbs
 from .knowledge import KnowledgeSpace
@@ -235,7 +235,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the
         region's human capital relative to its start, and capacity-building support."""
         params, n, regions = self.params, state.n, self.regions
-        margin = params.absorptive_margin
+        margin = ABSORPTIVE_MARGIN
         target = np.clip(
             self.absorptive_base[:n]
             + params.absorptive_human_capital_effect * self.of_region(regions.human_capital_gain())

@@ -14,7 +14,7 @@ import numpy as np
 from smartspec.scenarios.schema import FirmBehaviour, Initialisation, Region
 
 from .agents import Firm
-from .base import NEVER
+from .base import ABSORPTIVE_MARGIN, NEVER
 from .firm_learning import FirmStep
 from .knowledge import KnowledgeSpace
 from .partnering import FirmDirectory
@@ -111,7 +111,7 @@ class FirmDemography:
         knowledge[rows, core] = np.maximum(knowledge[rows, core], knowledge_in_core)
         portfolio = np.zeros((count, self.domains), dtype=bool)
         portfolio[rows, core] = True
-        margin = params.absorptive_margin
+        margin = ABSORPTIVE_MARGIN
         mean = np.clip(regions.absorptive_capacity[region], 2 * margin, 1.0 - 2 * margin)
         bonus = regions.capacity_bonus[region]
         concentration = params.absorptive_concentration

@@ -26,6 +26,11 @@ __all__ = ["FirmStep", "LearningVerbs"]
 #: Scales s (1 - s) to peak at 1 where it peaks, at similarity s = 1/2 (complementary with some
 #: overlap): a normalisation derived from the score's form, not a behavioural number.
 _COMPLEMENT_SCALE = 1.0 / (0.5 * (1.0 - 0.5))
+#: Added to relatedness density when weighting candidate domains: keeps a domain with no
+#: related knowledge at all drawable (0 ** exponent would be 0) and a row of weights non-zero.
+#: A guard, not a coefficient: unrelated moves are firm.radical_share's (as a scenario field
+#: it changed no output over its range; docs/validation.md).
+_DENSITY_FLOOR = 1e-6
 
 
 @dataclass
@@ -391,7 +396,7 @@ class LearningVerbs:
             outside = ~self.portfolio[movers]
             radical = troubled[movers] & (rng.random(len(movers)) < params.radical_share)
             weights = np.where(
-                radical[:, None], 1.0, (near + params.density_floor) ** params.relatedness_exponent
+                radical[:, None], 1.0, (near + _DENSITY_FLOOR) ** params.relatedness_exponent
             )
             domains = choose_per_row(rng, np.where(outside, weights, 0.0))
             chance = (
@@ -413,9 +418,9 @@ class LearningVerbs:
             self.regions.record_entries(self.region[firms])
             entered_now[firms] = True
 
-        # A diversified firm now and then reviews one non-core domain and drops it if its
-        # knowledge there is weak, or (more often the less related it is) at random. A firm
-        # that just entered a domain does not review its portfolio in the same quarter.
+        # A diversified firm now and then reviews one non-core domain and drops it at random,
+        # more often the less related it is. A firm that just entered a domain does not review
+        # its portfolio in the same quarter.
         reviewing = np.flatnonzero(
             live & (size > 1) & ~entered_now & (rng.random(n) < params.portfolio_review_rate)
         )
@@ -423,13 +428,11 @@ class LearningVerbs:
             others = self.portfolio[reviewing].astype(np.float64)
             others[np.arange(len(reviewing)), self.core[reviewing]] = 0.0
             domains = choose_per_row(rng, others)
-            stock = self.knowledge[reviewing, domains]
-            weak = stock < params.weak_domain_share * self.knowledge[reviewing].max(axis=1)
             related = params.review_relatedness * density[reviewing, domains]
             drop_chance = (
                 params.unrelated_drop_rate * (1.0 - related) ** params.review_relatedness_exponent
             )
-            unrelated = rng.random(len(reviewing)) < drop_chance
-            drop = weak | unrelated
+            drop = rng.random(len(reviewing)) < drop_chance
             self.portfolio[reviewing[drop], domains[drop]] = False
             self.track_portfolio(dropped=reviewing[drop] * self.domains + domains[drop])
+            self.regions.record_domain_exits(self.region[reviewing[drop]])

@@ -177,6 +177,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             "exits": regions.exits,
             "spinoffs": regions.spinoffs,
             "domain_entries": regions.domain_entries,
+            "domain_exits": regions.domain_exits,
+            "university_spinoffs": regions.university_spinoffs,
             "social_innovations": regions.social_innovations,
             "social_innovations_total": regions.social_innovations_total,
             **regions.outputs,

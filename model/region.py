@@ -101,6 +101,8 @@ class RegionState:
         self.exits = np.zeros(count, dtype=np.int64)
         self.spinoffs = np.zeros(count, dtype=np.int64)
         self.domain_entries = np.zeros(count, dtype=np.int64)
+        self.domain_exits = np.zeros(count, dtype=np.int64)
+        self.university_spinoffs = np.zeros(count, dtype=np.int64)
         self.social_innovations = np.zeros(count, dtype=np.int64)
         self.outputs = {name: np.zeros(count) for name in self._outputs}
         self.knowledge_flows = {source: np.zeros(count) for source in KNOWLEDGE_SOURCES}
@@ -165,6 +167,16 @@ class RegionState:
     def record_entries(self, regions: np.ndarray) -> None:
         """Count firms entering a new domain (one entry of ``regions`` per firm)."""
         self.domain_entries += np.bincount(regions, minlength=self.count)
+
+    def record_domain_exits(self, regions: np.ndarray) -> None:
+        """Count firms dropping a domain from their portfolio (one entry of ``regions`` per
+        firm)."""
+        self.domain_exits += np.bincount(regions, minlength=self.count)
+
+    def record_university_spinoffs(self, regions: np.ndarray) -> None:
+        """Count spin-offs founded by universities (one entry of ``regions`` per firm; they
+        are also counted by :meth:`record_foundings`)."""
+        self.university_spinoffs += np.bincount(regions, minlength=self.count)
 
     def record_exits(self, regions: np.ndarray) -> None:
         self.exits += np.bincount(regions, minlength=self.count)

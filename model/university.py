@@ -167,3 +167,4 @@ class Universities(Population):
             inherited=params.spinoff_inheritance * self.strength[parents],
             spinoff=True,
         )
+        self.regions.record_university_spinoffs(self.region[parents])

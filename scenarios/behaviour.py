@@ -40,15 +40,6 @@ class FirmBehaviour(StrictTable):
         gt=0.0,
         le=1000.0,
     )
-    absorptive_margin: float = parameter(
-        0.01,
-        "Absorptive capacity stays within [margin, 1 - margin]; the mean a new firm's "
-        "capacity is drawn around within [2 margin, 1 - 2 margin].",
-        unit="share",
-        group="founding",
-        gt=0.0,
-        lt=0.25,
-    )
     rd_intensity_dispersion: float = parameter(
         0.5,
         "Log-s.d. of a new firm's R&D intensity around the region's mean (lognormal with mean 1).",
@@ -314,15 +305,6 @@ class FirmBehaviour(StrictTable):
         ge=0.0,
         le=10.0,
     )
-    density_floor: float = parameter(
-        1e-6,
-        "Added to relatedness density when weighting candidate domains, so that unrelated "
-        "domains keep a small chance.",
-        unit="density",
-        group="diversification",
-        ge=0.0,
-        le=1.0,
-    )
     regional_relatedness_share: Share = parameter(
         0.8,
         "Weight of the region's relatedness density (its measured specialisations) against "
@@ -367,13 +349,6 @@ class FirmBehaviour(StrictTable):
         0.25,
         "Probability a diversified firm reviews one non-core domain.",
         unit="per quarter",
-        group="diversification",
-    )
-    weak_domain_share: Share = parameter(
-        0.05,
-        "A reviewed domain is dropped when knowledge there is below this share of the "
-        "firm's best domain.",
-        unit="share",
         group="diversification",
     )
     unrelated_drop_rate: Share = parameter(
@@ -695,8 +670,9 @@ class UniversityBehaviour(StrictTable):
         le=100.0,
     )
     spinoff_rate: float = parameter(
-        0.05,
-        "Spin-offs per quarter per unit of transfer capacity x mean strength.",
+        1.0,
+        "Spin-offs per quarter per unit of transfer capacity x mean strength (1: about one "
+        "a year from a university of the moderate archetype; docs/ODD.md).",
         unit="per quarter",
         group="spin-offs",
         ge=0.0,

@@ -25,6 +25,7 @@ from verb_helpers import (
     start_step,
 )
 
+from smartspec.model.base import ABSORPTIVE_MARGIN
 from smartspec.model.firm import Firms, FirmStep
 
 
@@ -515,35 +516,46 @@ def test_diversification_respects_the_portfolio_size_limit():
     assert model.regions.domain_entries[0] == 0
 
 
-def test_review_drops_weak_domains_but_never_the_core():
-    model = make_model({"firm.diversification_rate": 0.0})
+def test_review_never_drops_the_core_and_counts_the_drops():
+    model = make_model(
+        {
+            "firm.diversification_rate": 0.0,
+            "firm.portfolio_review_rate": 1.0,
+            "firm.unrelated_drop_rate": 1.0,
+            "firm.review_relatedness": 0.0,  # every reviewed domain is dropped
+        }
+    )
     firms, slots = model.firms, live(model)
     size = model.knowledge.size
     core = firms.core[slots]
-    strong, weak = (core + 1) % size, (core + 2) % size
+    others = [(core + 1) % size, (core + 2) % size]
     firms.portfolio[slots] = False
-    for domains in (core, strong, weak):
+    for domains in (core, *others):
         firms.portfolio[slots, domains] = True
     firms.knowledge[slots] = 0.0
     firms.knowledge[slots, core] = 0.001  # the core is the weakest domain of all
-    firms.knowledge[slots, strong] = 10.0
-    firms.knowledge[slots, weak] = 0.0001
-    assert 0.0001 < model.spec.firm.weak_domain_share * 10.0  # weak by the review's measure
-    start_step(model)
+    for domains in others:
+        firms.knowledge[slots, domains] = 10.0
+    dropped = 0
     for _ in range(16):
+        start_step(model)
         state = run_firm_verbs(model, "diversify")
+        before = firms.portfolio[slots].sum()
         firms.diversify(state)
+        assert model.regions.domain_exits[0] == before - firms.portfolio[slots].sum()
+        dropped += model.regions.domain_exits[0]
         assert firms.portfolio[slots, core].all()
-    dropped_weak = ~firms.portfolio[slots, weak]
-    assert dropped_weak.mean() > 0.7
+    # Every other domain is dropped (unrelated, at rate 1), and each drop counted once.
+    assert (firms.portfolio[slots].sum(axis=1) == 1).all()
+    assert dropped == 2 * len(slots)
     # Knowledge in a dropped domain stays (and decays later).
-    assert (firms.knowledge[slots[dropped_weak], weak[dropped_weak]] > 0).all()
+    assert (firms.knowledge[slots, others[0]] > 0).all()
 
 
 @pytest.mark.parametrize("exponent", [1.0, 3.0])
 def test_review_drops_unrelated_domains_at_the_rate_of_its_formula(exponent, monkeypatch):
     # unrelated_drop_rate x (1 - review_relatedness x density) ** review_relatedness_exponent,
-    # here 1 x (1 - 0.5) ** exponent, with no weak domain and every firm reviewing.
+    # here 1 x (1 - 0.5) ** exponent, with every firm reviewing.
     model = make_model(
         {
             "firm.diversification_rate": 0.0,
@@ -668,7 +680,7 @@ def test_absorptive_capacity_drifts_towards_its_target(effect):
     absorptive = firms.absorptive[slots].copy()
     firms.adapt_absorptive_capacity(state)
     gain = 0.5 - regions.initial_human_capital[0]
-    margin = params.absorptive_margin
+    margin = ABSORPTIVE_MARGIN
     target = np.clip(
         firms.absorptive_base[slots] + params.absorptive_human_capital_effect * gain + 0.1,
         margin,

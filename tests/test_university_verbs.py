@@ -118,6 +118,7 @@ def test_spin_offs_are_founded_in_the_strongest_domain(inheritance):
     founded = new_slots(model, size)
     assert len(founded) > 10
     assert model.regions.spinoffs[0] == len(founded)
+    assert model.regions.university_spinoffs[0] == len(founded)
     assert (firms.core[founded] == strong).mean() > 0.9
     # They inherit the share spinoff_inheritance of the university's strength outside their
     # core.
