@@ -29,7 +29,12 @@ Rule (docs/validation.md, "Live parameters"):
   be at most :data:`FAMILY_ALPHA`. The sign-flip tests are exact whatever the correlation
   between outputs and fail a parameter that only shifts the random stream (bit-for-bit
   differences do not count). With 8 seeds there are 256 sign patterns, so the smallest
-  p-value is 2 x 2/256.
+  p-value is 2 x 2/256. With more seeds than all patterns can be enumerated for
+  (2^seeds > :data:`SIGN_PATTERNS`), the p-values come from the observed pattern plus
+  :data:`SIGN_PATTERNS` patterns drawn at random with a fixed seed, (1 + number of drawn
+  patterns at least as extreme) / (1 + drawn): a Monte Carlo sign-flip test, still valid
+  (a parameter that changes nothing gets p <= alpha with probability at most alpha) whatever
+  the draw.
 
 References
 ----------
@@ -40,7 +45,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +61,7 @@ from .calibration.screening import default_prior
 __all__ = [
     "EXEMPT",
     "FAMILY_ALPHA",
+    "SIGN_PATTERNS",
     "STANDARD_ERRORS",
     "Liveness",
     "exempt_reason",
@@ -70,6 +76,11 @@ __all__ = [
 STANDARD_ERRORS = 2.0
 #: Family-wise error rate of the sign-flip max-|t| test over all outputs of a parameter.
 FAMILY_ALPHA = 0.05
+#: Sign patterns drawn for the sign-flip tests when there are more than this many (2^seeds);
+#: with fewer, all are used.
+SIGN_PATTERNS = 4096
+#: Seed of the draw of sign patterns: fixed, so that a verdict is reproducible.
+_PATTERN_SEED = 1993
 #: Columns of the indicator table that identify a row, not outputs.
 _KEYS = ("step", "region")
 
@@ -191,9 +202,14 @@ def _abs_t(differences: np.ndarray, signs: np.ndarray) -> np.ndarray:
     return np.where(means == 0.0, 0.0, np.where(error > 0.0, t, np.inf))
 
 
-def _sign_patterns(seeds: int) -> Iterator[np.ndarray]:
-    for pattern in itertools.product((1.0, -1.0), repeat=seeds):
-        yield np.array(pattern)
+def _sign_patterns(seeds: int, patterns: int) -> np.ndarray:
+    """Sign patterns (rows, a sign per seed), the observed one (all +1) first: all 2^seeds of
+    them if there are at most ``patterns``, else the observed one and ``patterns`` drawn
+    uniformly with replacement from a generator of fixed seed."""
+    if 2**seeds <= patterns:
+        return np.array(list(itertools.product((1.0, -1.0), repeat=seeds)))
+    drawn = np.random.default_rng(_PATTERN_SEED).choice((1.0, -1.0), size=(patterns, seeds))
+    return np.vstack([np.ones((1, seeds)), drawn])
 
 
 def _shift_statistic(differences: np.ndarray, scale: np.ndarray, signs: np.ndarray) -> np.ndarray:
@@ -203,7 +219,9 @@ def _shift_statistic(differences: np.ndarray, scale: np.ndarray, signs: np.ndarr
     return np.einsum("po,po->p", means / scale, means / scale)
 
 
-def paired_verdict(high: pd.DataFrame, low: pd.DataFrame) -> Liveness:
+def paired_verdict(
+    high: pd.DataFrame, low: pd.DataFrame, patterns: int = SIGN_PATTERNS
+) -> Liveness:
     """Is the move from ``low`` to ``high`` (outputs in columns, one row per seed, the same
     seeds in the same order) beyond seed noise? Outputs missing or not finite at either end
     in any seed are left out, and so are outputs equal in every run.
@@ -214,14 +232,19 @@ def paired_verdict(high: pd.DataFrame, low: pd.DataFrame) -> Liveness:
     the correlation between outputs: the largest |t| (powerful when one output moves) and the
     sum over outputs of (mean difference / s.d. of the output over all runs of both ends)^2
     (powerful when many move a little). The reported p-value is the smaller, doubled
-    (Bonferroni over the two)."""
+    (Bonferroni over the two). Every sign pattern is used when there are at most
+    ``patterns`` (2^seeds), else the observed one and ``patterns`` drawn at random: each
+    p-value is then the Monte Carlo one, (1 + drawn patterns at least as extreme) / (1 + drawn),
+    valid as well."""
     both = pd.concat([high, low]).replace([np.inf, -np.inf], np.nan)
     usable = both.columns[both.notna().all() & (both.std(ddof=1) > 0.0)]
     if len(usable) == 0 or len(high) < 2:
         return Liveness("", 0.0, 1.0, False)
     values = (high[usable] - low[usable]).to_numpy()
     scale = both[usable].std(ddof=1).to_numpy()
-    signs = np.vstack(list(_sign_patterns(len(values))))
+    # Either way the observed pattern is one of the rows, so each p-value is at least
+    # 1 / rows.
+    signs = _sign_patterns(len(values), patterns)
     identity = np.ones((1, len(values)))
     t = _abs_t(values, identity)[0]
     best = int(np.argmax(t))
