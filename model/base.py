@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "ABSORPTIVE_MARGIN",
+    "DENSITY_FLOOR",
     "EPSILON",
     "NEVER",
     "QUARTERS_PER_YEAR",
@@ -38,6 +39,12 @@ TINY = 1e-9
 #: capacity off the 0 and 1 where learning would stop or be total, not a behavioural coefficient
 #: (as a scenario field it changed no output over its range; docs/validation.md).
 ABSORPTIVE_MARGIN = 0.01
+#: Added to relatedness density when weighting candidate domains (diversifying firms,
+#: wandering entrants): keeps a domain with no related knowledge at all drawable (0 ** exponent
+#: would be 0) and a row of weights non-zero. A guard, not a coefficient: unrelated moves are
+#: firm.radical_share's (as a scenario field it changed no output over its range;
+#: docs/validation.md).
+DENSITY_FLOOR = 1e-6
 #: ``last_innovation`` of a firm that never innovated: far in the past.
 NEVER = -10_000
 

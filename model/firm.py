@@ -124,6 +124,11 @@ class Firms(LearningVerbs, FirmDemography, Population):
         self.directory = FirmDirectory(self, regions.count, network, nodes, policy, self.rng)
         self.links = FirmLinks(self, network, nodes)
         self.entries = PortfolioEntries()
+        # Each region x domain market's log demand, drawn from its stationary distribution so
+        # that the run does not start with every market at its mean.
+        self.domain_demand = self.rng.normal(
+            0.0, self._demand_spread(), (regions.count, knowledge.size)
+        )
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
@@ -190,10 +195,12 @@ class Firms(LearningVerbs, FirmDemography, Population):
         competition = regions.crowding(params.competition)
         revenue = (
             base
+            * self.move_demand(firm_count)
             * self.of_region(competition)
             * np.exp(efficiency + shock)
             * (1.0 + self.markup[:n])
             * (1.0 + params.knowledge_premium * (log_stock - self.of_region(mean_log_stock)))
+            * self.related_capabilities(firm_count)
         )
         profit = revenue - params.wage_share * base - state.own_rd
         self.revenue[:n] = np.where(live, revenue, 0.0)
@@ -230,6 +237,39 @@ class Firms(LearningVerbs, FirmDemography, Population):
         )
         self.employees[:n] = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
         self.markup[:n] *= 1.0 - params.markup_decay
+
+    def related_capabilities(self, firm_count: np.ndarray) -> np.ndarray | float:
+        """Revenue factor of each firm from the region's capabilities related to its core:
+        1 + premium x (relatedness density around its core - the mean over the region's
+        firms). Related industries nearby supply skills and inputs (Neffke & Henning 2013),
+        so firms in domains unrelated to what the region does earn less and fail more."""
+        premium = self.params.relatedness_premium
+        if premium == 0:
+            return 1.0
+        n = self.size
+        density = self.model.region_density[self.region[:n], self.core[:n]]
+        mean = self.per_region(density) / np.maximum(firm_count, 1.0)
+        return 1.0 + premium * (density - self.of_region(mean))
+
+    def _demand_spread(self) -> float:
+        """Stationary s.d. of a market's log demand (an AR(1) process)."""
+        persistence = self.params.domain_demand_persistence
+        return self.params.domain_demand_noise / np.sqrt(1.0 - persistence**2)
+
+    def move_demand(self, firm_count: np.ndarray) -> np.ndarray:
+        """Advance every region x domain market's log demand by a quarter and return each
+        firm's revenue factor: exp(demand of its core market) over its mean across the
+        region's firms. Demand moves between a region's markets, not the region's total, so
+        the shocks reallocate activity without making the whole economy boom or slump."""
+        params = self.params
+        demand = self.domain_demand
+        demand *= params.domain_demand_persistence
+        if params.domain_demand_noise > 0:
+            demand += params.domain_demand_noise * self.rng.standard_normal(demand.shape)
+        n = self.size
+        factor = np.exp(demand[self.region[:n], self.core[:n]])
+        mean = self.per_region(factor) / np.maximum(firm_count, 1.0)
+        return factor / self.of_region(mean)
 
     def adapt_absorptive_capacity(self, state: FirmStep) -> None:
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the

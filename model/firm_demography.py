@@ -9,12 +9,14 @@ keep each file short. Equations: docs/ODD.md §5 and §7.1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from smartspec.scenarios.schema import FirmBehaviour, Initialisation, Region
 
 from .agents import Firm
-from .base import ABSORPTIVE_MARGIN, NEVER
+from .base import ABSORPTIVE_MARGIN, DENSITY_FLOOR, NEVER
 from .firm_learning import FirmStep
 from .knowledge import KnowledgeSpace
 from .partnering import FirmDirectory
@@ -30,6 +32,7 @@ class FirmDemography:
     # Arrays and collaborators of Firms used here (declared for readers and type checkers);
     # also used: append() and remove() (from Population), track_portfolio() (from Firms).
     rng: np.random.Generator
+    model: Any
     size: int
     domains: int
     params: FirmBehaviour
@@ -205,15 +208,26 @@ class FirmDemography:
 
     def _entrant_cores(self, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(regions, cores) of independent entrants, one per entry of ``regions``: each copies
-        the core domain of a random local firm, some moving to a related domain. Entrants to
-        regions without firms are dropped."""
-        rng = self.rng
+        the core domain of a random local firm, or (a share ``firm.entrant_related_move``)
+        chooses one by relatedness as ``diversify`` does, so that the diversification ablation
+        reaches new firms too (regions diversify through new establishments; Neffke et al.
+        2011). Entrants to regions without firms are dropped."""
+        rng, params = self.rng, self.params
         local = self.directory.sample(regions)
         regions = np.asarray(regions, dtype=np.int64)[local >= 0]
         cores = self.core[local[local >= 0]].astype(np.int64)
-        wander = rng.random(len(cores)) < self.params.entrant_related_move
-        if wander.any():
-            cores[wander] = choose_per_row(rng, self.knowledge_space.off_diagonal[cores[wander]])
+        wander = np.flatnonzero(rng.random(len(cores)) < params.entrant_related_move)
+        if len(wander):
+            # A wandering entrant picks its domain as a diversifying firm whose portfolio is
+            # the copied core would: by relatedness density to that core and to the region.
+            share = params.regional_relatedness_share
+            density = (1.0 - share) * self.knowledge_space.density_rows32[
+                cores[wander]
+            ] + share * self.model.region_density[regions[wander]]
+            near = params.diversification_relatedness * density
+            weights = (near + DENSITY_FLOOR) ** params.relatedness_exponent
+            weights[np.arange(len(wander)), cores[wander]] = 0.0
+            cores[wander] = choose_per_row(rng, weights)
         return regions, cores
 
     def exit_failed(self, state: FirmStep) -> None:

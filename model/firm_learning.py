@@ -13,7 +13,7 @@ import numpy as np
 
 from smartspec.scenarios.schema import FirmBehaviour, Interregional
 
-from .base import EPSILON, NEVER, QUARTERS_PER_YEAR, TINY, KnowledgeSources
+from .base import DENSITY_FLOOR, EPSILON, NEVER, QUARTERS_PER_YEAR, TINY, KnowledgeSources
 from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .partnering import FirmDirectory, FirmLinks, draw_partner_candidates
@@ -26,11 +26,6 @@ __all__ = ["FirmStep", "LearningVerbs"]
 #: Scales s (1 - s) to peak at 1 where it peaks, at similarity s = 1/2 (complementary with some
 #: overlap): a normalisation derived from the score's form, not a behavioural number.
 _COMPLEMENT_SCALE = 1.0 / (0.5 * (1.0 - 0.5))
-#: Added to relatedness density when weighting candidate domains: keeps a domain with no
-#: related knowledge at all drawable (0 ** exponent would be 0) and a row of weights non-zero.
-#: A guard, not a coefficient: unrelated moves are firm.radical_share's (as a scenario field
-#: it changed no output over its range; docs/validation.md).
-_DENSITY_FLOOR = 1e-6
 
 
 @dataclass
@@ -396,7 +391,7 @@ class LearningVerbs:
             outside = ~self.portfolio[movers]
             radical = troubled[movers] & (rng.random(len(movers)) < params.radical_share)
             weights = np.where(
-                radical[:, None], 1.0, (near + _DENSITY_FLOOR) ** params.relatedness_exponent
+                radical[:, None], 1.0, (near + DENSITY_FLOOR) ** params.relatedness_exponent
             )
             domains = choose_per_row(rng, np.where(outside, weights, 0.0))
             chance = (

@@ -15,7 +15,9 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: (``regions.N.represented_firms``): results at other than 1,000 simulated firms changed.
 #: 3: budgets as a share of GDP, R&D intensity as BERD / GDP, grants spent over projects with
 #: crowding-out, a burn-in before quarter 0, and an index normalised like the RIS against a
-#: fixed base-year reference.
-MODEL_VERSION = 3
+#: fixed base-year reference. 4: relatedness produced by the dynamics (entrants choose domains
+#: as diversifying firms do, a revenue premium for related local capabilities, a sharper domain
+#: review), region x domain market demand shocks, and a capital buffer re-set against T6-T8.
+MODEL_VERSION = 4
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

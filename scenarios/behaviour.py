@@ -352,7 +352,7 @@ class FirmBehaviour(StrictTable):
         group="diversification",
     )
     unrelated_drop_rate: Share = parameter(
-        0.12,
+        0.3,
         "Probability a reviewed domain is dropped, times (1 - its relatedness density).",
         unit="probability",
         group="diversification",
@@ -365,7 +365,7 @@ class FirmBehaviour(StrictTable):
         group="diversification",
     )
     review_relatedness_exponent: float = parameter(
-        1.0,
+        4.0,
         "Exponent of (1 - relatedness density) in the domain review's unrelated drop: 1 is "
         "linear; larger values make the review spare related domains more sharply (a prior: "
         "no published target identifies it).",
@@ -421,8 +421,35 @@ class FirmBehaviour(StrictTable):
         ge=0.0,
         le=1.0,
     )
+    relatedness_premium: float = parameter(
+        0.15,
+        "Revenue gain per unit of the region's relatedness density around a firm's core "
+        "domain, above the mean of the region's firms (related local skills and suppliers; "
+        "0: survival ignores relatedness, an ablation).",
+        unit="share of revenue",
+        group="production and growth",
+        ge=0.0,
+        le=2.0,
+    )
+    domain_demand_noise: float = parameter(
+        0.05,
+        "Std. dev. of quarterly innovations of each region x domain's log demand, which "
+        "scales the revenue of the firms with their core there (markets rise and fall "
+        "whatever their relatedness; 0 switches it off).",
+        unit="log units",
+        group="production and growth",
+        ge=0.0,
+        le=0.5,
+    )
+    domain_demand_persistence: Share = parameter(
+        0.95,
+        "Autocorrelation of each region x domain's log demand.",
+        unit="per quarter",
+        group="production and growth",
+        le=0.999,
+    )
     capital_buffer: float = parameter(
-        0.75,
+        1.0,
         "Capital reserve a firm keeps; the excess is paid out.",
         unit="quarters of revenue",
         group="production and growth",
@@ -539,8 +566,9 @@ class FirmBehaviour(StrictTable):
         group="entry and exit",
     )
     entrant_related_move: Share = parameter(
-        0.3,
-        "Share of independent entrants that move from the copied core domain to a related one.",
+        0.2,
+        "Share of independent entrants that, instead of copying a local firm's core domain, choose "
+        "one as a diversifying firm would (by relatedness to that core and to the region).",
         unit="share",
         group="entry and exit",
     )
@@ -931,7 +959,7 @@ class Initialisation(StrictTable):
     """How the starting state is drawn (shared by every region)."""
 
     core_nearness_floor: float = parameter(
-        0.1,
+        1.0,
         "When a firm's core is drawn outside the specialisations, every domain's weight is its "
         "mean proximity to them plus this floor.",
         unit="weight",

@@ -461,15 +461,23 @@ def test_diversification_enters_related_domains(share):
     state = run_firm_verbs(model, "diversify")
     before = firms.portfolio[slots].copy()
     knowledge = firms.knowledge.copy()
+    # The relatedness density each firm sees (to its own core and to the region's
+    # specialisations, as of prepare).
+    density = firms.diversification_density(state)[slots]
     firms.diversify(state)
     entered = firms.portfolio[slots] & ~before
     rows, domains = np.nonzero(entered)
     assert len(rows) > 40
     assert model.regions.domain_entries[0] == len(rows)
-    related_entered = proximity[firms.core[slots][rows], domains].mean()
+    related_entered = density[rows, domains].mean()
+    related_random = density[~before].mean()
+    assert related_entered > 1.2 * related_random  # about 1.0 without relatedness
+    # The firm's own core counts too: entered domains are closer to it than domains at random.
     others = ~np.eye(model.knowledge.size, dtype=bool)[firms.core[slots]]
-    related_random = proximity[firms.core[slots]][others].mean()
-    assert related_entered > 1.5 * related_random
+    assert (
+        proximity[firms.core[slots][rows], domains].mean()
+        > proximity[firms.core[slots]][others].mean()
+    )
     # An entered domain starts with at least the share entry_knowledge_share of the core
     # knowledge (exactly that share where the firm knew less there before).
     entering = slots[rows]
@@ -611,6 +619,69 @@ def test_profit_capital_payout_and_loss_streak():
     assert ((profit < 0) == (streak == 3)).all()
     assert ((profit >= 0) == (streak == 0)).all()
     assert (profit[40:80] < 0).all() and (profit >= 0).any()
+
+
+def test_market_demand_moves_revenue_between_markets_not_the_total():
+    model = make_model({"firm.domain_demand_noise": 0.1, "firm.domain_demand_persistence": 0.9})
+    firms, slots = model.firms, live(model)
+    start = firms.domain_demand.copy()
+    # Drawn from the stationary distribution: s.d. noise / sqrt(1 - persistence^2).
+    assert start.std() == pytest.approx(0.1 / np.sqrt(1 - 0.81), rel=0.35)
+    factor = firms.move_demand(model.firms.per_region())
+    moved = firms.domain_demand - 0.9 * start
+    assert moved.std() == pytest.approx(0.1, rel=0.35)
+    assert factor[slots].mean() == pytest.approx(1.0)
+    # Firms in the same core market share its factor; a better market pays more.
+    cores = firms.core[slots]
+    exp_demand = np.exp(firms.domain_demand[0, cores])
+    np.testing.assert_allclose(factor[slots] / exp_demand, factor[slots][0] / exp_demand[0])
+    quiet = make_model({"firm.domain_demand_noise": 0.0})
+    np.testing.assert_allclose(quiet.firms.move_demand(quiet.firms.per_region()), 1.0)
+
+
+@pytest.mark.parametrize("premium", [0.0, 0.4])
+def test_firms_in_domains_related_to_the_region_earn_more(premium):
+    model = make_model({"firm.relatedness_premium": premium})
+    model.run_for(2)  # a measurement of the region's specialisations and density
+    firms, slots = model.firms, live(model)
+    factor = firms.related_capabilities(firms.per_region())
+    density = model.region_density[0, firms.core[slots]]
+    if premium == 0.0:
+        assert factor == 1.0
+        return
+    np.testing.assert_allclose(factor[slots], 1.0 + premium * (density - density.mean()), rtol=1e-9)
+    assert factor[slots].mean() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("relatedness", [1.0, 0.0])
+def test_wandering_entrants_choose_domains_by_relatedness_unless_ablated(relatedness):
+    overrides = {
+        "firm.entrant_related_move": 1.0,
+        "firm.diversification_relatedness": relatedness,
+        "firm.regional_relatedness_share": 0.0,
+    }
+    model = make_model(overrides, firms=400)
+    model.run_for(1)
+    firms, proximity = model.firms, model.knowledge.proximity
+    copied = []
+
+    def sample(regions):  # remember which firm's core each entrant copies
+        local = sample.original(regions)
+        copied.append(local)
+        return local
+
+    sample.original = firms.directory.sample
+    firms.directory.sample = sample
+    regions, cores = firms._entrant_cores(np.zeros(3000, dtype=np.int64))
+    source = firms.core[copied[0]]
+    assert (cores != source).all()  # every entrant wandered
+    nearness = proximity[source, cores].mean()
+    others = ~np.eye(model.knowledge.size, dtype=bool)[source]
+    at_random = proximity[source][others].mean()
+    if relatedness:
+        assert nearness > 1.3 * at_random
+    else:
+        assert nearness == pytest.approx(at_random, rel=0.1)
 
 
 def test_growth_selects_on_margin_before_rd():

@@ -113,12 +113,16 @@ def test_placebo_density_is_the_density_of_a_permuted_matrix():
 
 # ----------------------------------------------------------------- the model, on fixed seeds
 #: Seeds per archetype, from a master seed nothing was tuned to.
-SEEDS = 15
+#: 30 seeds x 4 archetypes give the source's sample of at least 300 entries and 300 exits.
+#: The mechanisms' defaults were chosen on master seed 555, never on this one.
+SEEDS = 30
 MASTER_SEED = 777
 ABLATIONS = {
     "baseline": {},
     "diversification": {"firm.diversification_relatedness": 0.0},
-    "review": {"firm.review_relatedness": 0.0},
+    # Relatedness in the decisions that end a specialisation: which domains a firm's review
+    # drops, and how well firms survive in domains unrelated to the region.
+    "exit": {"firm.review_relatedness": 0.0, "firm.relatedness_premium": 0.0},
 }
 
 
@@ -158,6 +162,12 @@ def panels() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
 
 
 @pytest.mark.slow
+def test_the_panel_has_the_sources_sample_of_events(panels):
+    panel = panels["baseline"][0]
+    assert panel["entry"].sum() >= 300 and panel["exit"].sum() >= 300
+
+
+@pytest.mark.slow
 def test_entry_effect_is_in_its_band_and_survives_the_rca_control(panels):
     panel = panels["baseline"][0]
     entry = relatedness.estimate(panel, "entry")
@@ -176,9 +186,9 @@ def test_exit_falls_with_density(panels):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="exit effect about -80 %, stronger than the -2 % to -30 % band: exits are RCA "
-    "noise just above 1 (none above RCA 1.5), so their rate is low and set by how close each "
-    "specialisation sits to 1, not by the domain review",
+    reason="at the band's edge: -30.6 % per +10 % of mean density on these seeds (-28 % on the "
+    "tuning seeds 555), just beyond -30 %; the size of the exit effect trades against its "
+    "halving without relatedness in exit decisions (docs/validation.md)",
 )
 def test_exit_effect_is_in_its_band(panels):
     exit_ = relatedness.estimate(panels["baseline"][0], "exit")
@@ -206,10 +216,6 @@ def test_entry_effect_beyond_rca_falls_without_relatedness_in_diversification(pa
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the RCA control the entry effect falls by about a third, not by half",
-)
 def test_entry_effect_beyond_rca_halves_without_relatedness_in_diversification(panels):
     assert _controlled_entry(panels, "diversification") <= 0.5 * _controlled_entry(
         panels, "baseline"
@@ -217,11 +223,6 @@ def test_entry_effect_beyond_rca_halves_without_relatedness_in_diversification(p
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="without the RCA control the entry effect falls by about a fifth, not half: "
-    "specialisations are mostly firms' core domains, which diversification does not move",
-)
 def test_entry_effect_halves_without_relatedness_in_diversification(panels):
     def effect(name: str) -> float:
         return relatedness.estimate(panels[name][0], "entry").per_tenth_of_mean
@@ -230,13 +231,11 @@ def test_entry_effect_halves_without_relatedness_in_diversification(panels):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the domain review's relatedness moves the exit effect by about a tenth: it acts "
-    "only on non-core domains, a small share of the firms active in a domain",
-)
-def test_exit_effect_halves_without_relatedness_in_domain_review(panels):
+def test_exit_effect_halves_without_relatedness_in_exit_decisions(panels):
+    """Without relatedness in the domain review and in survival, the exit effect (negative)
+    loses at least half its size."""
+
     def effect(name: str) -> float:
         return relatedness.estimate(panels[name][0], "exit").per_tenth_of_mean
 
-    assert effect("review") >= 0.5 * effect("baseline")
+    assert effect("exit") >= 0.5 * effect("baseline")
