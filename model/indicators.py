@@ -153,20 +153,16 @@ def _index(m: Measures) -> np.ndarray:
     return innovation_index(year_values(m))
 
 
+# fmt: off
 def _contribution_indicators() -> list[Indicator]:
     """The part of the composite index each component makes (they sum to the index)."""
     return [
-        Indicator(
-            f"index_part_{name}",
-            "result",
-            "index points",
-            f"Index points from {_BY_LABEL_HINT[name]}",
-            "mean",
-            "mean",
-            lambda m, name=name: index_contributions(year_values(m))[name],
-        )
+        Indicator(f"index_part_{name}", "result", "index points",
+                  f"Index points from {_BY_LABEL_HINT[name]}", "mean", "mean",
+                  lambda m, name=name: index_contributions(year_values(m))[name])
         for name in INDEX_COMPONENTS
     ]
+# fmt: on
 
 
 _BY_LABEL_HINT = {
@@ -222,10 +218,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("spinoffs", "context", "firms per quarter", "Spin-offs (included in new firms)", "sum",
        "sum", _count("spinoffs")),
     _I("university_spinoffs", "context", "firms per quarter",
-       "University spin-offs (included in spin-offs)", "sum", "sum",
-       _count("university_spinoffs")),
-    _I("employment", "context", "employees", "Employment", "sum", "last",
-       lambda m: m.employment),
+       "University spin-offs (included in spin-offs)", "sum", "sum", _count("university_spinoffs")),
+    _I("employment", "context", "employees", "Employment", "sum", "last", lambda m: m.employment),
     _I("gdp", "context", "M€ per quarter", "Regional GDP (value added of the firms)", "sum",
        "mean", lambda m: m.gdp, short="GDP"),
     _I("rd_intensity", "result", "share of GDP", "Business R&D intensity (BERD / GDP)",

@@ -52,7 +52,11 @@ def test_a_region_from_scratch_starts_in_the_middle_of_the_moderate_band(tmp_pat
     # Before, knowledge_level = 1 (above the leaders' 0.94) started this region near 107.
     assert MODERATE.low + 5 < start < MODERATE.high - 5
     assert start == _index_at_start("moderate", seed=1)
-    assert _index_at_start(lagging, seed=1) < start
+    # Lower absorptive capacity starts lower, on average over seeds: one seed's start moves by
+    # several points with the founding draws and the burn-in's spin-offs.
+    seeds = (1, 2, 3)
+    lagging_mean = sum(_index_at_start(lagging, seed) for seed in seeds) / len(seeds)
+    assert lagging_mean < sum(_index_at_start(scratch, seed) for seed in seeds) / len(seeds)
 
 
 def test_an_archetype_still_sets_the_start(tmp_path):
