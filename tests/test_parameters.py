@@ -11,7 +11,7 @@ governance so that every actor is heard), or the four ``europe`` regions with al
 governance models and peer review for the inter-regional and peer-review fields; a few
 mechanisms get a setting where they act more often (``_WHERE``, ``_DIVERSIFYING``,
 ``_YEARLY_EDP``). Two stages: every parameter on 8 seeds x 24 quarters, then the ones not shown
-live on 24 further seeds x 32 quarters. Seeds, run lengths and settings were each fixed once,
+live on 24 further seeds x 24 quarters. Seeds, run lengths and settings were each fixed once,
 by the CI budget and by where a mechanism acts, not tuned to the verdicts.
 """
 
@@ -50,10 +50,10 @@ SEEDS = list(range(9101, 9109))
 STEPS = 24
 #: Stage 2, the parameters stage 1 did not show live: the next 24 seeds (so the two stages
 #: are independent), the sign-flip p-values from 4 096 patterns drawn at random
-#: (liveness.SIGN_PATTERNS), and eight years, the longest that keeps both stages within the CI
-#: budget (about 6 minutes on 2 cores).
+#: (liveness.SIGN_PATTERNS), and the same six years: with longer runs (eight years: 835
+#: CPU-seconds in all) the two stages do not fit the CI budget of about 6 minutes on 2 cores.
 STAGE2_SEEDS = list(range(9109, 9133))
-STAGE2_STEPS = 32
+STAGE2_STEPS = 24
 #: Spread of the range: the calibration screening's prior (experiments/calibrate_archetypes.toml).
 SPREAD = 0.5
 
@@ -257,60 +257,67 @@ def test_every_numeric_field_is_covered_or_exempt_with_a_reason():
 #: "Live parameters"). The list is strict: a parameter that becomes live, or one that stops
 #: being live, fails the test until the list is updated.
 NOT_SHOWN_LIVE: dict[str, str] = {
-    "knowledge.relatedness_neighbour": "stage 1 |t| 3.2, p 0.44; stage 2 |t| 3.9, p 0.06",
-    "knowledge.noise": "stage 1 |t| 3.2, p 0.56; stage 2 |t| 2.6, p 1.00",
-    "knowledge.complexity_shape": "stage 1 |t| 2.4, p 1.00; stage 2 |t| 2.8, p 1.00",
-    "instruments.cluster_support.delay": "stage 1 |t| 4.1, p 0.16; stage 2 |t| 3.2, p 0.42",
+    "knowledge.noise": "stage 1 |t| 3.2, p 0.11; stage 2 |t| 2.2, p 1.00",
+    "knowledge.complexity_shape": "stage 1 |t| 4.4, p 0.19; stage 2 |t| 3.3, p 0.07",
+    "knowledge.world_share_concentration": "stage 1 |t| 6.3, p 0.09; stage 2 |t| 4.0, p 0.08",
+    "instruments.rd_grants.misallocation": "stage 1 |t| 3.7, p 0.78; stage 2 |t| 3.1, p 0.53",
     "instruments.research_infrastructure.effect": (
-        "stage 1 |t| 2.5, p 0.81; stage 2 |t| 2.8, p 0.54"
+        "stage 1 |t| 1.9, p 1.00; stage 2 |t| 2.1, p 0.90"
     ),
     "instruments.research_infrastructure.priority_gain": (
-        "stage 1 |t| 2.5, p 0.81; stage 2 |t| 2.8, p 0.54"
+        "stage 1 |t| 1.9, p 1.00; stage 2 |t| 2.1, p 0.90"
     ),
     "instruments.research_infrastructure.horizontal_gain": (
-        "stage 1 |t| 2.5, p 0.48; stage 2 |t| 2.0, p 1.00"
+        "stage 1 |t| 1.9, p 0.52; stage 2 |t| 2.2, p 1.00"
     ),
-    "instruments.startup_support.effect": "stage 1 |t| 4.3, p 0.34; stage 2 |t| 3.7, p 0.11",
-    "instruments.living_labs.selection_floor": "stage 1 |t| 2.0, p 0.50; stage 2 |t| 2.2, p 1.00",
+    "instruments.startup_support.effect": "stage 1 |t| 3.4, p 0.62; stage 2 |t| 2.9, p 0.70",
+    "instruments.living_labs.selection_floor": "stage 1 |t| 2.0, p 0.88; stage 2 |t| 2.5, p 0.30",
     "instruments.living_labs.non_priority_weight": (
-        "stage 1 |t| 2.7, p 0.75; stage 2 |t| 2.1, p 1.00"
+        "stage 1 |t| 3.2, p 0.38; stage 2 |t| 2.6, p 1.00"
     ),
-    "initial.core_nearness_floor": "stage 1 |t| 3.1, p 0.48; stage 2 |t| 3.1, p 0.38",
-    "initial.second_domain_focus": "stage 1 |t| 3.2, p 1.00; stage 2 |t| 2.5, p 1.00",
-    "initial.warmup_rounds": "stage 1 |t| 5.0, p 0.25; stage 2 |t| 3.2, p 0.45",
-    "firm.absorptive_concentration": "stage 1 |t| 2.5, p 1.00; stage 2 |t| 3.3, p 0.11",
-    "firm.rd_intensity_dispersion": "stage 1 |t| 4.2, p 0.39; stage 2 |t| 3.2, p 0.48",
-    "firm.expertise_decay": "stage 1 |t| 3.6, p 0.11; stage 2 |t| 3.2, p 0.47",
-    "firm.variety_effect": "stage 1 |t| 3.9, p 0.59; stage 2 |t| 2.6, p 0.63",
-    "firm.uniform_candidate_share": "stage 1 |t| 5.5, p 0.14; stage 2 |t| 2.4, p 0.53",
-    "firm.triadic_share": "stage 1 |t| 4.0, p 0.59; stage 2 |t| 3.2, p 0.54",
-    "firm.acceptance_low": "stage 1 |t| 3.2, p 0.62; stage 2 |t| 2.5, p 1.00",
-    "firm.acceptance_width": "stage 1 |t| 5.4, p 0.09; stage 2 |t| 3.3, p 0.46",
-    "firm.max_partners": "stage 1 |t| 3.4, p 0.78; stage 2 |t| 3.0, p 0.20",
-    "firm.troubled_losses": "stage 1 |t| 4.6, p 0.16; stage 2 |t| 3.1, p 0.74",
-    "firm.radical_share": "stage 1 |t| 4.6, p 0.41; stage 2 |t| 3.0, p 0.74",
-    "firm.relatedness_exponent": "stage 1 |t| 4.6, p 0.06; stage 2 |t| 3.2, p 0.24",
-    "firm.entry_knowledge_share": "stage 1 |t| 4.1, p 0.17; stage 2 |t| 2.5, p 1.00",
-    "firm.review_relatedness": "stage 1 |t| 2.7, p 1.00; stage 2 |t| 3.0, p 0.63",
-    "firm.knowledge_premium": "stage 1 |t| 3.6, p 0.95; stage 2 |t| 3.7, p 0.16",
-    "firm.growth_drift": "stage 1 |t| 2.2, p 1.00; stage 2 |t| 3.9, p 0.11",
-    "firm.exit_losses": "stage 1 |t| 4.5, p 0.28; stage 2 |t| 3.3, p 0.08",
-    "firm.spinout_inheritance": "stage 1 |t| 2.2, p 1.00; stage 2 |t| 2.3, p 0.60",
-    "firm.entrant_knowledge_spread": "stage 1 |t| 2.8, p 0.38; stage 2 |t| 3.6, p 0.16",
-    "university.strength_dispersion": "stage 1 |t| 3.7, p 0.86; stage 2 |t| 3.4, p 0.37",
-    "university.transfer_dispersion": "stage 1 |t| 4.3, p 0.34; stage 2 |t| 2.2, p 1.00",
-    "university.link_acceptance": "stage 1 |t| 6.2, p 0.12; stage 2 |t| 2.7, p 0.85",
-    "citizens.needs_spread": "stage 1 |t| 5.1, p 0.12; stage 2 |t| 2.7, p 1.00",
-    "citizens.initial_dispersion": "stage 1 |t| 3.0, p 1.00; stage 2 |t| 2.8, p 0.57",
-    "government.edp_weights.top_down.universities": (
-        "stage 1 |t| 3.9, p 0.61; stage 2 |t| 4.1, p 0.06"
+    "initial.second_domain_knowledge": "stage 1 |t| 3.1, p 1.00; stage 2 |t| 2.5, p 0.49",
+    "initial.second_domain_focus": "stage 1 |t| 2.7, p 1.00; stage 2 |t| 2.7, p 0.84",
+    "initial.warmup_rounds": "stage 1 |t| 5.5, p 0.11; stage 2 |t| 3.6, p 0.19",
+    "firm.absorptive_concentration": "stage 1 |t| 3.8, p 0.09; stage 2 |t| 3.1, p 0.51",
+    "firm.rd_intensity_dispersion": "stage 1 |t| 3.3, p 0.73; stage 2 |t| 3.9, p 0.09",
+    "firm.capital_min": "stage 1 |t| 2.1, p 1.00; stage 2 |t| 2.6, p 0.97",
+    "firm.expertise_decay": "stage 1 |t| 3.7, p 0.56; stage 2 |t| 2.8, p 0.96",
+    "firm.variety_effect": "stage 1 |t| 3.2, p 0.09; stage 2 |t| 3.1, p 0.55",
+    "firm.uniform_candidate_share": "stage 1 |t| 2.8, p 1.00; stage 2 |t| 2.7, p 0.60",
+    "firm.triadic_share": "stage 1 |t| 2.9, p 1.00; stage 2 |t| 3.7, p 0.17",
+    "firm.acceptance_low": "stage 1 |t| 3.2, p 1.00; stage 2 |t| 2.3, p 0.96",
+    "firm.max_partners": "stage 1 |t| 2.7, p 1.00; stage 2 |t| 2.5, p 0.18",
+    "firm.troubled_losses": "stage 1 |t| 2.7, p 0.39; stage 2 |t| 3.3, p 0.41",
+    "firm.radical_share": "stage 1 |t| 3.4, p 1.00; stage 2 |t| 3.2, p 0.50",
+    "firm.entry_knowledge_share": "stage 1 |t| 3.7, p 0.28; stage 2 |t| 2.5, p 1.00",
+    "firm.knowledge_premium": "stage 1 |t| 2.9, p 0.22; stage 2 |t| 2.6, p 0.67",
+    "firm.competition": "stage 1 |t| 3.9, p 0.78; stage 2 |t| 2.7, p 1.00",
+    "firm.revenue_noise": "stage 1 |t| 3.6, p 0.14; stage 2 |t| 2.9, p 0.53",
+    "firm.relatedness_premium": "stage 1 |t| 6.6, p 0.09; stage 2 |t| 3.7, p 0.19",
+    "firm.labour_market_tightness": "stage 1 |t| 4.5, p 0.28; stage 2 |t| 3.1, p 0.69",
+    "firm.growth_shock_rate": "stage 1 |t| 3.6, p 0.64; stage 2 |t| 3.5, p 0.11",
+    "firm.noise_size_elasticity": "stage 1 |t| 5.0, p 0.12; stage 2 |t| 2.9, p 0.05",
+    "firm.entry_crowding": "stage 1 |t| 3.1, p 1.00; stage 2 |t| 3.6, p 0.18",
+    "firm.entrant_related_move": "stage 1 |t| 3.0, p 1.00; stage 2 |t| 3.6, p 0.06",
+    "university.strength_dispersion": "stage 1 |t| 3.2, p 0.36; stage 2 |t| 3.3, p 0.07",
+    "university.transfer_dispersion": "stage 1 |t| 2.5, p 1.00; stage 2 |t| 3.8, p 0.12",
+    "university.infrastructure_depreciation": "stage 1 |t| 2.0, p 0.52; stage 2 |t| 2.1, p 0.87",
+    "university.link_acceptance": "stage 1 |t| 2.3, p 0.66; stage 2 |t| 2.7, p 1.00",
+    "citizens.challenges": "stage 1 |t| 3.3, p 0.67; stage 2 |t| 3.5, p 0.24",
+    "citizens.needs_spread": "stage 1 |t| 2.6, p 1.00; stage 2 |t| 2.9, p 0.87",
+    "government.edp_weights.triple_helix.universities": (
+        "stage 1 |t| 3.6, p 0.47; stage 2 |t| 3.6, p 0.24"
+    ),
+    "government.edp_weights.triple_helix.government": (
+        "stage 1 |t| 2.7, p 1.00; stage 2 |t| 2.7, p 1.00"
     ),
     "government.edp_weights.quadruple_helix.government": (
-        "stage 1 |t| 3.5, p 0.52; stage 2 |t| 2.5, p 1.00"
+        "stage 1 |t| 2.8, p 1.00; stage 2 |t| 4.0, p 0.07"
     ),
-    "government.edp_innovation_signal": "stage 1 |t| 3.1, p 0.56; stage 2 |t| 2.9, p 0.20",
-    "government.edp_relatedness_signal": "stage 1 |t| 2.6, p 1.00; stage 2 |t| 2.8, p 0.43",
-    "dynamics.innovation_memory": "stage 1 |t| 5.0, p 0.23; stage 2 |t| 2.6, p 0.46",
+    "government.edp_innovation_signal": "stage 1 |t| 2.3, p 0.50; stage 2 |t| 2.6, p 0.16",
+    "government.edp_relatedness_signal": "stage 1 |t| 2.2, p 0.50; stage 2 |t| 2.1, p 1.00",
+    "government.edp_noise": "stage 1 |t| 5.9, p 0.09; stage 2 |t| 3.3, p 0.34",
+    "dynamics.innovation_memory": "stage 1 |t| 3.2, p 1.00; stage 2 |t| 2.7, p 1.00",
 }
 
 
