@@ -184,12 +184,6 @@ def test_exit_falls_with_density(panels):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="at the band's edge: -30.6 % per +10 % of mean density on these seeds (-28 % on the "
-    "tuning seeds 555), just beyond -30 %; the size of the exit effect trades against its "
-    "halving without relatedness in exit decisions (docs/validation.md)",
-)
 def test_exit_effect_is_in_its_band(panels):
     exit_ = relatedness.estimate(panels["baseline"][0], "exit")
     assert -0.30 <= exit_.per_tenth_of_mean <= -0.02
