@@ -16,7 +16,7 @@ import numpy as np
 from smartspec.scenarios.schema import FirmBehaviour, Initialisation, Region
 
 from .agents import Firm
-from .base import ABSORPTIVE_MARGIN, DENSITY_FLOOR, NEVER
+from .base import ABSORPTIVE_MARGIN, NEVER
 from .firm_learning import FirmStep
 from .knowledge import KnowledgeSpace
 from .partnering import FirmDirectory
@@ -33,6 +33,7 @@ class FirmDemography:
     # also used: append() and remove() (from Population), track_portfolio() (from Firms).
     rng: np.random.Generator
     model: Any
+    # Also used (from LearningVerbs): related_density() and domain_choice_weights().
     size: int
     domains: int
     params: FirmBehaviour
@@ -220,12 +221,10 @@ class FirmDemography:
         if len(wander):
             # A wandering entrant picks its domain as a diversifying firm whose portfolio is
             # the copied core would: by relatedness density to that core and to the region.
-            share = params.regional_relatedness_share
-            density = (1.0 - share) * self.knowledge_space.density_rows32[
-                cores[wander]
-            ] + share * self.model.region_density[regions[wander]]
-            near = params.diversification_relatedness * density
-            weights = (near + DENSITY_FLOOR) ** params.relatedness_exponent
+            density = self.related_density(
+                self.knowledge_space.density_rows32[cores[wander]], regions[wander]
+            )
+            weights = self.domain_choice_weights(params.diversification_relatedness * density)
             weights[np.arange(len(wander)), cores[wander]] = 0.0
             cores[wander] = choose_per_row(rng, weights)
         return regions, cores

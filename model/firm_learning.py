@@ -367,9 +367,20 @@ class LearningVerbs:
         """Relatedness density a firm sees around each domain when it diversifies or reviews:
         a mix of the density to its own portfolio and its region's (last measured) density,
         the local capabilities (skills, suppliers) it can draw on (firms x domains)."""
+        return self.related_density(state.layout.density, self.region[: state.n])
+
+    def related_density(self, own: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        """The density that guides a choice of domain: ``own`` (each chooser's density to its
+        own portfolio) mixed with the density of its region, ``regions``, by
+        ``firm.regional_relatedness_share``."""
         share = self.params.regional_relatedness_share
-        regional = self.model.region_density[self.region[: state.n]]
-        return (1.0 - share) * state.layout.density + share * regional
+        return (1.0 - share) * own + share * self.model.region_density[regions]
+
+    def domain_choice_weights(self, near: np.ndarray) -> np.ndarray:
+        """Weights of candidate domains given their relatedness density as weighed by
+        ``firm.diversification_relatedness`` (``near``): unrelated domains keep a small
+        chance."""
+        return (near + DENSITY_FLOOR) ** self.params.relatedness_exponent
 
     def diversify(self, state: FirmStep) -> None:
         """Enter a new domain with a probability that rises with relatedness density; drop
@@ -390,9 +401,7 @@ class LearningVerbs:
             near = params.diversification_relatedness * density[movers]
             outside = ~self.portfolio[movers]
             radical = troubled[movers] & (rng.random(len(movers)) < params.radical_share)
-            weights = np.where(
-                radical[:, None], 1.0, (near + DENSITY_FLOOR) ** params.relatedness_exponent
-            )
+            weights = np.where(radical[:, None], 1.0, self.domain_choice_weights(near))
             domains = choose_per_row(rng, np.where(outside, weights, 0.0))
             chance = (
                 (
