@@ -35,6 +35,10 @@ Rule (docs/validation.md, "Live parameters"):
   patterns at least as extreme) / (1 + drawn): a Monte Carlo sign-flip test, still valid
   (a parameter that changes nothing gets p <= alpha with probability at most alpha) whatever
   the draw.
+- **Primary output.** A parameter the family-wise verdict does not show live can be tested on
+  one output declared in advance, the one its mechanism acts on directly
+  (:func:`primary_verdict`): a single hypothesis, so |t| > :data:`STANDARD_ERRORS` and a
+  sign-flip p-value at most :data:`FAMILY_ALPHA` suffice.
 
 References
 ----------
@@ -68,6 +72,7 @@ __all__ = [
     "numeric_fields",
     "paired_outputs",
     "paired_verdict",
+    "primary_verdict",
     "range_ends",
     "run_outputs",
 ]
@@ -258,6 +263,29 @@ def paired_verdict(
     p_value = min(1.0, 2.0 * min(p_largest, p_shift))
     live = bool(t[best] > STANDARD_ERRORS and p_value <= FAMILY_ALPHA)
     return Liveness(str(usable[best]), float(t[best]), p_value, live)
+
+
+def primary_verdict(
+    high: pd.DataFrame, low: pd.DataFrame, output: str, patterns: int = SIGN_PATTERNS
+) -> Liveness:
+    """Is the move from ``low`` to ``high`` beyond seed noise in one output declared in
+    advance, the one the parameter's mechanism acts on directly? A single hypothesis, so no
+    family correction: live when |t| of the paired differences exceeds
+    :data:`STANDARD_ERRORS` and its sign-flip p-value (all patterns, or the Monte Carlo one
+    from ``patterns`` drawn, as :func:`paired_verdict`) is at most :data:`FAMILY_ALPHA`. An
+    output missing or not finite in any run, or equal in every run, is not live."""
+    if output not in high.columns or output not in low.columns or len(high) < 2:
+        return Liveness(output, 0.0, 1.0, False)
+    both = pd.concat([high[output], low[output]]).replace([np.inf, -np.inf], np.nan)
+    if both.isna().any() or not both.std(ddof=1) > 0.0:
+        return Liveness(output, 0.0, 1.0, False)
+    values = (high[output] - low[output]).to_numpy()[:, None]
+    signs = _sign_patterns(len(values), patterns)
+    t = float(_abs_t(values, np.ones((1, len(values))))[0, 0])
+    flipped = _abs_t(values, signs)[:, 0]
+    p_value = float(np.mean(flipped >= t * (1.0 - 1e-12)))
+    live = bool(t > STANDARD_ERRORS and p_value <= FAMILY_ALPHA)
+    return Liveness(output, t, p_value, live)
 
 
 def paired_outputs(

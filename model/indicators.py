@@ -77,6 +77,8 @@ class Measures:
     previous_specialised: np.ndarray  # regions x domains, bool
     density_specialisations: np.ndarray
     density_priorities: np.ndarray
+    priority_innovations: np.ndarray  # share of the running innovation count in priorities
+    research_strength: np.ndarray
     eci: np.ndarray
     related_variety: np.ndarray
     unrelated_variety: np.ndarray
@@ -173,24 +175,19 @@ _BY_LABEL_HINT = {
 }
 
 
+# fmt: off
 def _instrument_indicators() -> list[Indicator]:
     """Money committed, then money absorbed, per instrument (columns of ``Measures``)."""
-    found = []
-    for flow, label in (("committed", "Budget committed to"), ("absorbed", "Budget absorbed by")):
-        for column, name in enumerate(INSTRUMENTS):
-            found.append(
-                Indicator(
-                    f"{flow}_{name}",
-                    "output",
-                    "M€ per quarter",
-                    f"{label} {name.replace('_', ' ')}",
-                    "sum",
-                    "sum",
-                    lambda m, flow=flow, column=column: getattr(m, flow)[:, column],
-                    instrument=name,
-                )
-            )
-    return found
+    flows = (("committed", "Budget committed to"), ("absorbed", "Budget absorbed by"))
+    return [
+        Indicator(f"{flow}_{name}", "output", "M€ per quarter",
+                  f"{label} {name.replace('_', ' ')}", "sum", "sum",
+                  lambda m, flow=flow, column=column: getattr(m, flow)[:, column],
+                  instrument=name)
+        for flow, label in flows
+        for column, name in enumerate(INSTRUMENTS)
+    ]
+# fmt: on
 
 
 #: The output counter of each instrument: (instrument, indicator, unit, label).
@@ -281,6 +278,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("density_priorities", "result", "density (0-1)",
        "Relatedness density around the priorities", "mean", "mean",
        lambda m: m.density_priorities),
+    _I("priority_innovation_share", "result", "share of innovations",
+       "Recent innovations in the priorities", "mean", "mean", lambda m: m.priority_innovations),
     _I("eci", "context", "standard deviations", "Economic complexity index", "mean", "mean",
        lambda m: m.eci),
     _I("related_variety", "context", "bits", "Related variety of employment", "mean", "mean",
@@ -289,6 +288,8 @@ INDICATORS: tuple[Indicator, ...] = (
        lambda m: m.unrelated_variety),
     _I("human_capital", "context", "share of employment", "Tertiary-educated workers", "mean",
        "last", lambda m: m.human_capital, short="hum. cap."),
+    _I("research_strength", "context", "strength units", "Universities' research strength",
+       "mean", "last", lambda m: m.research_strength),
     _I("absorptive_capacity", "context", "0-1", "Firms' absorptive capacity", "mean", "last",
        lambda m: m.absorptive / m.safe_count),
     _I("institutional_quality", "context", "0-1", "Institutional quality", "mean", "last",

@@ -26,6 +26,7 @@ from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry
 from .region import RegionState, RegionSums
+from .university import Universities
 from .vector import FEW_GROUPS
 
 __all__ = ["Measured", "Measurement", "measure"]
@@ -45,6 +46,7 @@ class Measured(Protocol):
     firms: Firms
     citizens: CitizenGroups
     governments: Governments
+    universities: Universities
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         previous_specialised=previous,
         density_specialisations=_masked_mean(region_density, specialised),
         density_priorities=_masked_mean(region_density, priorities),
+        priority_innovations=_row_share(innovation_counts, priorities),
+        research_strength=_research_strength(model.universities, count),
         eci=eci,
         related_variety=related_variety,
         unrelated_variety=unrelated_variety,
@@ -309,6 +313,26 @@ def _active_firms(firms: Firms, count: int) -> np.ndarray:
     return np.bincount(cell, firms.alive[entry_firm], minlength=count * domains).reshape(
         count, domains
     )
+
+
+def _row_share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Share of each row's sum of ``values`` in the True entries of ``mask`` (NaN for a row
+    that sums to zero)."""
+    totals = values.sum(axis=1)
+    inside = np.where(mask, values, 0.0).sum(axis=1)
+    return np.divide(inside, totals, out=np.full(len(totals), np.nan), where=totals > 0)
+
+
+def _research_strength(universities: Universities, count: int) -> np.ndarray:
+    """Mean research strength of each region's live universities over the domains (0 for a
+    region without any)."""
+    n = universities.size
+    live = universities.alive[:n]
+    regions = universities.region[:n][live]
+    strength = universities.strength[:n][live].mean(axis=1)
+    per_region = np.bincount(regions, minlength=count)
+    sums = np.bincount(regions, strength, minlength=count)
+    return np.divide(sums, per_region, out=np.zeros(count), where=per_region > 0)
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
