@@ -22,15 +22,47 @@ def _final_index(firms: int, seeds: int) -> np.ndarray:
     return np.array(values)
 
 
+#: (smaller size, bound): the mean final index at that size and at 4,000 firms differ by at
+#: most this many points.
+BOUNDS = ((250, 3.0), (1000, 2.0))
+
+
+@pytest.fixture(scope="module")
+def final_index() -> dict[int, np.ndarray]:
+    return {firms: _final_index(firms, seeds) for firms, seeds in SEEDS.items()}
+
+
+def _difference(index: dict[int, np.ndarray], small: int) -> tuple[float, float]:
+    """Mean final index at ``small`` firms minus at 4,000, and its standard error."""
+    difference = index[small].mean() - index[4000].mean()
+    error = np.sqrt(
+        index[small].var(ddof=1) / len(index[small]) + index[4000].var(ddof=1) / len(index[4000])
+    )
+    return float(difference), float(error)
+
+
 @pytest.mark.slow
-def test_the_index_does_not_depend_on_the_number_of_simulated_firms():
-    index = {firms: _final_index(firms, seeds) for firms, seeds in SEEDS.items()}
-    for small, bound in ((250, 3.0), (1000, 2.0)):
-        difference = index[small].mean() - index[4000].mean()
-        error = np.sqrt(index[small].var(ddof=1) / len(index[small]) + index[4000].var(ddof=1) / 8)
+def test_the_index_does_not_depend_on_the_number_of_simulated_firms(final_index):
+    for small, bound in BOUNDS:
+        difference, error = _difference(final_index, small)
         assert abs(difference) <= bound, (small, difference)
         # No detectable difference: the 95 % interval of the difference contains zero.
         assert difference - 2.0 * error <= 0.0 <= difference + 2.0 * error, (small, difference)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="the final index has a seed s.d. of about 6 at every size (region-level noise, "
+    "docs/validation.md 'Where the model falls short'), so 8 seeds give intervals of about "
+    "+/-6 points, not +/-2 or +/-3",
+)
+def test_the_interval_of_the_difference_lies_within_the_bounds(final_index):
+    """The issue's stricter reading: the whole 95 % interval of the difference lies within
+    the bound, which needs seed noise well below the bound."""
+    for small, bound in BOUNDS:
+        difference, error = _difference(final_index, small)
+        assert abs(difference) + 2.0 * error <= bound, (small, difference, error)
 
 
 def test_a_simulated_firm_stands_for_represented_over_simulated_real_ones():
