@@ -256,7 +256,7 @@ def test_growth_size_slope_is_not_flattened_by_the_floor_of_one_employee():
     for seed in (1, 2):
         panel = synthetic_growth_panel(0.2, seed, firms=8000)
         rng = np.random.default_rng(seed)
-        # Many firms sit at the floor, as the model's do (a third of its firm-years).
+        # Many firms sit at the floor, as the model's do (40 % of its firm-years are below 2).
         small = rng.random(len(panel) // 2) < 0.4
         start = panel["employees"].to_numpy()[: len(small)].copy()
         start[small] = 1.0
