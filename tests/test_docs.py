@@ -95,3 +95,10 @@ def test_calibration_maps_every_published_target():
         if line.startswith("| T") or line.startswith("| paradox"):
             use = line.rstrip(" |").split("|")[-1]
             assert any(word in use for word in ("calibrated", "held out", "definition")), line
+
+
+def test_readme_names_the_current_model_version():
+    from smartspec.model.version import MODEL_VERSION
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"Version {MODEL_VERSION} (this one)" in readme
