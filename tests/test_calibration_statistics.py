@@ -408,3 +408,28 @@ def test_function_statistics_is_picklable_and_seeded():
         FunctionStatistics(toy_simulator, (target("l", "output", output="levle"),))(task)
     with pytest.raises(ValueError, match="needs the run's indicators"):
         FunctionStatistics(toy_simulator, (target("f", "final", indicator="firms"),))(task)
+
+
+def test_relatedness_effect_needs_ten_events_per_coefficient():
+    """A handful of events makes the logistic slope a matter of which few pairs moved: below
+    MIN_EVENTS (ten per coefficient) the pooled effect is NaN, not a wild number."""
+    rng = np.random.default_rng(4)
+    density = rng.uniform(0.02, 0.6, 4_000)
+    classes = np.clip((density * pooled.DENSITY_BINS).astype(int), 0, pooled.DENSITY_BINS - 1)
+
+    def effect(events: int) -> float:
+        # The events fall on pairs drawn with a chance rising in density.
+        entered = np.zeros(len(density))
+        entered[rng.choice(len(density), events, replace=False, p=density / density.sum())] = 1
+        part = pooled._class_sums(
+            classes,
+            pooled.DENSITY_BINS,
+            count=np.ones(len(density)),
+            events=entered,
+            density=density,
+        )
+        return pooled.pool_relatedness_effect([part])
+
+    assert pooled.MIN_EVENTS >= 20
+    assert np.isnan(effect(pooled.MIN_EVENTS - 1))
+    assert 0.0 < effect(10 * pooled.MIN_EVENTS) < 1.0

@@ -49,8 +49,11 @@ DENSITY_BINS = 20
 #: The relatedness effect is that of a rise of this share of the mean density (T17's "10 %").
 DENSITY_RISE = 0.1
 
-#: Fewest events (and non-events) a logistic relatedness effect is estimated from.
-MIN_EVENTS = 5
+#: Fewest events (and non-events) a logistic relatedness effect is estimated from: ten per
+#: coefficient of the fit (Peduzzi et al. 1996, J Clin Epidemiol 49:1373). With 5, a
+#: calibration design point's handful of specialisation exits gave relative effects of +68,000 %
+#: that swamped the Morris screening of calibrate_archetypes (docs/calibration.md).
+MIN_EVENTS = 20
 
 
 def _class_sums(classes: np.ndarray, bins: int, **values: np.ndarray) -> dict[str, float]:
