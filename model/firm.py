@@ -187,7 +187,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         size = state.layout.size
         log_stock = np.log1p(self.knowledge_stock(state) / np.maximum(size, 1.0))
         firm_count = self.per_region()
-        mean_log_stock = self.per_region(log_stock) / np.maximum(firm_count, 1)
+        mean_log_stock = self.region_mean(log_stock, firm_count)
         revenue_noise = params.revenue_noise * spread
         shock = -0.5 * revenue_noise**2 + revenue_noise * noise[n:]
         # More firms share the same regional market: prices fall as the firm count rises
@@ -219,7 +219,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         employment = np.maximum(self.per_region(employees), EPSILON)
         # The benchmark is the typical firm (unweighted mean): weighting by employment would
         # let a few large firms set the bar and shrink everyone else to the size floor.
-        mean_margin = self.per_region(margin) / np.maximum(firm_count, 1.0)
+        mean_margin = self.region_mean(margin, firm_count)
         tightness = np.log(employment / regions.initial_employment)
         # Log-size shocks come in lumps: with probability firm.growth_shock_rate a quarter, a
         # Laplace jump of variance growth_noise^2 / rate (so tent-shaped yearly growth rates).
@@ -248,8 +248,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
             return 1.0
         n = self.size
         density = self.model.region_density[self.region[:n], self.core[:n]]
-        mean = self.per_region(density) / np.maximum(firm_count, 1.0)
-        return 1.0 + premium * (density - self.of_region(mean))
+        return 1.0 + premium * (density - self.of_region(self.region_mean(density, firm_count)))
 
     def _demand_spread(self) -> float:
         """Stationary s.d. of a market's log demand (an AR(1) process)."""
@@ -268,8 +267,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
             demand += params.domain_demand_noise * self.rng.standard_normal(demand.shape)
         n = self.size
         factor = np.exp(demand[self.region[:n], self.core[:n]])
-        mean = self.per_region(factor) / np.maximum(firm_count, 1.0)
-        return factor / self.of_region(mean)
+        return factor / self.of_region(self.region_mean(factor, firm_count))
 
     def adapt_absorptive_capacity(self, state: FirmStep) -> None:
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the
@@ -323,6 +321,11 @@ class Firms(LearningVerbs, FirmDemography, Population):
         if values is not None:
             values = values[live]
         return np.bincount(self.region[:n][live], values, minlength=count)
+
+    def region_mean(self, values: np.ndarray, firm_count: np.ndarray) -> np.ndarray:
+        """Mean of a per-firm quantity over the live firms of each region, given their count
+        (``per_region()``): the typical firm a firm is compared with."""
+        return self.per_region(values) / np.maximum(firm_count, 1.0)
 
     def per_region_rows(self, *values: np.ndarray) -> list[np.ndarray]:
         """Sum per-firm vectors (n x m each) over the live firms of each region (R x m each)."""

@@ -159,7 +159,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         density_specialisations=_masked_mean(region_density, specialised),
         density_priorities=_masked_mean(region_density, priorities),
         priority_innovations=_row_share(innovation_counts, priorities),
-        research_strength=_research_strength(model.universities, count),
+        research_strength=model.universities.mean_strength(),
         eci=eci,
         related_variety=related_variety,
         unrelated_variety=unrelated_variety,
@@ -321,18 +321,6 @@ def _row_share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     totals = values.sum(axis=1)
     inside = np.where(mask, values, 0.0).sum(axis=1)
     return np.divide(inside, totals, out=np.full(len(totals), np.nan), where=totals > 0)
-
-
-def _research_strength(universities: Universities, count: int) -> np.ndarray:
-    """Mean research strength of each region's live universities over the domains (0 for a
-    region without any)."""
-    n = universities.size
-    live = universities.alive[:n]
-    regions = universities.region[:n][live]
-    strength = universities.strength[:n][live].mean(axis=1)
-    per_region = np.bincount(regions, minlength=count)
-    sums = np.bincount(regions, strength, minlength=count)
-    return np.divide(sums, per_region, out=np.zeros(count), where=per_region > 0)
 
 
 def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

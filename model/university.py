@@ -81,6 +81,17 @@ class Universities(Population):
             transfer=np.clip(spec.tech_transfer * spread, 0.0, 1.0),
         )
 
+    def mean_strength(self) -> np.ndarray:
+        """Mean research strength of each region's live universities over the domains (0 for
+        a region without any)."""
+        n, count = self.size, self.regions.count
+        live = self.alive[:n]
+        regions = self.region[:n][live]
+        per_university = self.strength[:n][live].mean(axis=1)
+        universities = np.bincount(regions, minlength=count)
+        sums = np.bincount(regions, per_university, minlength=count)
+        return np.divide(sums, universities, out=np.zeros(count), where=universities > 0)
+
     def strength_in(self, region: int) -> np.ndarray:
         """Summed research strength per domain of a region's universities."""
         return self.strength[self.in_region(region)].sum(axis=0)
@@ -107,12 +118,7 @@ class Universities(Population):
         """Graduates join the region's pool of skilled workers; the flow scales with the
         region's labour market and the universities' mean strength, and grows by
         ``graduate_growth`` a year."""
-        n, count = self.size, self.regions.count
-        live = self.alive[:n]
-        regions = self.region[:n][live]
-        mean_strength = self.strength[:n][live].mean(axis=1)
-        per_region = np.maximum(np.bincount(regions, minlength=count), 1)
-        strength = np.bincount(regions, mean_strength, minlength=count) / per_region
+        strength = self.mean_strength()
         # Tertiary education expands over time, burn-in included (the clock of the expansion
         # starts with the drawn state).
         years = self.model.elapsed / QUARTERS_PER_YEAR
@@ -120,8 +126,8 @@ class Universities(Population):
         # The expansion's extra graduates fade as the tertiary share nears its ceiling.
         room = np.maximum(1.0 - self.regions.human_capital / self.params.tertiary_ceiling, 0.0)
         per_thousand = self.params.graduates_per_strength * (1.0 + extra * room) * strength
+        # A region without universities has strength 0, so no graduates.
         graduates = per_thousand * self.regions.employment / _PER_THOUSAND
-        graduates[np.bincount(regions, minlength=count) == 0] = 0.0
         self.regions.add_skilled(graduates)
 
     def transfer_knowledge(self, firms: Firms) -> None:
