@@ -224,6 +224,12 @@ def _shift_statistic(differences: np.ndarray, scale: np.ndarray, signs: np.ndarr
     return np.einsum("po,po->p", means / scale, means / scale)
 
 
+def _usable(both: pd.DataFrame) -> pd.Index:
+    """Outputs (columns of both ends' runs stacked) finite in every run and not equal in all:
+    a missing or constant output says nothing about a move."""
+    return both.columns[both.notna().all() & (both.std(ddof=1) > 0.0)]
+
+
 def paired_verdict(
     high: pd.DataFrame, low: pd.DataFrame, patterns: int = SIGN_PATTERNS
 ) -> Liveness:
@@ -242,7 +248,7 @@ def paired_verdict(
     p-value is then the Monte Carlo one, (1 + drawn patterns at least as extreme) / (1 + drawn),
     valid as well."""
     both = pd.concat([high, low]).replace([np.inf, -np.inf], np.nan)
-    usable = both.columns[both.notna().all() & (both.std(ddof=1) > 0.0)]
+    usable = _usable(both)
     if len(usable) == 0 or len(high) < 2:
         return Liveness("", 0.0, 1.0, False)
     values = (high[usable] - low[usable]).to_numpy()
@@ -274,10 +280,8 @@ def primary_verdict(
     :data:`STANDARD_ERRORS` and its sign-flip p-value (all patterns, or the Monte Carlo one
     from ``patterns`` drawn, as :func:`paired_verdict`) is at most :data:`FAMILY_ALPHA`. An
     output missing or not finite in any run, or equal in every run, is not live."""
-    if output not in high.columns or output not in low.columns or len(high) < 2:
-        return Liveness(output, 0.0, 1.0, False)
-    both = pd.concat([high[output], low[output]]).replace([np.inf, -np.inf], np.nan)
-    if both.isna().any() or not both.std(ddof=1) > 0.0:
+    both = pd.concat([high, low]).replace([np.inf, -np.inf], np.nan)
+    if output not in _usable(both) or len(high) < 2:
         return Liveness(output, 0.0, 1.0, False)
     values = (high[output] - low[output]).to_numpy()[:, None]
     signs = _sign_patterns(len(values), patterns)
