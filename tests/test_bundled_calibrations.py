@@ -1,0 +1,49 @@
+"""The calibrations committed in experiments/calibrated/ stay usable: each was made by this
+model version (so ``compare --calibrated`` and ``report`` take it), holds accepted points for
+schema fields, and the bundled defaults it stands behind are not ruled out by it.
+
+When a change of the model bumps MODEL_VERSION, these tests name the folders to re-run
+(docs/calibration.md says how long each takes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartspec import load_scenario
+from smartspec.analysis.calibration_results import load_calibration_results
+from smartspec.experiments.calibration.draws import load_calibrated
+
+CALIBRATED = Path(__file__).resolve().parents[1] / "experiments" / "calibrated"
+FOLDERS = sorted(path for path in CALIBRATED.iterdir() if (path / "summary.json").is_file())
+
+
+def test_there_are_bundled_calibrations():
+    assert [folder.name for folder in FOLDERS], CALIBRATED
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_a_bundled_calibration_is_finished_and_of_this_model_version(folder):
+    calibrated = load_calibrated(folder)  # refuses another model version
+    results = load_calibration_results(folder)
+    assert not results.missing, results.missing
+    assert len(calibrated.points) > 0
+    # Every fitted coefficient is a scenario field that an override can set.
+    first = calibrated.values_of(int(calibrated.points.index[0]))
+    for path, value in first.items():
+        assert load_scenario("emerging", overrides={path: value})
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_the_bundled_defaults_lie_inside_the_accepted_ranges(folder):
+    """The defaults the bundled scenarios run with are not ruled out coefficient by
+    coefficient: each lies within the min-max of the calibration's accepted points (a
+    necessary condition; docs/calibration.md says how each adopted value was chosen)."""
+    calibrated = load_calibrated(folder)
+    scenario = load_scenario("emerging")
+    for name, path in calibrated.parameters.items():
+        section, field = path.split(".")
+        default = getattr(getattr(scenario, section), field)
+        low, high = calibrated.points[name].min(), calibrated.points[name].max()
+        assert low <= default <= high, (path, default, low, high)
