@@ -6,24 +6,23 @@ State is a struct of arrays (one row per group) held by :class:`CitizenGroups`; 
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from smartspec.scenarios.schema import CitizenBehaviour, Governance, Region
 
 from .agents import CitizenGroup
 from .base import AgentKind, Policy
-from .network import CollaborationNetwork
-from .population import NodeRegistry, Population
-from .region import RegionState
+from .population import RegionalActors
 
 __all__ = ["CitizenGroup", "CitizenGroups"]
 
 _OPEN_EDP = list(Governance).index(Governance.quadruple_helix)
 
 
-class CitizenGroups(Population):
+class CitizenGroups(RegionalActors):
     """All citizen groups as arrays."""
+
+    params: CitizenBehaviour
 
     kind = AgentKind.CITIZEN
     #: The verbs of one step, in order (docs/ODD.md §3).
@@ -37,21 +36,6 @@ class CitizenGroups(Population):
         "social_innovations": ((), np.int64),
         "innovated": ((), bool),
     }
-
-    def __init__(
-        self,
-        model: mesa.Model,
-        nodes: NodeRegistry,
-        *,
-        domains: int,
-        regions: RegionState,
-        network: CollaborationNetwork,
-        params: CitizenBehaviour,
-    ) -> None:
-        super().__init__(model, nodes, domains)
-        self.regions = regions
-        self.network = network
-        self.params = params
 
     def found(self, region: int, spec: Region) -> np.ndarray:
         """The groups of one region: needs concentrate on a few societal-challenge domains."""

@@ -7,12 +7,16 @@ therefore run once per agent type and step over whole arrays instead of once per
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 import numpy as np
 
-__all__ = ["NodeRegistry", "Population"]
+if TYPE_CHECKING:
+    from .network import CollaborationNetwork
+    from .region import RegionState
+
+__all__ = ["NodeRegistry", "Population", "RegionalActors"]
 
 #: Arrays start with this many rows and double when full.
 INITIAL_CAPACITY = 16
@@ -207,3 +211,23 @@ class Population:
 
     def on_compact(self, kept_slots: np.ndarray) -> None:
         """Hook for subclasses holding slot-indexed state outside ``fields``."""
+
+
+class RegionalActors(Population):
+    """A population of non-firm actors (universities, citizen groups) that act on their
+    regions' state and on the collaboration network, with behaviour parameters of their own."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        nodes: NodeRegistry,
+        *,
+        domains: int,
+        regions: RegionState,
+        network: CollaborationNetwork,
+        params: Any,
+    ) -> None:
+        super().__init__(model, nodes, domains)
+        self.regions = regions
+        self.network = network
+        self.params = params

@@ -6,7 +6,6 @@ agent :class:`University` reads its row. Equations: docs/ODD.md §7.2.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from smartspec.scenarios.schema import Region, UniversityBehaviour
@@ -14,9 +13,7 @@ from smartspec.scenarios.schema import Region, UniversityBehaviour
 from .agents import University
 from .base import EPSILON, QUARTERS_PER_YEAR, AgentKind
 from .firm import Firms
-from .network import CollaborationNetwork
-from .population import NodeRegistry, Population
-from .region import RegionState
+from .population import RegionalActors
 from .vector import choose_per_row
 
 __all__ = ["Universities", "University"]
@@ -25,13 +22,15 @@ __all__ = ["Universities", "University"]
 _PER_THOUSAND = 1000.0
 
 
-class Universities(Population):
+class Universities(RegionalActors):
     """All universities as arrays.
 
     ``strength`` moves towards ``target`` (raised by research infrastructure), which
     depreciates towards ``base``, the strength at founding; ``transfer`` is the technology-
     transfer capacity.
     """
+
+    params: UniversityBehaviour
 
     kind = AgentKind.UNIVERSITY
     #: The verbs of one step, in order (docs/ODD.md §3).
@@ -43,21 +42,6 @@ class Universities(Population):
         "base": (("K",), np.float64),
         "transfer": ((), np.float64),
     }
-
-    def __init__(
-        self,
-        model: mesa.Model,
-        nodes: NodeRegistry,
-        *,
-        domains: int,
-        regions: RegionState,
-        network: CollaborationNetwork,
-        params: UniversityBehaviour,
-    ) -> None:
-        super().__init__(model, nodes, domains)
-        self.regions = regions
-        self.network = network
-        self.params = params
 
     def found(self, region: int, spec: Region, specialised: np.ndarray) -> np.ndarray:
         """The universities of one region: strong across the board, stronger in the region's

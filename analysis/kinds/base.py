@@ -47,6 +47,7 @@ __all__ = [
     "no_report",
     "parameter_names",
     "ranking_html",
+    "ranking_report",
     "scalar_outcomes",
 ]
 
@@ -85,6 +86,22 @@ class Ranking:
 def no_report(results: Results) -> ReportPart:
     """The default :attr:`AnalysisKind.report`: no section of the kind's own."""
     return ReportPart()
+
+
+def ranking_report(ranking: Callable[[Results], Ranking]) -> Callable[[Results], ReportPart]:
+    """The :attr:`AnalysisKind.report` of a kind that ranks parameters: one "Sensitivity"
+    section holding ``ranking``'s body, findings and conclusions."""
+
+    def report(results: Results) -> ReportPart:
+        """A "Sensitivity" section: the ranking."""
+        ranked = ranking(results)
+        return ReportPart(
+            sections=[("Sensitivity", ranked.body)],
+            findings=ranked.findings,
+            conclusions=ranked.conclusions,
+        )
+
+    return report
 
 
 @dataclass(frozen=True)

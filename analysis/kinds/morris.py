@@ -22,10 +22,10 @@ from ..wording import parameter_label
 from .base import (
     AnalysisKind,
     Ranking,
-    ReportPart,
     lever_names,
     ranking_conclusion,
     ranking_html,
+    ranking_report,
     scalar_outcomes,
 )
 
@@ -86,14 +86,7 @@ def ranking(results: Results) -> Ranking:
     )
 
 
-def report(results: Results) -> ReportPart:
-    """A "Sensitivity" section: the ranking."""
-    ranked = ranking(results)
-    return ReportPart(
-        sections=[("Sensitivity", ranked.body)],
-        findings=ranked.findings,
-        conclusions=ranked.conclusions,
-    )
+report = ranking_report(ranking)
 
 
 KIND = AnalysisKind(name="morris", tables=tables, figures=figures, report=report, ranking=ranking)

@@ -22,11 +22,11 @@ from ..wording import format_number, parameter_label
 from .base import (
     AnalysisKind,
     Ranking,
-    ReportPart,
     discovery_figures,
     discovery_tables,
     ranking_conclusion,
     ranking_html,
+    ranking_report,
     scalar_outcomes,
 )
 
@@ -94,14 +94,7 @@ def ranking(results: Results) -> Ranking:
     )
 
 
-def report(results: Results) -> ReportPart:
-    """A "Sensitivity" section: the ranking."""
-    ranked = ranking(results)
-    return ReportPart(
-        sections=[("Sensitivity", ranked.body)],
-        findings=ranked.findings,
-        conclusions=ranked.conclusions,
-    )
+report = ranking_report(ranking)
 
 
 KIND = AnalysisKind(name="sobol", tables=tables, figures=figures, report=report, ranking=ranking)
