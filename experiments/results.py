@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .store import RUNS, SERIES, ResultStore, StoreError
@@ -112,8 +113,10 @@ def load_results(out_dir: str | Path, series: bool = True) -> Results:
     if len(runs):
         _check_unique(runs, ["run_id"], store.root, "runs")
         order = pd.Series(range(len(inputs)), index=inputs["run_id"])
-        runs = runs.assign(_order=runs["run_id"].map(order))
-        runs = runs.sort_values(["_order", "run_id"], kind="stable").drop(columns="_order")
+        # Sorted by positions, not through a helper column: inserting a column into a frame
+        # concatenated from many batches triggers pandas' fragmentation warning.
+        planned = runs["run_id"].map(order).to_numpy(dtype=float)
+        runs = runs.iloc[np.lexsort((runs["run_id"].to_numpy(), planned))]
         runs = runs.reset_index(drop=True)
         ok = runs[runs["status"] == "ok"].drop(columns=["status", "error"], errors="ignore")
         ok = ok.drop(columns=["traceback"], errors="ignore")
