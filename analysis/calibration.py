@@ -281,6 +281,15 @@ def _final(results: CalibrationResults) -> str:
             f"were re-run by simulation; <b>{final.get('accepted', accepted)}</b> pass the cut "
             "by simulation (accepted).</p>"
         )
+    unmeasured = final.get("unmeasured") or []
+    if unmeasured:
+        names = ", ".join(f"<code>{html.escape(name)}</code>" for name in unmeasured)
+        text += (
+            f'<p class="caveat">Left out of the cut: {names}. Its statistic could not be '
+            "computed at any re-run point (for a pooled fit: too few events per point), so "
+            "this calibration says nothing about it; check it where enough runs are pooled "
+            "(<code>smartspec validate</code>).</p>"
+        )
     return text + (
         '<p class="caveat">The final set is a <b>set</b>, not a posterior: it holds the '
         "parameter values the targets do not rule out, each as good as another. It is not a "

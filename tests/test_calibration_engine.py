@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from calibration_toy import observation, slow_toy, toy_spec
+from calibration_toy import observation, slow_toy, toy, toy_spec
 
 from smartspec.cli import main
 from smartspec.experiments.calibration import calibrate, load_calibration
@@ -149,7 +149,7 @@ _KILLED = """
 import sys
 sys.path.insert(0, {tests!r})
 import numpy as np
-from calibration_toy import observation, slow_toy, toy_spec
+from calibration_toy import observation, slow_toy, toy, toy_spec
 from smartspec.experiments.calibration import calibrate
 spec = toy_spec(observation(np.random.default_rng(5)), seed=3, **{method!r})
 calibrate(spec, {out!r}, "toy", function=slow_toy)
@@ -320,3 +320,29 @@ def test_a_calibration_whose_runs_all_fail_stops_with_the_first_error(tmp_path):
     with pytest.raises(CalibrationError, match=r"every run of the wave-01 failed .*model blew up"):
         calibrate(spec, tmp_path / "broken", "toy", function=_broken)
     assert not (tmp_path / "broken" / "nroy.parquet").exists()
+
+
+def _with_pooled_statistic(params: dict, rng: np.random.Generator) -> dict[str, float]:
+    """The toy plus ``y4``, a statistic that no point can compute (as a pooled fit with too
+    few events per point), and ``y5``, one that only points with a < 0.62 can."""
+    outputs = toy(params, rng)
+    return {**outputs, "y4": float("nan"), "y5": outputs["y1"] if params["a"] < 0.62 else np.nan}
+
+
+def test_a_target_no_point_can_compute_is_left_out_of_the_final_cut(tmp_path):
+    """A target undefined at every re-run point says nothing about any point: it does not
+    veto the whole set (the full calibration's T17 once did), and the summary names it. A
+    target undefined at some points still rules those points out."""
+    rng = np.random.default_rng(1)
+    observed = observation(rng)
+    spec = toy_spec({**observed, "y4": 0.5, "y5": observed["y1"]}, seed=0, waves=2)
+    folder = tmp_path / "pooled"
+    summary = calibrate(spec, folder, "toy", function=_with_pooled_statistic)
+    table = pd.read_parquet(folder / "nroy.parquet")
+    assert summary.accepted > 0
+    assert json.loads((folder / "summary.json").read_text())["final"]["unmeasured"] == ["y4"]
+    assert table["implausibility__y4"].isna().all()
+    undefined = table["a"] >= 0.62
+    assert np.isfinite(table.loc[~undefined, "max_implausibility"]).all()
+    assert undefined.any() and not table.loc[undefined, "accepted"].any()
+    assert np.isinf(table.loc[undefined, "implausibility__y5"]).all()

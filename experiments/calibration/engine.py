@@ -413,7 +413,11 @@ def _calibrate(
         ],
         "waves": summaries,
         "stopped": stopped,
-        "final": {"points": outcome.points, "accepted": outcome.accepted},
+        "final": {
+            "points": outcome.points,
+            "accepted": outcome.accepted,
+            "unmeasured": outcome.unmeasured,
+        },
         "best": outcome.best,
         "weighting": "uniform over the accepted re-run points (a set, not a posterior)",
         "cutoff": spec.method.cutoff,

@@ -8,6 +8,11 @@ variance of the simulated mean in place of the emulator's variance:
 
     I_t = |z_t - mean_t| / sqrt(Var_obs,t + Var_disc,t + s_t^2 / R + s_t^2)
 
+A target whose statistic no re-run point can compute (undefined at every point, such as a
+pooled fit that needs more events than a point's runs give) says nothing about any point: it
+is left out of the cut and listed as ``unmeasured`` in the summary. A target undefined at only
+some points rules those points out.
+
 The accepted points are a set, not a probability distribution: what-ifs draw from them
 uniformly (``--calibrated``).
 """
@@ -29,10 +34,16 @@ from .folder import read_json, write_json
 from .implausibility import NroyRegion, cut_measure
 from .sampling import volume_fraction
 from .space import ParameterSpace, Stage, StageRunner, plain_value
-from .spec import CalibrationSpec
+from .spec import CalibrationError, CalibrationSpec
 from .waves import observed_arrays, wide_summary
 
-__all__ = ["FINAL_TAG", "FinalOutcome", "finish", "simulated_implausibility"]
+__all__ = [
+    "FINAL_TAG",
+    "FinalOutcome",
+    "finish",
+    "measured_targets",
+    "simulated_implausibility",
+]
 
 #: Spawn-key tag of the final re-run's seeds (waves use their number, the screening 0).
 FINAL_TAG = 10_000
@@ -48,6 +59,7 @@ class FinalOutcome:
     points: int
     accepted: int
     best: dict[str, Any]
+    unmeasured: list[str]
 
 
 def simulated_implausibility(
@@ -62,6 +74,12 @@ def simulated_implausibility(
     denominator = variance_observed + discrepancy * discrepancy_factor + var_mean + var_run
     values = np.abs(observed - means) / np.sqrt(np.maximum(denominator, 1e-300))
     return np.where(np.isfinite(values), values, np.inf)
+
+
+def measured_targets(spec: CalibrationSpec, wide: pd.DataFrame) -> np.ndarray:
+    """Which targets (bool per target) have a simulated mean at one re-run point or more."""
+    means = np.column_stack([wide[f"mean__{t.name}"] for t in spec.targets]).astype(float)
+    return np.isfinite(means).any(axis=0)
 
 
 def _measures(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +103,10 @@ def finish(
     if stored.exists() and (out_dir / "best.json").exists():
         table = pd.read_parquet(stored)
         best = read_json(out_dir / "best.json")
-        return FinalOutcome(len(table), int(table["accepted"].sum()), best)
+        unmeasured = [
+            t.name for t in spec.targets if table[f"implausibility__{t.name}"].isna().all()
+        ]
+        return FinalOutcome(len(table), int(table["accepted"].sum()), best, unmeasured)
     wanted = spec.method.final_points
     if len(candidates):
         # A uniform subset, not a maximin one: the re-run points stand for the set that
@@ -107,10 +128,18 @@ def finish(
     points = stage.points
     wide = wide_summary(outcomes, spec.targets, len(points))
     values = simulated_implausibility(spec, wide)
-    usable = np.ones(len(spec.targets), dtype=bool)
+    usable = measured_targets(spec, wide)
+    if not usable.any():
+        raise CalibrationError(
+            spec.name, "final", "no target could be computed at any re-run point"
+        )
+    values[:, ~usable] = np.nan
     measure = cut_measure(values, usable)
-    largest, second = _measures(values)
+    largest, second = _measures(values[:, usable])
     accepted = measure < spec.method.cutoff
+    unmeasured = [t.name for t, kept in zip(spec.targets, usable, strict=True) if not kept]
+    if unmeasured:
+        say(f"final: left out of the cut, undefined at every re-run point: {', '.join(unmeasured)}")
     table = pd.concat([wide[["point"]], points], axis=1)
     for index, target in enumerate(spec.targets):
         table[f"mean__{target.name}"] = wide[f"mean__{target.name}"]
@@ -125,7 +154,7 @@ def finish(
     write_json(out_dir / "best.json", best)
     write_parquet_atomically(stored, table)
     say(f"final: {int(accepted.sum())} of {len(table)} re-run points pass the cut by simulation")
-    return FinalOutcome(len(table), int(accepted.sum()), best)
+    return FinalOutcome(len(table), int(accepted.sum()), best, unmeasured)
 
 
 def _best(table: pd.DataFrame, space: ParameterSpace) -> dict[str, Any]:
