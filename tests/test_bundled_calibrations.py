@@ -1,6 +1,7 @@
 """The calibrations committed in experiments/calibrated/ stay usable: each was made by this
 model version (so ``compare --calibrated`` and ``report`` take it), holds accepted points for
-schema fields, and the bundled defaults it stands behind are not ruled out by it.
+schema fields, and the bundled defaults are not ruled out by it (coefficient by coefficient,
+and by simulation against its final cut).
 
 When a change of the model bumps MODEL_VERSION, these tests name the folders to re-run
 (docs/calibration.md says how long each takes)."""
@@ -14,6 +15,7 @@ import pytest
 from smartspec import load_scenario
 from smartspec.analysis.calibration_results import load_calibration_results
 from smartspec.experiments.calibration.draws import load_calibrated
+from smartspec.experiments.calibration.final import check_point
 
 CALIBRATED = Path(__file__).resolve().parents[1] / "experiments" / "calibrated"
 FOLDERS = sorted(path for path in CALIBRATED.iterdir() if (path / "summary.json").is_file())
@@ -47,3 +49,21 @@ def test_the_bundled_defaults_lie_inside_the_accepted_ranges(folder):
         default = getattr(getattr(scenario, section), field)
         low, high = calibrated.points[name].min(), calibrated.points[name].max()
         assert low <= default <= high, (path, default, low, high)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_the_bundled_defaults_pass_the_calibrations_cut_by_simulation(folder):
+    """The defaults every scenario runs with are not ruled out by a bundled calibration: run
+    on seeds of their own, they pass its final cut as an accepted re-run point does."""
+    check = check_point(folder)
+    assert check.accepted, check.table.to_string()
+
+
+def test_a_set_the_facts_rule_out_fails_the_check():
+    """The check can fail: more than twice the entry rate puts births and deaths far above
+    T6-T7, two targets beyond the cut."""
+    check = check_point(CALIBRATED / "archetypes_first", {"firm.entry_rate": 0.06})
+    assert not check.accepted
+    table = check.table.set_index("target")
+    assert table.loc["birth_rate", "implausibility"] > check.cutoff
+    assert table.loc["death_rate", "implausibility"] > check.cutoff

@@ -32,7 +32,7 @@ dotted paths, and ``summary.json`` maps names to paths)::
                               default}], screened_out [{name, path, default}], targets
                               [{name, statistic, scenario, observed, variance_observed,
                               discrepancy_variance, source}], waves [wave summaries],
-                              stopped (reason), final {points, accepted}, best {point,
+                              stopped (reason), final {points, accepted, unmeasured}, best {point,
                               max_implausibility, values {name: value}}, weighting
 """
 

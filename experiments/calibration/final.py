@@ -20,7 +20,7 @@ uniformly (``--calibrated``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,11 @@ from .spec import CalibrationError, CalibrationSpec
 from .waves import observed_arrays, wide_summary
 
 __all__ = [
+    "CHECK_TAG",
     "FINAL_TAG",
     "FinalOutcome",
+    "PointCheck",
+    "check_point",
     "finish",
     "measured_targets",
     "simulated_implausibility",
@@ -47,6 +50,9 @@ __all__ = [
 
 #: Spawn-key tag of the final re-run's seeds (waves use their number, the screening 0).
 FINAL_TAG = 10_000
+#: Spawn-key tag of :func:`check_point`'s seeds: apart from every stage's, so a checked point
+#: does not reuse the runs of the calibration it is checked against.
+CHECK_TAG = 20_000
 #: Discrepancy variances are scaled by these factors to show how the result depends on them.
 DISCREPANCY_FACTORS = (0.5, 1.0, 2.0)
 #: Without any NROY point, the least implausible of this many uniform draws per final point
@@ -225,3 +231,82 @@ def _write_best_toml(
         value = best["values"][prior.label]
         lines.append(f'"{prior.path}" = {value!r}')
     write_bytes_atomically(out_dir / "best.toml", ("\n".join(lines) + "\n").encode())
+
+
+@dataclass
+class PointCheck:
+    """One parameter set simulated against a finished calibration's targets.
+
+    ``table`` has one row per target: ``observed``, ``simulated`` (the mean over the runs, or
+    the region-weighted aggregate for "eu" targets) and ``implausibility`` (NaN for a target
+    that could not be computed, which is left out of the cut as in the final re-run);
+    ``measure`` is the value the cut compares with ``cutoff``.
+    """
+
+    table: pd.DataFrame
+    measure: float
+    cutoff: float
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the set passes the calibration's final cut by simulation."""
+        return bool(self.measure < self.cutoff)
+
+
+def check_point(
+    folder: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    replications: int | None = None,
+) -> PointCheck:
+    """Simulate the calibrated scenarios with ``overrides`` (dotted path -> value; none: the
+    scenarios' own defaults) and apply the calibration's final cut, as to a re-run point.
+
+    This is how one asks whether a parameter set, such as the adopted defaults, is ruled out
+    by a calibration: the runs use their own seeds (:data:`CHECK_TAG`), ``replications`` per
+    scenario (default the calibration's ``final_replications``), in this process.
+
+    Raises
+    ------
+    ModelVersionError
+        The calibration was made by another model version.
+    """
+    from smartspec.experiments.designs import RunTask
+
+    from ..provenance import check_model_version
+    from .simulate import ModelStatistics
+    from .space import point_seeds
+    from .spec import load_calibration
+
+    folder = Path(folder)
+    check_model_version(read_json(folder / "provenance.json"), str(folder), "the calibration")
+    spec = load_calibration(folder / "calibration.toml")[0]
+    values = {path: plain_value(value) for path, value in (overrides or {}).items()}
+    statistics = ModelStatistics(
+        targets=tuple(spec.targets),
+        paths={path: path for path in values},
+        fixed=dict(spec.model.set),
+        steps=spec.model.steps,
+    )
+    seeds = point_seeds(
+        spec.method.seed, CHECK_TAG, 0, replications or spec.method.final_replications
+    )
+    rows = []
+    for scenario in spec.model.scenarios:
+        for replication, seed in enumerate(seeds):
+            task = RunTask(len(rows), 0, replication, seed, scenario, None, values)
+            outputs, _ = statistics(task)
+            rows.append({"point": 0, "scenario": scenario, "replication": replication, **outputs})
+    wide = wide_summary(pd.DataFrame(rows), spec.targets, 1)
+    implausibility = simulated_implausibility(spec, wide)
+    usable = measured_targets(spec, wide)
+    implausibility[:, ~usable] = np.nan
+    table = pd.DataFrame(
+        {
+            "target": [target.name for target in spec.targets],
+            "observed": [target.observed for target in spec.targets],
+            "simulated": [wide[f"mean__{target.name}"].iloc[0] for target in spec.targets],
+            "implausibility": implausibility[0],
+        }
+    )
+    measure = float(cut_measure(implausibility, usable)[0]) if usable.any() else np.inf
+    return PointCheck(table=table, measure=measure, cutoff=spec.method.cutoff)
