@@ -239,7 +239,8 @@ class PointCheck:
 
     ``table`` has one row per target: ``observed``, ``simulated`` (the mean over the runs, or
     the region-weighted aggregate for "eu" targets) and ``implausibility`` (NaN for a target
-    that could not be computed, which is left out of the cut as in the final re-run);
+    the calibration's final cut left out as unmeasured; infinite for any other target that
+    could not be computed here);
     ``measure`` is the value the cut compares with ``cutoff``.
     """
 
@@ -298,7 +299,11 @@ def check_point(
             rows.append({"point": 0, "scenario": scenario, "replication": replication, **outputs})
     wide = wide_summary(pd.DataFrame(rows), spec.targets, 1)
     implausibility = simulated_implausibility(spec, wide)
-    usable = measured_targets(spec, wide)
+    # The targets the calibration itself could not measure are left out, as its final cut
+    # left them out; any other target undefined here rules the set out.
+    summary = read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
+    unmeasured = set((summary.get("final") or {}).get("unmeasured") or [])
+    usable = np.array([target.name not in unmeasured for target in spec.targets], dtype=bool)
     implausibility[:, ~usable] = np.nan
     table = pd.DataFrame(
         {
