@@ -271,11 +271,8 @@ def check_point(
     ModelVersionError
         The calibration was made by another model version.
     """
-    from smartspec.experiments.designs import RunTask
-
     from ..provenance import check_model_version
     from .simulate import ModelStatistics
-    from .space import point_seeds
     from .spec import load_calibration
 
     folder = Path(folder)
@@ -288,15 +285,22 @@ def check_point(
         fixed=dict(spec.model.set),
         steps=spec.model.steps,
     )
-    seeds = point_seeds(
-        spec.method.seed, CHECK_TAG, 0, replications or spec.method.final_replications
+    stage = Stage(
+        folder,
+        "check",
+        pd.DataFrame([values]),
+        replications or spec.method.final_replications,
+        CHECK_TAG,
     )
-    rows = []
-    for scenario in spec.model.scenarios:
-        for replication, seed in enumerate(seeds):
-            task = RunTask(len(rows), 0, replication, seed, scenario, None, values)
-            outputs, _ = statistics(task)
-            rows.append({"point": 0, "scenario": scenario, "replication": replication, **outputs})
+    rows = [
+        {
+            "point": 0,
+            "scenario": task.scenario,
+            "replication": task.replication,
+            **statistics(task)[0],
+        }
+        for task in stage.tasks(spec.model.scenarios, spec.method.seed)
+    ]
     wide = wide_summary(pd.DataFrame(rows), spec.targets, 1)
     implausibility = simulated_implausibility(spec, wide)
     # The targets the calibration itself could not measure are left out, as its final cut
