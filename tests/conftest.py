@@ -69,3 +69,21 @@ def make_model(
 def make_model_fixture():
     """The :func:`make_model` factory: ``def test_x(make_model): model = make_model(seed=2)``."""
     return make_model
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--offline",
+        action="store_true",
+        help="also run the checks marked offline (too long for CI; make test-offline)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Checks marked ``offline`` take many CPU-minutes: skipped unless ``--offline``."""
+    if config.getoption("--offline"):
+        return
+    skip = pytest.mark.skip(reason="offline check: run with make test-offline")
+    for item in items:
+        if "offline" in item.keywords:
+            item.add_marker(skip)
