@@ -199,6 +199,24 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plausible(args: argparse.Namespace) -> int:
+    from smartspec.experiments.calibration.final import calibrated_values, check_point
+
+    values = calibrated_values(args.folder, point=args.point, best=args.best)
+    values.update(fixed_overrides(args.set))
+    check = check_point(args.folder, values, args.reps)
+    table = check.table.set_index("target")
+    print(f"Calibration {args.folder}, {check.runs} runs on seeds of their own.")
+    if values:
+        print("Parameter set: " + ", ".join(f"{path}={value:g}" for path, value in values.items()))
+    else:
+        print("Parameter set: the scenarios' defaults.")
+    print(_text(table, index=True))
+    verdict = "not ruled out" if check.accepted else "ruled out"
+    print(f"{check.measure_name} {check.measure:.2f} against the cut {check.cutoff:g}: {verdict}.")
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from smartspec.studies import compare
 
@@ -543,6 +561,7 @@ _HANDLERS = {
     "validate": _cmd_validate,
     "sweep": _cmd_sweep,
     "calibrate": _cmd_calibrate,
+    "plausible": _cmd_plausible,
     "compare": _cmd_compare,
     "analyze": _cmd_analyze,
     "export": _cmd_export,

@@ -67,3 +67,58 @@ def test_a_set_the_facts_rule_out_fails_the_check():
     table = check.table.set_index("target")
     assert table.loc["birth_rate", "implausibility"] > check.cutoff
     assert table.loc["death_rate", "implausibility"] > check.cutoff
+
+
+# ------------------------------------------------------------------ smartspec plausible
+
+
+def test_plausible_prints_each_target_and_the_verdict(capsys):
+    from smartspec.cli import main
+
+    assert main(["plausible", str(CALIBRATED / "archetypes_first"), "--reps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "8 runs on seeds of their own" in out
+    assert "Parameter set: the scenarios' defaults." in out
+    for target in ("birth_rate", "death_rate", "innovating_enterprises"):
+        assert target in out
+    assert out.rstrip().endswith("against the cut 3: not ruled out.")
+
+
+def test_plausible_runs_an_accepted_point_and_a_set_that_is_ruled_out(capsys):
+    from smartspec.cli import main
+    from smartspec.experiments.calibration.final import calibrated_values
+
+    folder = CALIBRATED / "archetypes_first"
+    point = int(load_calibrated(folder).points.index[0])
+    assert main(["plausible", str(folder), "--point", str(point), "--reps", "2"]) == 0
+    values = calibrated_values(folder, point=point)
+    first = next(iter(values))
+    assert f"Parameter set: {first}={values[first]:g}" in capsys.readouterr().out
+    # --set applies over the point; twice the entry rate is ruled out (as above).
+    argv = ["plausible", str(folder), "--best", "--set", "firm.entry_rate=0.06", "--reps", "2"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.rstrip().endswith(": ruled out.")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--point", "100000"], "nroy.parquet: point 100000 is not an accepted point ("),
+        (["--set", "firm.bogus=1"], "--set: firm.bogus: unknown field"),
+        (["--set", "firm.competition=-2"], "--set: firm.competition: Input should be"),
+        (["--reps", "1"], "--reps: 1: at least 2 replications per scenario"),
+    ],
+)
+def test_plausible_refuses_bad_input_in_one_line(capsys, extra, message):
+    from smartspec.cli import main
+
+    assert main(["plausible", str(CALIBRATED / "archetypes_first"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_plausible_refuses_a_folder_that_is_no_calibration(capsys, tmp_path):
+    from smartspec.cli import main
+
+    assert main(["plausible", str(tmp_path / "nowhere")]) == 2
+    assert "no such calibration folder" in capsys.readouterr().err

@@ -31,7 +31,7 @@ import pandas as pd
 from ..provenance import provenance, utc_now
 from ..store import write_bytes_atomically, write_parquet_atomically
 from .folder import read_json, write_json
-from .implausibility import NroyRegion, cut_measure
+from .implausibility import SECOND_MAXIMUM_FROM, NroyRegion, cut_measure
 from .sampling import volume_fraction
 from .space import ParameterSpace, Stage, StageRunner, plain_value
 from .spec import CalibrationError, CalibrationSpec
@@ -42,6 +42,7 @@ __all__ = [
     "FINAL_TAG",
     "FinalOutcome",
     "PointCheck",
+    "calibrated_values",
     "check_point",
     "finish",
     "measured_targets",
@@ -247,11 +248,54 @@ class PointCheck:
     table: pd.DataFrame
     measure: float
     cutoff: float
+    runs: int = 0
 
     @property
     def accepted(self) -> bool:
         """Whether the set passes the calibration's final cut by simulation."""
         return bool(self.measure < self.cutoff)
+
+    @property
+    def measure_name(self) -> str:
+        """What ``measure`` is: the largest implausibility, or the second largest when
+        enough targets are measured (:func:`~.implausibility.cut_measure`)."""
+        measured = int(self.table["implausibility"].notna().sum())
+        return (
+            "second-largest implausibility"
+            if measured >= SECOND_MAXIMUM_FROM
+            else ("largest implausibility")
+        )
+
+
+def calibrated_values(
+    folder: str | Path, point: int | None = None, best: bool = False
+) -> dict[str, Any]:
+    """The fitted parameters' values (dotted path -> value) of accepted point ``point`` of a
+    finished calibration's ``nroy.parquet``, or of its best point (``best``); empty when
+    neither is asked for.
+
+    Raises
+    ------
+    CalibrationError
+        Not a finished calibration of this model version, or ``point`` is not an accepted
+        point (the message names the accepted ones).
+    """
+    from .draws import load_calibrated
+
+    calibrated = load_calibrated(folder)
+    if best:
+        record = read_json(Path(folder) / "best.json")
+        return {calibrated.parameters[name]: value for name, value in record["values"].items()}
+    if point is None:
+        return {}
+    if point not in calibrated.points.index:
+        accepted = calibrated.points.index.tolist()
+        shown = ", ".join(str(number) for number in accepted[:12])
+        more = f" and {len(accepted) - 12} more" if len(accepted) > 12 else ""
+        raise CalibrationError(
+            str(folder), "nroy.parquet", f"point {point} is not an accepted point ({shown}{more})"
+        )
+    return calibrated.values_of(point)
 
 
 def check_point(
@@ -268,17 +312,33 @@ def check_point(
 
     Raises
     ------
+    CalibrationError
+        ``folder`` is not a finished calibration.
     ModelVersionError
         The calibration was made by another model version.
+    OptionError
+        An override that is not a scenario field, or a value its field does not take, or
+        fewer than 2 replications.
     """
-    from ..provenance import check_model_version
+    from smartspec.scenarios import OptionError, ScenarioError, load_scenario
+
+    from .draws import load_calibrated
     from .simulate import ModelStatistics
     from .spec import load_calibration
 
+    if replications is not None and replications < 2:
+        # The cut divides by the spread of the runs' statistics, which one run cannot give.
+        raise OptionError("--reps", "", f"{replications}: at least 2 replications per scenario")
     folder = Path(folder)
-    check_model_version(read_json(folder / "provenance.json"), str(folder), "the calibration")
+    load_calibrated(folder)  # a finished calibration of this model version
     spec = load_calibration(folder / "calibration.toml")[0]
     values = {path: plain_value(value) for path, value in (overrides or {}).items()}
+    for scenario in spec.model.scenarios:
+        # A wrong path or value is named before anything runs.
+        try:
+            load_scenario(scenario, overrides={**spec.model.set, **values})
+        except ScenarioError as error:
+            raise OptionError("--set", error.field, error.problem) from None
     statistics = ModelStatistics(
         targets=tuple(spec.targets),
         paths={path: path for path in values},
@@ -318,4 +378,4 @@ def check_point(
         }
     )
     measure = float(cut_measure(implausibility, usable)[0]) if usable.any() else np.inf
-    return PointCheck(table=table, measure=measure, cutoff=spec.method.cutoff)
+    return PointCheck(table=table, measure=measure, cutoff=spec.method.cutoff, runs=len(rows))
