@@ -220,7 +220,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         # The benchmark is the typical firm (unweighted mean): weighting by employment would
         # let a few large firms set the bar and shrink everyone else to the size floor.
         mean_margin = self.region_mean(margin, firm_count)
-        tightness = np.log(employment / regions.initial_employment)
+        tightness = np.log(employment / regions.labour_force)
         # Log-size shocks come in lumps: with probability firm.growth_shock_rate a quarter, a
         # Laplace jump of variance growth_noise^2 / rate (so tent-shaped yearly growth rates).
         # Their drift is -(1/2 + firm.growth_drift) times their variance: 1/2 keeps the

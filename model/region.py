@@ -65,8 +65,14 @@ class RegionState:
         self.positions = np.array([spec.position for spec in specs], dtype=np.float64)
         self.skilled = np.zeros(count)
         self.employment = np.zeros(count)
-        self.initial_employment = np.ones(count)
+        # The employment the labour market pulls towards: the starting employment, growing
+        # with the market's room (a balanced-growth path keeps employees per firm stationary).
+        self.labour_force = np.ones(count)
         self.initial_firms = np.array([spec.firms for spec in specs], dtype=np.float64)
+        # The number of firms the regional market makes room for: the reference of
+        # density-dependent entry and competition, rising with the business population.
+        self.market_room = self.initial_firms.copy()
+        self.market_growth = (1.0 + scenario.firm.population_growth) ** (1.0 / QUARTERS_PER_YEAR)
         # How many real enterprises each simulated firm stands for (fixed at the start).
         self.firm_weight = np.array(
             [(spec.represented_firms or spec.firms) / spec.firms for spec in specs]
@@ -118,10 +124,13 @@ class RegionState:
     def end_step(
         self, employment: np.ndarray, innovation_regions: np.ndarray, innovation_domains: np.ndarray
     ) -> None:
-        """End a step: boosts decay; skilled workers retire or leave and cannot exceed
-        ``employment``; this step's innovations (one entry per innovating firm) join the
-        decaying running count per region and domain."""
+        """End a step: the market's room for firms and the labour force grow; boosts decay;
+        skilled workers retire or leave and cannot exceed ``employment``; this step's
+        innovations (one entry per innovating firm) join the decaying running count per
+        region and domain."""
         self.employment = employment
+        self.market_room *= self.market_growth
+        self.labour_force *= self.market_growth
         self.cluster_boost *= self.cluster_persistence
         self.procurement_pull *= self.procurement_persistence
         self.skilled *= 1.0 - self.skilled_attrition
@@ -151,9 +160,10 @@ class RegionState:
         return self.human_capital - self.initial_human_capital
 
     def crowding(self, exponent: float) -> np.ndarray:
-        """(initial firms / firms now) ** exponent per region: how much more (or less) room
-        the regional market leaves than at the start."""
-        return (self.initial_firms / np.maximum(self.firm_count, 1.0)) ** exponent
+        """(market room / firms now) ** exponent per region: how much more (or less) room
+        the regional market leaves than the firms fill. The room starts at the initial number
+        of firms and grows by ``firm.population_growth`` a year."""
+        return (self.market_room / np.maximum(self.firm_count, 1.0)) ** exponent
 
     # ------------------------------------------------------------------ changes
     def remember_components(self, components: np.ndarray) -> None:
