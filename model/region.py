@@ -150,6 +150,13 @@ class RegionState:
             where=self.employment > 0,
         )
 
+    @property
+    def market_scale(self) -> np.ndarray:
+        """How far each region's economy has grown since the start (market room / initial
+        firms; 1 without ``firm.population_growth``): the research system's reach grows
+        with it on the balanced-growth path."""
+        return self.market_room / self.initial_firms
+
     def gdp(self, revenue: np.ndarray) -> np.ndarray:
         """GDP per region (M€ per quarter) from the simulated firms' revenue per region: the
         value added of the real firms they stand for."""

@@ -116,12 +116,14 @@ class Universities(RegionalActors):
 
     def transfer_knowledge(self, firms: Firms) -> None:
         """Each university forms about links_per_quarter x transfer capacity links with (real)
-        firms whose knowledge overlaps its strengths (firms drawn by links + 1); the simulated
-        firms get one per firm weight of them."""
+        firms whose knowledge overlaps its strengths (firms drawn by links + 1), more as the
+        region's economy grows (``market_scale``); the simulated firms get one per firm
+        weight of them."""
         rng, n = self.rng, self.size
         live = np.flatnonzero(self.alive[:n])
         # A university's links are with real firms; the simulated ones get their share.
-        weight = self.regions.firm_weight[self.region[live]]
+        regions = self.region[live]
+        weight = self.regions.firm_weight[regions] / self.regions.market_scale[regions]
         links = rng.poisson(self.params.links_per_quarter * self.transfer[live] / weight)
         sources = np.repeat(live, links)
         if len(sources) == 0:
@@ -144,8 +146,11 @@ class Universities(RegionalActors):
         live = np.flatnonzero(self.alive[:n])
         rate = params.spinoff_rate * self.transfer[live]
         rate *= self.strength[live].mean(axis=1)
-        # Spin-offs are real firms: one simulated firm per firm weight of them.
-        rate /= self.regions.firm_weight[self.region[live]]
+        # Spin-offs are real firms: one simulated firm per firm weight of them, more as the
+        # region's economy grows.
+        regions = self.region[live]
+        rate *= self.regions.market_scale[regions]
+        rate /= self.regions.firm_weight[regions]
         counts = rng.poisson(rate)
         parents = np.repeat(live, counts)
         if len(parents) == 0:

@@ -125,3 +125,30 @@ def test_spin_offs_are_founded_in_the_strongest_domain(inheritance):
     share = model.spec.university.spinoff_inheritance
     other = (strong + 1) % model.knowledge.size
     np.testing.assert_allclose(firms.knowledge[founded, other], share * weak_strength, rtol=1e-5)
+
+
+def test_the_research_systems_reach_grows_with_the_market():
+    """On a balanced-growth path (firm.population_growth) a university's link attempts and
+    spin-offs scale with how far the market has grown (regions.market_scale): twice the room,
+    about twice the links and spin-offs."""
+
+    def counts(scale: float) -> tuple[int, int]:
+        overrides = {"university.links_per_quarter": 20.0, "university.spinoff_rate": 10.0}
+        model = make_model({"regions.0.universities": 2, **overrides})
+        clear_network(model)
+        universities, firms = model.universities, model.firms
+        universities.transfer[:2] = 1.0
+        firms.absorptive[live(model)] = 0.95
+        model.regions.market_room *= scale
+        start_step(model)
+        size = firms.size
+        for _ in range(10):
+            universities.transfer_knowledge(firms)
+            universities.spin_off(firms)
+        return len(model.network.u), len(new_slots(model, size))
+
+    links, spinoffs = counts(1.0)
+    more_links, more_spinoffs = counts(2.0)
+    assert links > 50 and spinoffs > 50
+    assert 1.6 < more_links / links < 2.4
+    assert 1.6 < more_spinoffs / spinoffs < 2.4
