@@ -179,7 +179,7 @@ class EcosystemModel(mesa.Model):
             self.universities.found(index, spec, specialised)
             self.citizens.found(index, spec)
             self.regions.skilled[index] = spec.human_capital * employees.sum()
-            self.regions.labour_force[index] = employees.sum()
+            self.regions.initial_employment[index] = employees.sum()
         self.governments.found_all()
         self.begin_step()
         # Warm-up: partner search, university outreach and link dissolution run (nothing

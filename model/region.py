@@ -65,9 +65,7 @@ class RegionState:
         self.positions = np.array([spec.position for spec in specs], dtype=np.float64)
         self.skilled = np.zeros(count)
         self.employment = np.zeros(count)
-        # The employment the labour market pulls towards: the starting employment, growing
-        # with the market's room (a balanced-growth path keeps employees per firm stationary).
-        self.labour_force = np.ones(count)
+        self.initial_employment = np.ones(count)
         self.initial_firms = np.array([spec.firms for spec in specs], dtype=np.float64)
         # The number of firms the regional market makes room for: the reference of
         # density-dependent entry and competition, rising with the business population.
@@ -124,13 +122,12 @@ class RegionState:
     def end_step(
         self, employment: np.ndarray, innovation_regions: np.ndarray, innovation_domains: np.ndarray
     ) -> None:
-        """End a step: the market's room for firms and the labour force grow; boosts decay;
+        """End a step: the market's room for firms grows; boosts decay;
         skilled workers retire or leave and cannot exceed ``employment``; this step's
         innovations (one entry per innovating firm) join the decaying running count per
         region and domain."""
         self.employment = employment
         self.market_room *= self.market_growth
-        self.labour_force *= self.market_growth
         self.cluster_boost *= self.cluster_persistence
         self.procurement_pull *= self.procurement_persistence
         self.skilled *= 1.0 - self.skilled_attrition
@@ -156,6 +153,12 @@ class RegionState:
         firms; 1 without ``firm.population_growth``): the research system's reach grows
         with it on the balanced-growth path."""
         return self.market_room / self.initial_firms
+
+    @property
+    def labour_force(self) -> np.ndarray:
+        """The employment the labour market pulls towards: the starting employment, growing
+        with the market (a balanced-growth path keeps employees per firm stationary)."""
+        return self.initial_employment * self.market_scale
 
     def gdp(self, revenue: np.ndarray) -> np.ndarray:
         """GDP per region (M€ per quarter) from the simulated firms' revenue per region: the
