@@ -41,8 +41,11 @@ class Record:
     exits: dict[str, int] = field(default_factory=lambda: {"capital": 0, "losses": 0})
 
 
-def _run(archetype: str, seed: int, steps: int = LATE, growth: float = 0.0) -> Record:
-    settings = {"initial.firm_sizes": "equal", "firm.population_growth": growth}
+def _run(archetype: str, seed: int, steps: int = LATE, growth: float | None = None) -> Record:
+    """A run from equal sizes; ``growth`` sets firm.population_growth (None: the default)."""
+    settings = {"initial.firm_sizes": "equal"}
+    if growth is not None:
+        settings["firm.population_growth"] = growth
     model = EcosystemModel(archetype, rng=seed, **settings)
     firms, record = model.firms, Record()
     exit_failed = firms.exit_failed

@@ -31,7 +31,7 @@ import pandas as pd
 from ..provenance import provenance, utc_now
 from ..store import write_bytes_atomically, write_parquet_atomically
 from .folder import read_json, write_json
-from .implausibility import SECOND_MAXIMUM_FROM, NroyRegion, cut_measure
+from .implausibility import NroyRegion, cut_measure, cut_measure_name
 from .sampling import volume_fraction
 from .space import ParameterSpace, Stage, StageRunner, plain_value
 from .spec import CalibrationError, CalibrationSpec
@@ -257,14 +257,8 @@ class PointCheck:
 
     @property
     def measure_name(self) -> str:
-        """What ``measure`` is: the largest implausibility, or the second largest when
-        enough targets are measured (:func:`~.implausibility.cut_measure`)."""
-        measured = int(self.table["implausibility"].notna().sum())
-        return (
-            "second-largest implausibility"
-            if measured >= SECOND_MAXIMUM_FROM
-            else ("largest implausibility")
-        )
+        """What ``measure`` is (:func:`~.implausibility.cut_measure_name`)."""
+        return cut_measure_name(int(self.table["implausibility"].notna().sum()))
 
 
 def calibrated_values(

@@ -32,7 +32,14 @@ import numpy as np
 
 from .emulator import Emulator
 
-__all__ = ["SECOND_MAXIMUM_FROM", "NroyRegion", "Wave", "cut_measure", "implausibility"]
+__all__ = [
+    "SECOND_MAXIMUM_FROM",
+    "NroyRegion",
+    "Wave",
+    "cut_measure",
+    "cut_measure_name",
+    "implausibility",
+]
 
 #: With at least this many usable targets the cut uses the second-largest implausibility.
 SECOND_MAXIMUM_FROM = 5
@@ -97,6 +104,13 @@ def cut_measure(implausibilities: np.ndarray, usable: np.ndarray) -> np.ndarray:
     if count < SECOND_MAXIMUM_FROM:
         return kept.max(axis=1)
     return np.partition(kept, count - 2, axis=1)[:, count - 2]
+
+
+def cut_measure_name(usable: int) -> str:
+    """What :func:`cut_measure` takes with ``usable`` targets, in words."""
+    if usable < SECOND_MAXIMUM_FROM:
+        return "largest implausibility"
+    return "second-largest implausibility"
 
 
 @dataclass
