@@ -103,10 +103,13 @@ class Governments(Population):
     def fix_budgets(self, gdp: np.ndarray) -> None:
         """Set each region's budget in M€ per year: its ``budget_share`` of ``gdp`` (M€ per
         quarter, one value per region). Called at the start and again at quarter 0, after
-        the burn-in, so that the money stays fixed in euros over the run and every compared
-        mix spends the same."""
+        the burn-in; afterwards the money grows only with the market's trend
+        (``firm.population_growth``), so every compared mix spends the same."""
         shares = np.array([region.government.budget_share for region in self.scenario.regions])
         self.budget[: self.size] = shares * QUARTERS_PER_YEAR * gdp[: self.size]
+        # On a balanced-growth path the budget grows with the economy's trend, which no mix
+        # changes, so every compared mix still spends the same.
+        self.budget_scale = self.regions.market_scale[: self.size].copy()
 
     def begin_burn_in(self) -> None:
         """Put every region under the burn-in mix's governance (or its own, if that mix sets
@@ -213,7 +216,9 @@ class Governments(Population):
         step = self.model.steps
         horizon = self.pipeline.shape[2]
         for region in range(self.size):
-            committed = self.current_shares(region) * self.budget[region] / QUARTERS_PER_YEAR
+            trend = self.regions.market_scale[region] / self.budget_scale[region]
+            committed = self.current_shares(region) * self.budget[region] * trend
+            committed /= QUARTERS_PER_YEAR
             efficiency = (
                 self.params.absorption_floor + self.params.absorption_quality * self.quality[region]
             )

@@ -215,7 +215,8 @@ class Government(_Strict):
         ge=0.0,
         le=0.05,
         description="S3 policy money per year as a share of the region's GDP (0.003 = 0.3 %); "
-        "fixed in euros at quarter 0 from the GDP then.",
+        "fixed in euros at quarter 0 from the GDP then, then growing only with the market's "
+        "trend (firm.population_growth).",
     )
 
     @model_validator(mode="before")

@@ -183,6 +183,33 @@ def test_allocate_budget_commits_a_quarter_and_absorbs_by_quality_and_capacity(o
     np.testing.assert_allclose(governments.committed_total[0], 2 * committed)
 
 
+def test_the_budget_grows_with_the_markets_trend_and_no_mix_changes_it():
+    """With a growing business population (firm.population_growth) the money committed each
+    quarter grows with the market's trend from its quarter-0 value, as a share of a growing
+    economy would, and every compared mix commits the same; without growth it stays fixed."""
+    from smartspec import EcosystemModel
+
+    growth, quarters = 0.04, 12
+
+    def committed(mix: str, population_growth: float) -> tuple[np.ndarray, float, float]:
+        model = EcosystemModel(
+            "emerging", rng=5, mix=mix, **{"firm.population_growth": population_growth}
+        )
+        model.run_for(quarters)
+        # Row 0 is quarter 0's measurement, the burn-in's last quarter.
+        series = model.indicators()["budget_committed"].to_numpy()[1:]
+        return series, model.governments.budget[0], model.regions.market_growth
+
+    series, budget, quarterly = committed("baseline", growth)
+    assert quarterly == pytest.approx((1.0 + growth) ** 0.25)
+    np.testing.assert_allclose(series, budget / 4 * quarterly ** np.arange(quarters), rtol=1e-9)
+    other, other_budget, _ = committed("rd_grants_heavy", growth)
+    assert other_budget == pytest.approx(budget, rel=1e-12)
+    np.testing.assert_allclose(other, series, rtol=1e-12)
+    fixed, fixed_budget, _ = committed("baseline", 0.0)
+    np.testing.assert_array_equal(fixed, np.full(quarters, fixed_budget / 4))
+
+
 @pytest.mark.parametrize("name", INSTRUMENTS)
 def test_instruments_take_effect_after_their_delay(name):
     model = make_model()
