@@ -70,6 +70,7 @@ def scenarios(draw) -> Scenario:
         mix=draw(mixes()),
         interregional={"openness": draw(unit), "distance_decay": draw(st.floats(0.1, 10.0))},
         initial={"burn_in": draw(st.integers(0, 6))},
+        firm={"population_growth": draw(st.floats(0.0, 0.1))},
     )
 
 
@@ -98,13 +99,17 @@ def check_invariants(model: EcosystemModel) -> None:
 
     governments = model.governments
     regions = model.n_regions
-    quarter_budget = governments.budget[:regions] / 4.0
+    # Quarter t commits a quarter of the budget times the market's trend since quarter 0
+    # (firm.population_growth; exactly 1 without growth).
+    trend = model.regions.market_growth ** max(model.steps - 1, 0)
+    quarter_budget = governments.budget[:regions] / 4.0 * trend
     committed = governments.committed[:regions]
     absorbed = governments.absorbed[:regions]
     assert (absorbed >= 0).all()
     assert (absorbed <= committed + 1e-12).all(), "absorbed more than committed"
     if model.steps > 0:
-        assert np.allclose(committed.sum(axis=1), quarter_budget), "committed other than budget/4"
+        committed_total = committed.sum(axis=1)
+        assert np.allclose(committed_total, quarter_budget), "committed other than budget/4 x trend"
     assert (governments.pipeline[:regions] >= 0).all()
     assert ((governments.quality[:regions] >= 0) & (governments.quality[:regions] <= 1)).all()
     assert (model.regions.skilled >= 0).all()
