@@ -37,6 +37,8 @@ class Governments(Population):
     fields = {
         "region": ((), np.int32),
         "budget": ((), np.float64),
+        # The market's scale when the budget was fixed: the money then grows with the trend.
+        "budget_scale": ((), np.float64),
         "quality": ((), np.float64),
         "governance": ((), np.int8),
         "n_priorities": ((), np.int32),
@@ -92,6 +94,7 @@ class Governments(Population):
                 1,
                 region=index,
                 budget=0.0,
+                budget_scale=1.0,
                 quality=spec.institutional_quality,
                 governance=GOVERNANCES.index(Governance(governance)),
                 n_priorities=spec.n_priorities,
@@ -107,9 +110,7 @@ class Governments(Population):
         (``firm.population_growth``), so every compared mix spends the same."""
         shares = np.array([region.government.budget_share for region in self.scenario.regions])
         self.budget[: self.size] = shares * QUARTERS_PER_YEAR * gdp[: self.size]
-        # On a balanced-growth path the budget grows with the economy's trend, which no mix
-        # changes, so every compared mix still spends the same.
-        self.budget_scale = self.regions.market_scale[: self.size].copy()
+        self.budget_scale[: self.size] = self.regions.market_scale[: self.size]
 
     def begin_burn_in(self) -> None:
         """Put every region under the burn-in mix's governance (or its own, if that mix sets
