@@ -363,11 +363,13 @@ class LearningVerbs:
         counts += np.bincount(cells, expected, minlength=counts.size).reshape(counts.shape)
 
     # ------------------------------------------------------------------ portfolio
-    def diversification_density(self, state: FirmStep) -> np.ndarray:
-        """Relatedness density a firm sees around each domain when it diversifies or reviews:
-        a mix of the density to its own portfolio and its region's (last measured) density,
-        the local capabilities (skills, suppliers) it can draw on (firms x domains)."""
-        return self.related_density(state.layout.density, self.region[: state.n])
+    def diversification_density(self, state: FirmStep, rows: np.ndarray) -> np.ndarray:
+        """Relatedness density the firms ``rows`` see around each domain when they diversify
+        or review: a mix of the density to their own portfolio and their region's (last
+        measured) density, the local capabilities (skills, suppliers) they can draw on
+        (rows x domains). Only the deciding firms' rows are built: a few per cent of firms
+        decide in a quarter."""
+        return self.related_density(state.layout.density[rows], self.region[rows])
 
     def related_density(self, own: np.ndarray, regions: np.ndarray) -> np.ndarray:
         """The density that guides a choice of domain: ``own`` (each chooser's density to its
@@ -388,7 +390,6 @@ class LearningVerbs:
         radically (any domain, as SKIN's radical research)."""
         params, rng, n = self.params, self.rng, state.n
         live, size = state.live, state.layout.size
-        density = self.diversification_density(state)
         troubled = self.loss_streak[:n] >= params.troubled_losses
         search = np.where(troubled, params.troubled_search_factor, 1.0)
         attempt = live & (rng.random(n) < params.diversification_rate * search)
@@ -398,7 +399,7 @@ class LearningVerbs:
         movers = np.flatnonzero(attempt)
         entered_now = np.zeros(n, dtype=bool)
         if len(movers):
-            near = params.diversification_relatedness * density[movers]
+            near = params.diversification_relatedness * self.diversification_density(state, movers)
             outside = ~self.portfolio[movers]
             radical = troubled[movers] & (rng.random(len(movers)) < params.radical_share)
             weights = np.where(radical[:, None], 1.0, self.domain_choice_weights(near))
@@ -432,7 +433,8 @@ class LearningVerbs:
             others = self.portfolio[reviewing].astype(np.float64)
             others[np.arange(len(reviewing)), self.core[reviewing]] = 0.0
             domains = choose_per_row(rng, others)
-            related = params.review_relatedness * density[reviewing, domains]
+            density = self.diversification_density(state, reviewing)
+            related = params.review_relatedness * density[np.arange(len(reviewing)), domains]
             drop_chance = (
                 params.unrelated_drop_rate * (1.0 - related) ** params.review_relatedness_exponent
             )

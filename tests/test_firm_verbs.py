@@ -463,7 +463,7 @@ def test_diversification_enters_related_domains(share):
     knowledge = firms.knowledge.copy()
     # The relatedness density each firm sees (to its own core and to the region's
     # specialisations, as of prepare).
-    density = firms.diversification_density(state)[slots]
+    density = firms.diversification_density(state, slots)
     firms.diversify(state)
     entered = firms.portfolio[slots] & ~before
     rows, domains = np.nonzero(entered)
@@ -582,7 +582,9 @@ def test_review_drops_unrelated_domains_at_the_rate_of_its_formula(exponent, mon
     start_step(model)
     state = run_firm_verbs(model, "diversify")
     monkeypatch.setattr(
-        firms, "diversification_density", lambda state: np.full((state.n, firms.domains), 0.5)
+        firms,
+        "diversification_density",
+        lambda state, rows: np.full((len(rows), firms.domains), 0.5),
     )
     firms.diversify(state)
     dropped = ~firms.portfolio[slots, other]
