@@ -2,8 +2,10 @@
 
 Measures steps per second at 1k, 10k and 100k firms (all agent types, data collection on),
 the growth exponent of step time against firm count, peak memory at 100k firms, memory per
-firm, and the ratio of Mesa's own BoltzmannWealth example at 10k agents to our step time at
-10k firms. Each size runs in its own subprocess so that peak memory (max RSS) is its own.
+firm, the ratio of Mesa's own BoltzmannWealth example at 10k agents to our step time at
+10k firms, and how step time at 10k firms changes over a long run (quarter 400 against the
+first quarters: agent ids are never reused, so work over every id ever issued would grow with
+the run). Each measurement runs in its own subprocess so that peak memory (max RSS) is its own.
 
     .venv/bin/python benchmarks/bench_model.py [--steps N] [--quick]
 
@@ -22,6 +24,8 @@ from child import measure_in_child
 
 SIZES = (1_000, 10_000, 100_000)
 WARMUP = 3
+#: Quarters run before the late timing of the long-run measurement.
+LONG_RUN = 400
 
 
 def _measure_ours(firms: int, steps: int) -> dict:
@@ -52,6 +56,41 @@ def _measure_ours(firms: int, steps: int) -> dict:
         "step_seconds": float(np.median(times)),
         "peak_rss_mb": peak_kib / 1024,
         "baseline_rss_mb": before / 1024,
+    }
+
+
+def _measure_long_run(firms: int, steps: int) -> dict:
+    """Median step time over ``steps`` quarters after the warm-up and after ``LONG_RUN``
+    quarters, in one model."""
+    from smartspec import EcosystemModel
+
+    model = EcosystemModel(
+        "emerging",
+        rng=1,
+        **{
+            "regions.0.firms": firms,
+            "regions.0.universities": max(1, firms // 1000),
+            "regions.0.citizen_groups": max(8, 8 * firms // 1000),
+        },
+    )
+
+    def timed() -> float:
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            model.step()
+            times.append(time.perf_counter() - start)
+        return float(np.median(times))
+
+    model.run_for(WARMUP)
+    early = timed()
+    model.run_for(LONG_RUN - model.steps)
+    late = timed()
+    return {
+        "early_step_seconds": early,
+        "late_step_seconds": late,
+        "live_firms_late": model.firms.count,
+        "links_late": len(model.network),
     }
 
 
@@ -86,6 +125,8 @@ def main() -> None:
         for size in sizes
     ]
     boltzmann = measure_in_child("bench_model", "boltzmann", 10_000, args.steps)
+    long_run = measure_in_child("bench_model", "long_run", 10_000, args.steps)
+    run_growth = long_run["late_step_seconds"] / long_run["early_step_seconds"]
 
     exponent = float(
         np.polyfit(
@@ -116,6 +157,12 @@ def main() -> None:
         f"   (target < 1024)"
     )
     print(f"memory per firm (marginal):            {per_firm_kb:.2f} KB")
+    print(
+        f"10k firms, step {LONG_RUN} / first steps:     {run_growth:.2f}x   "
+        f"({long_run['early_step_seconds'] * 1e3:.2f} -> "
+        f"{long_run['late_step_seconds'] * 1e3:.2f} ms; by then {long_run['live_firms_late']} "
+        f"firms and {long_run['links_late']} links, the model's own dynamics)"
+    )
     result = {
         "steps_per_second": {str(r["firms"]): 1 / r["step_seconds"] for r in ours},
         "ms_per_step": {str(r["firms"]): r["step_seconds"] * 1e3 for r in ours},
@@ -125,6 +172,11 @@ def main() -> None:
         "peak_rss_mb_largest": largest["peak_rss_mb"],
         "largest_firms": largest["firms"],
         "memory_per_firm_kb": per_firm_kb,
+        "long_run_step_ratio_10k": run_growth,
+        "long_run_ms_per_step_10k": {
+            "early": long_run["early_step_seconds"] * 1e3,
+            f"step_{LONG_RUN}": long_run["late_step_seconds"] * 1e3,
+        },
         "targets_met": {
             "ratio>=5": ratio >= 5,
             "exponent<=1.1": exponent <= 1.1,

@@ -213,15 +213,16 @@ def _network_measures(model: Measured, degree: np.ndarray, count: int) -> dict[s
     """Network indicators per region: nodes are all live agents; a link counts for a region
     when one of its ends is in it (density: when both are)."""
     nodes, network = model.nodes, model.network
-    size = nodes.capacity
     alive_nodes = nodes.alive
     node_region = nodes.region
-    clustering = network.local_clustering(size, degree)
     live_nodes = np.flatnonzero(alive_nodes)
     live_region = node_region[live_nodes]
     region_nodes = np.bincount(live_region, minlength=count).astype(np.float64)
+    # Unlinked agents add clustering 0 to their region's sum: only the linked ones are summed.
+    linked, clustering = network.linked_clustering(degree)
+    linked_live = alive_nodes[linked]
     region_clustering = np.bincount(
-        live_region, clustering[live_nodes], minlength=count
+        node_region[linked[linked_live]], clustering[linked_live], minlength=count
     ) / np.maximum(region_nodes, 1)
     u, v = network.u, network.v
     internal = node_region[u] == node_region[v]

@@ -32,6 +32,10 @@ class CollaborationNetwork:
         self.version = 0  # bumped on every change, so derived arrays know when to refresh
         self._derived: dict = {}
         self._pending: list[tuple[np.ndarray, np.ndarray]] | None = None
+        # Links per node id, kept up to date as links come and go: node ids are never reused
+        # (Mesa's unique_id), so recounting over every id ever issued would make a step's cost
+        # grow with the length of the run rather than with the agents alive.
+        self._degree = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -87,12 +91,29 @@ class CollaborationNetwork:
         if len(new) == 0:
             return 0
         self.keys = np.insert(self.keys, position, new)
+        self._count_ends(new, 1)
         self._changed()
         return len(new)
 
     def keep(self, mask: np.ndarray) -> None:
+        self._count_ends(self.keys[~mask], -1)
         self.keys = self.keys[mask]
         self._changed()
+
+    def _count_ends(self, keys: np.ndarray, change: int) -> None:
+        """Add ``change`` to the degree of both ends of each link in ``keys``."""
+        if len(keys) == 0:
+            return
+        high = keys & _LOW  # the higher id of each link
+        self._ensure_degree(int(high.max()) + 1)
+        np.add.at(self._degree, keys >> _SHIFT, change)
+        np.add.at(self._degree, high, change)
+
+    def _ensure_degree(self, size: int) -> None:
+        if len(self._degree) < size:
+            grown = np.zeros(max(size, 2 * len(self._degree)), dtype=np.int64)
+            grown[: len(self._degree)] = self._degree
+            self._degree = grown
 
     def drop_dead(self, alive: np.ndarray) -> None:
         """Remove every link with an end that is no longer in the model."""
@@ -113,11 +134,13 @@ class CollaborationNetwork:
         return np.bincount(self.u, minlength=size) + np.bincount(self.v, minlength=size)
 
     def node_degree(self, size: int) -> np.ndarray:
-        """:meth:`degree`, kept until the links change (read by several verbs per step)."""
-        key = ("degree", size)
-        if key not in self._derived:
-            self._derived[key] = self.degree(size)
-        return self._derived[key]
+        """:meth:`degree` without recounting: the running count of links per node id below
+        ``size``, read-only, valid until the links next change (read by several verbs per
+        step)."""
+        self._ensure_degree(size)
+        view = self._degree[:size]
+        view.flags.writeable = False
+        return view
 
     def directed(self) -> tuple[np.ndarray, np.ndarray]:
         """Both directions of every link, sorted by source (CSR order)."""
@@ -149,12 +172,11 @@ class CollaborationNetwork:
         """
         if "linked_components" not in self._derived:
             source, target = self.directed()
-            # ``source`` is sorted: the distinct sources are the linked nodes, in id order.
-            first = np.concatenate([[True], source[1:] != source[:-1]]) if len(source) else []
-            nodes = source[first]
+            nodes = self.linked_nodes()
             count = len(nodes)
             position = np.searchsorted(nodes, target)
-            indptr = np.append(np.flatnonzero(first), len(source))
+            # Each linked node's out-links start where ``source`` first reaches it.
+            indptr = np.append(np.searchsorted(source, nodes), len(source))
             graph = sparse.csr_array(
                 (np.ones(len(source), dtype=np.int8), position, indptr), shape=(count, count)
             )
@@ -170,6 +192,15 @@ class CollaborationNetwork:
             self._derived["linked_components"] = (nodes, renumber[labels])
         return self._derived["linked_components"]
 
+    def linked_nodes(self) -> np.ndarray:
+        """The node ids with at least one link, in increasing order."""
+        if "linked_nodes" not in self._derived:
+            source = self.directed()[0]
+            # ``source`` is sorted: its distinct values are the linked nodes, in id order.
+            first = np.concatenate([[True], source[1:] != source[:-1]]) if len(source) else []
+            self._derived["linked_nodes"] = source[first]
+        return self._derived["linked_nodes"]
+
     def triangles(self, size: int, degree: np.ndarray | None = None) -> np.ndarray:
         """Triangles through each node, by the degree-ordered ("forward") algorithm.
 
@@ -180,11 +211,17 @@ class CollaborationNetwork:
         which hubs such as universities make large. ``degree`` (links per node id, at least
         ``size`` long) may be passed when already known.
         """
-        if len(self.keys) < _TRIANGLE:
-            return np.zeros(size)
-        u, v = self.u, self.v
         if degree is None:
             degree = self.degree(size)
+        corners = self._triangle_corners(degree)
+        return np.bincount(corners, minlength=size)[:size].astype(np.float64)
+
+    def _triangle_corners(self, degree: np.ndarray) -> np.ndarray:
+        """The three corners (node ids) of every triangle, one entry per corner, by the
+        algorithm of :meth:`triangles`; ``degree`` covers every linked node id."""
+        if len(self.keys) < _TRIANGLE:
+            return np.empty(0, dtype=np.int64)
+        u, v = self.u, self.v
         u_first = (degree[u] < degree[v]) | ((degree[u] == degree[v]) & (u < v))
         low = np.where(u_first, u, v)
         high = np.where(u_first, v, u)
@@ -199,25 +236,37 @@ class CollaborationNetwork:
         later = (run_start + run_length)[run_of] - 1 - np.arange(len(low))
         first = np.repeat(np.arange(len(low)), later)
         if len(first) == 0:
-            return np.zeros(size)
+            return np.empty(0, dtype=np.int64)
         offset = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
         second = first + 1 + offset
         a, b = high[first], high[second]
         keys = np.minimum(a, b) << _SHIFT | np.maximum(a, b)
         position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         closed = self.keys[position] == keys
-        corners = np.concatenate([low[first][closed], a[closed], b[closed]])
-        return np.bincount(corners, minlength=size)[:size].astype(np.float64)
+        return np.concatenate([low[first][closed], a[closed], b[closed]])
 
     def local_clustering(self, size: int, degree: np.ndarray | None = None) -> np.ndarray:
         """Local clustering coefficient per node (0 where degree < 2), as networkx defines it.
         ``degree`` (links per node id, at least ``size`` long) may be passed when known."""
         if degree is None:
             degree = self.degree(size)
-        degree = degree[:size].astype(np.float64)
-        triangles = self.triangles(size, degree)
-        pairs = degree * (degree - 1.0)
-        return np.divide(2.0 * triangles, pairs, out=np.zeros(size), where=pairs > 0)
+        nodes, clustering = self.linked_clustering(degree)
+        full = np.zeros(size)
+        inside = nodes < size
+        full[nodes[inside]] = clustering[inside]
+        return full
+
+    def linked_clustering(self, degree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`local_clustering` of the linked nodes only, ``(nodes, coefficients)`` with
+        nodes in increasing id order (every other node's coefficient is 0): work in
+        proportion to the links, whatever the number of node ids issued. ``degree``: links
+        per node id, covering every linked node."""
+        nodes = self.linked_nodes()
+        corners = np.searchsorted(nodes, self._triangle_corners(degree))
+        triangles = np.bincount(corners, minlength=len(nodes)).astype(np.float64)
+        linked_degree = degree[nodes].astype(np.float64)
+        pairs = linked_degree * (linked_degree - 1.0)
+        return nodes, np.divide(2.0 * triangles, pairs, out=np.zeros(len(nodes)), where=pairs > 0)
 
     def to_networkx(self, nodes: np.ndarray | None = None):
         """A networkx Graph of the current links (for analysis, plots and cross-checks)."""

@@ -223,6 +223,29 @@ def test_degree_counts_the_links_of_every_node(graph):
     assert not degree[size:].any()
 
 
+@EXAMPLES
+@given(graphs(), st.randoms(use_true_random=False))
+def test_the_running_degree_equals_a_recount_after_any_changes(graph, random):
+    """node_degree is kept up to date by add and keep (dissolve, drop_dead) instead of being
+    recounted over every node id; it always equals degree, and callers cannot write to it."""
+    size, pairs = graph
+    network = CollaborationNetwork()
+    rng = np.random.default_rng(random.randrange(2**32))
+    for start in range(0, len(pairs), 7):
+        chunk = pairs[start : start + 7]
+        network.add([a for a, _ in chunk], [b for _, b in chunk])
+        assert network.node_degree(size).tolist() == network.degree(size).tolist()
+        network.dissolve(rng, 0.2)
+        assert network.node_degree(size).tolist() == network.degree(size).tolist()
+    alive = rng.random(size) < 0.7
+    network.drop_dead(alive)
+    degree = network.node_degree(size + 3)
+    assert degree.tolist() == network.degree(size + 3).tolist()
+    assert alive[np.flatnonzero(degree[:size])].all()  # no link to a dead node is counted
+    with pytest.raises(ValueError):
+        degree[0] = 1
+
+
 # ------------------------------------------------------------------------ directed
 @EXAMPLES
 @given(graphs())
@@ -308,6 +331,10 @@ def test_triangles_and_local_clustering_match_networkx(graph):
     degree = network.degree(size + 7)
     assert network.triangles(size, degree).tolist() == [triangles[n] for n in range(size)]
     assert np.allclose(network.local_clustering(size, degree), list(clustering.values()))
+    # The linked nodes alone, as the step's measurement reads them: the same coefficients.
+    nodes, linked = network.linked_clustering(degree)
+    assert nodes.tolist() == sorted(node for node in range(size) if reference.degree[node])
+    assert linked.tolist() == network.local_clustering(size, degree)[nodes].tolist()
 
 
 def test_triangles_of_tiny_networks_are_zero():
