@@ -153,6 +153,48 @@ def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
     _check_stationary_zipf(runs[run])
 
 
+#: 24 more runs from equal sizes, six per archetype, on seeds fixed before they first ran
+#: (7311-7334, none used for any choice): how often a single run passes, since three runs
+#: cannot tell a shortfall of the model from the sampling error of one run's tail (about 220
+#: firms: alpha's s.e. is about 0.07, so |alpha_300 - alpha_400| <= 0.15 alone fails one run
+#: in ten when the tail is stationary).
+WIDER_ZIPF_RUNS = tuple(
+    (archetype, 7311 + 6 * index + k)
+    for index, archetype in enumerate(("emerging", "moderate", "strong", "leader"))
+    for k in range(6)
+)
+#: The wider runs that miss, and how (measured 2026-12-01; docs/validation.md). Over all 24
+#: runs the mean alpha is 0.95 at both quarters, no fit prefers a lognormal and every tail
+#: spans two decades: the misses are single runs' alphas just below 0.8 or moving by more than
+#: 0.15, most of them in the leader archetype (mean alpha 0.85 at quarter 300).
+_WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
+    ("strong", 7323): "alpha 0.76 at quarter 300 (0.87 at 400)",
+    ("strong", 7325): "alpha moves from 1.12 to 0.85",
+    ("leader", 7329): "alpha moves from 0.92 to 1.09",
+    ("leader", 7330): "alpha 0.73 at quarter 300 (1.11 at 400)",
+    ("leader", 7331): "alpha 0.78 at quarter 300 (0.81 at 400)",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(
+            run,
+            id=f"{run[0]}-{run[1]}",
+            marks=[pytest.mark.xfail(reason=_WIDER_ZIPF_MISSES[run], strict=True)]
+            if run in _WIDER_ZIPF_MISSES
+            else [],
+        )
+        for run in WIDER_ZIPF_RUNS
+    ],
+)
+def test_sizes_from_equal_starts_on_more_seeds(run):
+    """T15 from equal sizes at the defaults on 24 more seeds: 19 pass, the misses listed."""
+    _check_stationary_zipf(_run(*run))
+
+
 #: Runs that miss the check with a growing population, and how (docs/validation.md).
 _GROWING_ZIPF_MISSES: dict[tuple[str, int], str] = {
     ("emerging", 7302): "since the policy budget grows with the market's trend: at quarter 400 "
