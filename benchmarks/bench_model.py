@@ -28,13 +28,12 @@ WARMUP = 3
 LONG_RUN = 400
 
 
-def _measure_ours(firms: int, steps: int) -> dict:
-    import resource
-
+def _benchmark_model(firms: int):
+    """The benchmark's region: ``emerging`` with ``firms`` firms, a university per 1,000 firms
+    and eight citizen groups per 1,000."""
     from smartspec import EcosystemModel
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    model = EcosystemModel(
+    return EcosystemModel(
         "emerging",
         rng=1,
         **{
@@ -43,17 +42,32 @@ def _measure_ours(firms: int, steps: int) -> dict:
             "regions.0.citizen_groups": max(8, 8 * firms // 1000),
         },
     )
-    model.run_for(WARMUP)
+
+
+def _median_step(model, steps: int) -> float:
+    """Median wall time of ``steps`` further quarters of ``model``."""
     times = []
     for _ in range(steps):
         start = time.perf_counter()
         model.step()
         times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _measure_ours(firms: int, steps: int) -> dict:
+    import resource
+
+    from smartspec import EcosystemModel  # noqa: F401 - loaded before the baseline is read
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    model = _benchmark_model(firms)
+    model.run_for(WARMUP)
+    step_seconds = _median_step(model, steps)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "firms": firms,
         "live_firms": model.firms.count,
-        "step_seconds": float(np.median(times)),
+        "step_seconds": step_seconds,
         "peak_rss_mb": peak_kib / 1024,
         "baseline_rss_mb": before / 1024,
     }
@@ -62,30 +76,11 @@ def _measure_ours(firms: int, steps: int) -> dict:
 def _measure_long_run(firms: int, steps: int) -> dict:
     """Median step time over ``steps`` quarters after the warm-up and after ``LONG_RUN``
     quarters, in one model."""
-    from smartspec import EcosystemModel
-
-    model = EcosystemModel(
-        "emerging",
-        rng=1,
-        **{
-            "regions.0.firms": firms,
-            "regions.0.universities": max(1, firms // 1000),
-            "regions.0.citizen_groups": max(8, 8 * firms // 1000),
-        },
-    )
-
-    def timed() -> float:
-        times = []
-        for _ in range(steps):
-            start = time.perf_counter()
-            model.step()
-            times.append(time.perf_counter() - start)
-        return float(np.median(times))
-
+    model = _benchmark_model(firms)
     model.run_for(WARMUP)
-    early = timed()
+    early = _median_step(model, steps)
     model.run_for(LONG_RUN - model.steps)
-    late = timed()
+    late = _median_step(model, steps)
     return {
         "early_step_seconds": early,
         "late_step_seconds": late,
