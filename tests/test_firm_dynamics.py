@@ -116,15 +116,15 @@ def _tail(sizes: np.ndarray):
     return fit.power_law.alpha - 1.0, lognormal, exponential, decades
 
 
-def _zipf_runs(misses: dict[tuple[str, int], str]) -> list:
-    """The Zipf runs as test parameters, the known misses marked as strict expected failures."""
+def _zipf_runs(misses: dict[tuple[str, int], str], runs: tuple = ZIPF_RUNS) -> list:
+    """Zipf runs as test parameters, the known misses marked as strict expected failures."""
     return [
         pytest.param(
             run,
             id=f"{run[0]}-{run[1]}",
             marks=[pytest.mark.xfail(reason=misses[run], strict=True)] if run in misses else [],
         )
-        for run in ZIPF_RUNS
+        for run in runs
     ]
 
 
@@ -177,19 +177,7 @@ _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "run",
-    [
-        pytest.param(
-            run,
-            id=f"{run[0]}-{run[1]}",
-            marks=[pytest.mark.xfail(reason=_WIDER_ZIPF_MISSES[run], strict=True)]
-            if run in _WIDER_ZIPF_MISSES
-            else [],
-        )
-        for run in WIDER_ZIPF_RUNS
-    ],
-)
+@pytest.mark.parametrize("run", _zipf_runs(_WIDER_ZIPF_MISSES, WIDER_ZIPF_RUNS))
 def test_sizes_from_equal_starts_on_more_seeds(run):
     """T15 from equal sizes at the defaults on 24 more seeds: 19 pass, the misses listed."""
     _check_stationary_zipf(_run(*run))
