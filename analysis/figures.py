@@ -296,7 +296,7 @@ def network_sample(model, max_nodes: int = 600):
     import networkx as nx  # noqa: F401 - to_networkx needs it
 
     nodes = np.flatnonzero(model.nodes.alive)
-    degree = model.network.degree(model.nodes.capacity)
+    degree = model.network.node_degree(model.nodes.capacity)
     if len(nodes) > max_nodes:
         # Universities, governments and citizen groups are few and always drawn; the
         # best-connected firms fill the rest.

@@ -236,8 +236,9 @@ def power_law_tail(values: np.ndarray, quantile: float = 0.8) -> float:
 def degree_statistics(model: EcosystemModel) -> dict[str, float]:
     """Degree distribution and clustering of the whole collaboration network."""
     nodes = np.flatnonzero(model.nodes.alive)
-    degree = model.network.degree(model.nodes.capacity)[nodes].astype(np.float64)
-    clustering = model.network.local_clustering(model.nodes.capacity)[nodes]
+    running = model.network.node_degree(model.nodes.capacity)
+    degree = running[nodes].astype(np.float64)
+    clustering = model.network.local_clustering(model.nodes.capacity, running)[nodes]
     n = len(nodes)
     density = 2.0 * len(model.network) / (n * (n - 1)) if n > 1 else 0.0
     mean = degree.mean()

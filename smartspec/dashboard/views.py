@@ -174,7 +174,7 @@ def network_svg(model: Any) -> str:
     )
     kinds = model.nodes.kind
     alive = model.nodes.alive
-    degree = model.network.degree(model.nodes.capacity)
+    degree = model.network.node_degree(model.nodes.capacity)
     for index, kind in enumerate(ACTOR_COLOURS):
         x, y = 14 + 220 * (index % 2), 60 + 18 * (index // 2)
         members = alive & (kinds == kind)
