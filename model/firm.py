@@ -20,6 +20,7 @@ from .base import ABSORPTIVE_MARGIN, EPSILON, AgentKind, KnowledgeSources, Polic
 from .firm_demography import FirmDemography
 from .firm_learning import FirmStep, LearningVerbs
 from .knowledge import KnowledgeSpace
+from .metrics import excess_kurtosis
 from .network import CollaborationNetwork
 from .partnering import FirmDirectory, FirmLinks
 from .population import NodeRegistry, Population
@@ -235,7 +236,16 @@ class Firms(LearningVerbs, FirmDemography, Population):
             - (0.5 + params.growth_drift) * growth_noise**2
             + growth_noise * jumps
         )
-        self.employees[:n] = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
+        grown = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
+        # The tent shape of growth rates (T16), over the firms away from the one-employee
+        # floor, where a firm cannot shrink and its growth rate is cut off.
+        measured = live & (employees >= 2.0)
+        regions.growth_kurtosis = excess_kurtosis(
+            np.log(grown[measured] / employees[measured]),
+            self.region[:n][measured],
+            regions.count,
+        )
+        self.employees[:n] = grown
         self.markup[:n] *= 1.0 - params.markup_decay
 
     def related_capabilities(self, firm_count: np.ndarray) -> np.ndarray | float:

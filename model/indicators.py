@@ -90,6 +90,7 @@ class Measures:
     university_industry_links: np.ndarray
     citizen_links: np.ndarray
     human_capital: np.ndarray
+    growth_kurtosis: np.ndarray  # of the quarter's log growth of firms of 2+ employees
     institutional_quality: np.ndarray
     citizen_participation: np.ndarray
     citizen_trust: np.ndarray
@@ -141,6 +142,13 @@ class Indicator:
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return np.divide(top, bottom, out=np.zeros(len(bottom)), where=bottom > 0)
+
+
+def _lab_priority_share(m: Measures) -> np.ndarray:
+    """Share of the quarter's living labs whose domain is a priority (NaN without labs)."""
+    labs = m.counters["living_labs_run"]
+    in_priorities = m.counters["labs_in_priorities"]
+    return np.divide(in_priorities, labs, out=np.full(len(labs), np.nan), where=labs > 0)
 
 
 def _count(name: str) -> Callable[[Measures], np.ndarray]:
@@ -286,6 +294,9 @@ INDICATORS: tuple[Indicator, ...] = (
        lambda m: m.related_variety),
     _I("unrelated_variety", "context", "bits", "Unrelated variety of employment", "mean", "mean",
        lambda m: m.unrelated_variety),
+    _I("growth_kurtosis", "context", "excess kurtosis",
+       "Excess kurtosis of firms' quarterly growth rates (tent shape)", "mean", "mean",
+       lambda m: m.growth_kurtosis),
     _I("human_capital", "context", "share of employment", "Tertiary-educated workers", "mean",
        "last", lambda m: m.human_capital, short="hum. cap."),
     _I("research_strength", "context", "strength units", "Universities' research strength",
@@ -315,6 +326,8 @@ INDICATORS: tuple[Indicator, ...] = (
         _I(output, "output", unit, label, "sum", "sum", _count(output), instrument=instrument)
         for instrument, output, unit, label in _OUTPUTS
     ),
+    _I("living_lab_priority_share", "output", "share of labs",
+       "Living labs working on a priority domain", "mean", "mean", _lab_priority_share),
     _I("priorities", "result", "domain names", "Priority domains", "none", "none",
        lambda m: m.priorities),
     _I("innovation_index", "result", "EU reference = 100", "Composite innovation index",

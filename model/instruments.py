@@ -346,6 +346,9 @@ class LivingLabs:
         if params.targeting == "priority":
             needs = needs * (params.non_priority_weight + targets.policy.priorities[region])
         domains = np.argmax(needs, axis=1)
+        targets.regions.labs_in_priorities[region] += np.count_nonzero(
+            targets.policy.priorities[region][domains]
+        )
         pool = firms.directory.eligible(region, priority_only=False)
         active_in: dict[int, np.ndarray] = {}
         groups_linked, partners = [], []

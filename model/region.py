@@ -108,8 +108,10 @@ class RegionState:
         self.domain_exits = np.zeros(count, dtype=np.int64)
         self.university_spinoffs = np.zeros(count, dtype=np.int64)
         self.social_innovations = np.zeros(count, dtype=np.int64)
+        self.labs_in_priorities = np.zeros(count, dtype=np.int64)
         self.outputs = {name: np.zeros(count) for name in self._outputs}
         self.knowledge_flows = {source: np.zeros(count) for source in KNOWLEDGE_SOURCES}
+        self.growth_kurtosis = np.full(count, np.nan)
 
     def begin_step(self, sums: RegionSums) -> None:
         """Start a step: zero the counters and take the live firms' sums the verbs read."""

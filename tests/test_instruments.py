@@ -314,6 +314,9 @@ def test_living_labs_link_citizens_firms_and_university(targeting):
     deliver(model, "living_labs", 40)
 
     assert output(model, "living_labs") == 40
+    # Every lab works on the priority domain under priority targeting, none under horizontal.
+    in_priorities = model.regions.labs_in_priorities[0]
+    assert in_priorities == (40 if targeting == "priority" else 0)
     added = citizens.lab_boost[groups] - boost
     assert added.sum() == pytest.approx(40 * params.lab_boost * params.effect)
     # Groups are drawn in proportion to participation + selection_floor.
