@@ -108,6 +108,24 @@ _WHERE = {
     # University spin-offs: a region of ten universities with a strong transfer office, so
     # that spin-offs are founded every quarter (one university founds one every few years).
     "university.spinoff_": {"regions.0.universities": 10, "regions.0.tech_transfer": 0.5},
+    # The settings below were added after stage 4 showed these parameters not live, from a
+    # diagnosis of why (2026-12-01, on seeds 20001-20064, none of this check's seeds): each
+    # acts on a part of the region that the shared setting hardly has.
+    # A second domain at founding and the innovation gain from a firm's own variety: only
+    # firms of initial.diversified_size (20) employees or more start with a second domain,
+    # about 5 % of the firms.
+    "initial.second_domain_focus": {"initial.diversified_size": 1.0},
+    "firm.variety_effect": {"initial.diversified_size": 1.0},
+    # Which groups get a lab: with 8 groups of nearly equal participation the draw hardly
+    # depends on the floor; 80 groups of more varied participation, and the whole budget.
+    "instruments.living_labs.selection_floor": {
+        "mix.shares": {"living_labs": 1.0},
+        "regions.0.citizen_groups": 80,
+        "citizens.initial_dispersion": 0.3,
+    },
+    # A university's transfer capacity: with the one university of the shared setting the
+    # spread of capacities across universities is a single draw.
+    "university.transfer_dispersion": {"regions.0.universities": 10},
 }
 #: Density dependence acts when the number of firms is away from its start, which it hardly
 #: is in six years of the default region: twice the entry rate moves it (the crowding factors
@@ -297,73 +315,55 @@ def test_every_numeric_field_is_covered_or_exempt_with_a_reason():
 #: "Live parameters"). The list is strict: a parameter that becomes live, or one that stops
 #: being live, fails the test until the list is updated.
 NOT_SHOWN_LIVE: dict[str, str] = {
-    "knowledge.noise": "stage 1 |t| 3.2, p 0.08; stage 2 |t| 2.2, p 1.00; stage 3 |t| 0.9, p 0.39",
+    "knowledge.noise": "stage 1 |t| 3.2, p 0.11; stage 2 |t| 2.2, p 1.00; stage 3 |t| 0.9, p 0.39",
     "knowledge.complexity_shape": (
-        "stage 1 |t| 4.4, p 0.19; stage 2 |t| 3.3, p 0.08; stage 3 |t| 1.4, p 0.16"
-    ),
-    "instruments.living_labs.selection_floor": (
-        "stage 1 |t| 2.0, p 1.00; stage 2 |t| 2.5, p 0.32; stage 3 |t| 0.1, p 1.00"
-    ),
-    "instruments.living_labs.non_priority_weight": (
-        "stage 1 |t| 3.2, p 0.44; stage 2 |t| 2.6, p 1.00; stage 3 |t| 0.4, p 0.72"
-    ),
-    "initial.second_domain_focus": (
-        "stage 1 |t| 2.7, p 1.00; stage 2 |t| 2.7, p 0.83; stage 3 |t| 0.3, p 0.75"
+        "stage 1 |t| 4.4, p 0.11; stage 2 |t| 3.3, p 0.10; stage 3 |t| 1.4, p 0.16"
     ),
     "firm.absorptive_concentration": (
-        "stage 1 |t| 3.8, p 0.09; stage 2 |t| 3.1, p 0.52; stage 3 |t| 1.4, p 0.18"
+        "stage 1 |t| 3.8, p 0.09; stage 2 |t| 3.1, p 0.55; stage 3 |t| 2.0, p 0.052"
     ),
-    "firm.capital_min": "stage 1 |t| 4.0, p 0.55; stage 2 |t| 3.2, p 0.47; stage 3 |t| 2.0, p 0.06",
+    "firm.capital_min": "stage 1 |t| 4.0, p 0.55; stage 2 |t| 3.2, p 0.48; stage 3 |t| 2.0, p 0.06",
     "firm.expertise_decay": (
-        "stage 1 |t| 3.7, p 0.56; stage 2 |t| 2.8, p 0.97; stage 3 |t| 0.5, p 0.64"
+        "stage 1 |t| 3.7, p 0.62; stage 2 |t| 2.8, p 0.98; stage 3 |t| 0.5, p 0.64"
     ),
-    "firm.variety_effect": (
-        "stage 1 |t| 3.2, p 0.08; stage 2 |t| 3.1, p 0.56; stage 3 |t| 0.9, p 0.40"
+    "firm.markup_decay": (
+        "stage 1 |t| 4.0, p 0.06; stage 2 |t| 3.0, p 0.69; stage 3 |t| 0.8, p 0.95"
     ),
     "firm.acceptance_low": (
         "stage 1 |t| 3.2, p 1.00; stage 2 |t| 2.3, p 1.00; stage 3 |t| 0.3, p 0.78"
     ),
     "firm.troubled_losses": (
-        "stage 1 |t| 2.7, p 0.39; stage 2 |t| 3.3, p 0.42; stage 3 |t| 1.2, p 0.25"
+        "stage 1 |t| 2.7, p 0.41; stage 2 |t| 3.3, p 0.43; stage 3 |t| 1.2, p 0.25"
     ),
     "firm.radical_share": (
-        "stage 1 |t| 3.4, p 1.00; stage 2 |t| 3.2, p 0.52; stage 3 |t| 0.0, p 0.98"
+        "stage 1 |t| 3.4, p 1.00; stage 2 |t| 3.2, p 0.44; stage 3 |t| 0.0, p 0.98"
     ),
     "firm.knowledge_premium": (
-        "stage 1 |t| 2.9, p 0.20; stage 2 |t| 2.6, p 0.69; stage 3 |t| 1.1, p 0.27"
+        "stage 1 |t| 2.9, p 0.28; stage 2 |t| 2.6, p 0.84; stage 3 |t| 1.1, p 0.27"
     ),
     "firm.revenue_noise": (
-        "stage 1 |t| 3.6, p 0.14; stage 2 |t| 2.9, p 0.55; stage 3 |t| 1.3, p 0.20"
+        "stage 1 |t| 3.6, p 0.14; stage 2 |t| 2.9, p 0.52; stage 3 |t| 1.3, p 0.20"
     ),
     "firm.relatedness_premium": (
         "stage 1 |t| 6.6, p 0.09; stage 2 |t| 3.7, p 0.20; stage 3 |t| 0.6, p 0.59"
     ),
     "firm.labour_market_tightness": (
-        "stage 1 |t| 4.5, p 0.28; stage 2 |t| 3.1, p 0.70; stage 3 |t| 0.5, p 0.98"
-    ),
-    "firm.growth_shock_rate": (
-        "stage 1 |t| 3.6, p 0.58; stage 2 |t| 3.5, p 0.12; stage 3 |t| 0.7, p 0.47"
+        "stage 1 |t| 4.5, p 0.31; stage 2 |t| 3.1, p 0.72; stage 3 |t| 0.5, p 0.98"
     ),
     "firm.entrant_related_move": (
-        "stage 1 |t| 3.0, p 1.00; stage 2 |t| 3.6, p 0.07; stage 3 |t| 0.6, p 0.57"
-    ),
-    "university.transfer_dispersion": (
-        "stage 1 |t| 2.5, p 1.00; stage 2 |t| 3.8, p 0.12; stage 3 |t| 0.7, p 0.48"
+        "stage 1 |t| 3.0, p 1.00; stage 2 |t| 3.6, p 0.06; stage 3 |t| 0.6, p 0.57"
     ),
     "university.link_acceptance": (
-        "stage 1 |t| 2.3, p 0.67; stage 2 |t| 2.7, p 1.00; stage 3 |t| 1.3, p 0.22"
-    ),
-    "citizens.challenges": (
-        "stage 1 |t| 3.3, p 0.48; stage 2 |t| 3.5, p 0.25; stage 3 |t| 1.6, p 0.13"
+        "stage 1 |t| 2.3, p 0.77; stage 2 |t| 2.7, p 1.00; stage 3 |t| 1.3, p 0.22"
     ),
     "citizens.needs_spread": (
-        "stage 1 |t| 2.6, p 1.00; stage 2 |t| 2.9, p 0.89; stage 3 |t| 0.4, p 0.72"
+        "stage 1 |t| 2.6, p 1.00; stage 2 |t| 2.9, p 0.91; stage 3 |t| 0.4, p 0.72"
     ),
     "government.edp_innovation_signal": (
-        "stage 1 |t| 2.3, p 0.50; stage 2 |t| 2.6, p 0.16; stage 3 |t| 1.1, p 0.26"
+        "stage 1 |t| 2.3, p 0.50; stage 2 |t| 2.6, p 0.40; stage 3 |t| 1.1, p 0.26"
     ),
     "government.edp_relatedness_signal": (
-        "stage 1 |t| 2.2, p 0.50; stage 2 |t| 2.1, p 1.00; stage 3 |t| 0.4, p 0.72"
+        "stage 1 |t| 2.2, p 0.50; stage 2 |t| 2.9, p 0.38; stage 3 |t| 0.4, p 0.72"
     ),
 }
 
@@ -371,7 +371,13 @@ NOT_SHOWN_LIVE: dict[str, str] = {
 #: The output each parameter's mechanism acts on directly, declared from the mechanism (not
 #: from the results) before stage 3 ran, with why: "mean:" is the mean over the run, "end:"
 #: the last quarter. Stage 3 tests this output alone for the parameters neither family-wise
-#: stage showed live.
+#: stage showed live. Seven were re-declared on 2026-12-01, after stage 4, where a diagnosis
+#: found that the first choice could not see the mechanism (docs/validation.md, "Live
+#: parameters"): absorptive_concentration, second_domain_focus, growth_shock_rate,
+#: transfer_dispersion, challenges and the two living-lab fields; the new outputs were chosen
+#: on seeds 20001-20032 and confirmed on 20033-20064, not on this check's seeds.
+#: firm.markup_decay's was declared then too, when the new growth_kurtosis output moved it
+#: out of stage 1 (its |t| there was on an unrelated output: a chance pass).
 PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
     "knowledge.noise": (
         "mean:density_specialisations",
@@ -406,25 +412,26 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "it multiplies supported start-ups' extra capital, which keeps them from the capital exit",
     ),
     "instruments.living_labs.selection_floor": (
-        "mean:social_innovations",
-        "which groups get labs, and labs boost the groups' social innovation",
+        "mean:citizen_participation",
+        "which groups get labs, and labs raise the groups' participation up to a cap",
     ),
     "instruments.living_labs.non_priority_weight": (
-        "mean:social_innovations",
-        "which need a lab works on: needs differ in how pressing they are",
+        "mean:living_lab_priority_share",
+        "which need a lab works on: a priority one, or a more pressing other one",
     ),
     "initial.second_domain_knowledge": (
         "mean:knowledge_per_firm",
         "the knowledge firms start with in their second domain",
     ),
     "initial.second_domain_focus": (
-        "mean:related_variety",
-        "how related the second domains drawn are to the core",
+        "mean:specialisations",
+        "how related the second domains drawn are to the core: closer ones spread the "
+        "region's firms over fewer domains",
     ),
     "initial.warmup_rounds": ("mean:links", "rounds of link formation before quarter 0"),
     "firm.absorptive_concentration": (
-        "mean:innovating_share",
-        "the spread of absorptive capacity, which scales each firm's innovation hazard",
+        "mean:knowledge_flow_own_rd",
+        "the spread of absorptive capacity, which scales (non-linearly) what own R&D teaches",
     ),
     "firm.rd_intensity_dispersion": (
         "mean:knowledge_flow_own_rd",
@@ -466,9 +473,13 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "end:employment",
         "the pull of employment back to its initial level",
     ),
+    "firm.markup_decay": (
+        "mean:gdp",
+        "how fast innovation rents (markups) erode: the region's value added",
+    ),
     "firm.growth_shock_rate": (
-        "mean:exits",
-        "lumpier size shocks: the same variance in fewer, larger moves",
+        "mean:growth_kurtosis",
+        "lumpier size shocks: the same variance in fewer, larger moves (fatter tails)",
     ),
     "firm.noise_size_elasticity": (
         "mean:exits",
@@ -484,8 +495,9 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "links are accepted by the overlap of firms' knowledge and universities' strengths",
     ),
     "university.transfer_dispersion": (
-        "mean:university_industry_link_share",
-        "the transfer capacity (lognormal: a wider spread raises its mean) sets the links",
+        "mean:knowledge_flow_university_firm",
+        "the transfer capacity (lognormal: a wider spread raises its mean) scales what firms "
+        "learn from universities",
     ),
     "university.infrastructure_depreciation": (
         "mean:research_strength",
@@ -496,8 +508,8 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "the probability that a firm accepts a university's link",
     ),
     "citizens.challenges": (
-        "mean:social_innovations",
-        "how concentrated groups' needs are, which labs and groups work on",
+        "end:citizen_trust",
+        "how concentrated groups' needs are, and so how well priorities meet them (trust)",
     ),
     "citizens.needs_spread": ("mean:social_innovations", "how uneven the background needs are"),
     "government.edp_weights.triple_helix.universities": (
@@ -552,8 +564,11 @@ def test_every_numeric_parameter_moves_an_output_beyond_seed_noise(tmp_path):
     seconds = time.perf_counter() - start
     newly_dead = {path: text for path, text in not_live.items() if path not in NOT_SHOWN_LIVE}
     now_live = sorted(set(NOT_SHOWN_LIVE) - set(not_live))
-    assert not newly_dead, f"not live ({seconds:.0f} s): {newly_dead}"
-    assert not now_live, f"live now, remove from NOT_SHOWN_LIVE: {now_live}"
+    # Both lists in one message, so that one run says every change.
+    assert not newly_dead and not now_live, (
+        f"not live ({seconds:.0f} s): {newly_dead}; live now, remove from NOT_SHOWN_LIVE: "
+        f"{now_live}"
+    )
 
 
 #: Stage 4, offline (``make test-offline``; about 7 minutes on 2 cores, beyond the CI budget):
@@ -567,16 +582,8 @@ OFFLINE_SEEDS = list(range(9165, 9421))
 NOT_LIVE_ON_256_SEEDS: dict[str, str] = {
     "knowledge.noise": "|t| 0.09, p 0.92",
     "knowledge.complexity_shape": "|t| 1.77, p 0.09",
-    "instruments.living_labs.selection_floor": "|t| 0.42, p 0.69",
-    "instruments.living_labs.non_priority_weight": "|t| 1.18, p 0.25",
-    "initial.second_domain_focus": "|t| 1.48, p 0.14",
-    "firm.absorptive_concentration": "|t| 0.59, p 0.56",
     "firm.expertise_decay": "|t| 0.80, p 0.42",
-    "firm.variety_effect": "|t| 1.69, p 0.09",
     "firm.knowledge_premium": "|t| 0.75, p 0.46",
-    "firm.growth_shock_rate": "|t| 0.09, p 0.94",
-    "university.transfer_dispersion": "|t| 0.53, p 0.59",
-    "citizens.challenges": "|t| 0.34, p 0.75",
     "citizens.needs_spread": "|t| 0.16, p 0.88",
 }
 
