@@ -43,7 +43,6 @@ __all__ = [
     "MODEL_REPORTER_INDICATORS",
     "OUTPUT_INDICATORS",
     "REGION_COLUMNS",
-    "SUMMARY_INDICATORS",
     "Indicator",
     "Measures",
     "index_contributions",
@@ -360,21 +359,6 @@ KEY_INDICATORS: tuple[str, ...] = (
     "specialisations",
     "network_density",
     "social_innovations_total",
-    "absorption_rate",
-)
-
-#: The short table printed after ``smartspec run`` (headed by each indicator's ``short`` label).
-SUMMARY_INDICATORS: tuple[str, ...] = (
-    "innovation_index",
-    "firms",
-    "gdp",
-    "innovating_share",
-    "rd_intensity",
-    "specialisations",
-    "network_density",
-    "human_capital",
-    "social_innovations_total",
-    "citizen_trust",
     "absorption_rate",
 )
 

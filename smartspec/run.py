@@ -18,11 +18,25 @@ from smartspec.analysis import plot_key_indicators
 from smartspec.analysis.network import NETWORK_FORMATS, collaboration_graph, write_network
 from smartspec.experiments.provenance import provenance, utc_now
 from smartspec.model import EcosystemModel
-from smartspec.model.indicators import SUMMARY_INDICATORS, indicator
+from smartspec.model.indicators import indicator
 from smartspec.scenarios import Scenario
 
-__all__ = ["RunResult", "run_scenario", "write_run", "SUMMARY_COLUMNS"]
+__all__ = ["RunResult", "run_scenario", "write_run", "SUMMARY_COLUMNS", "SUMMARY_INDICATORS"]
 
+#: The short table printed after ``smartspec run`` (headed by each indicator's ``short`` label).
+SUMMARY_INDICATORS: tuple[str, ...] = (
+    "innovation_index",
+    "firms",
+    "gdp",
+    "innovating_share",
+    "rd_intensity",
+    "specialisations",
+    "network_density",
+    "human_capital",
+    "social_innovations_total",
+    "citizen_trust",
+    "absorption_rate",
+)
 #: Columns of the short summary table printed after a run: column -> short heading (from the
 #: indicator registry).
 SUMMARY_COLUMNS = {name: indicator(name).short for name in SUMMARY_INDICATORS}

@@ -13,11 +13,11 @@ from smartspec.model.indicators import (
     MODEL_REPORTER_INDICATORS,
     OUTPUT_INDICATORS,
     REGION_COLUMNS,
-    SUMMARY_INDICATORS,
     indicator,
     is_indicator,
     label_of,
 )
+from smartspec.run import SUMMARY_INDICATORS
 from smartspec.scenarios import INSTRUMENTS
 
 #: How experiments aggregated regions before the registry (by name prefix): summed columns.
