@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import MAY_BE_NAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,18 +14,6 @@ from smartspec.scenarios.schema import PolicyMix, Region
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 inner = st.floats(0.05, 0.95, allow_nan=False)
-
-# Documented as NaN when undefined: ECI with one region, mean density over an empty set.
-#: Undefined in some quarters: a single region's complexity, densities without
-#: specialisations or priorities, growth kurtosis with under 4 firms of 2+ employees, the
-#: share of living labs in a quarter without labs.
-MAY_BE_NAN = [
-    "eci",
-    "density_specialisations",
-    "density_priorities",
-    "growth_kurtosis",
-    "living_lab_priority_share",
-]
 
 
 @st.composite

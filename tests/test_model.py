@@ -7,23 +7,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MAY_BE_NAN
 
 from smartspec import EcosystemModel, load_scenario
 from smartspec.model import REGION_COLUMNS, CitizenGroup, Firm, Government, University
 
 SMALL = {"regions.*.firms": 300, "steps": 12}
-
-# Documented as NaN when undefined: ECI with one region, mean density over an empty set.
-#: Undefined in some quarters: a single region's complexity, densities without
-#: specialisations or priorities, growth kurtosis with under 4 firms of 2+ employees, the
-#: share of living labs in a quarter without labs.
-MAY_BE_NAN = [
-    "eci",
-    "density_specialisations",
-    "density_priorities",
-    "growth_kurtosis",
-    "living_lab_priority_share",
-]
 
 
 def run(name: str = "emerging", seed: int = 1, steps: int = 12, **overrides) -> EcosystemModel:
