@@ -11,8 +11,9 @@ import numpy as np
 from smartspec.scenarios.schema import CitizenBehaviour, Governance, Region
 
 from .agents import CitizenGroup
-from .base import AgentKind, Policy
+from .base import EPSILON, AgentKind, Policy
 from .population import RegionalActors
+from .streams import verb
 
 __all__ = ["CitizenGroup", "CitizenGroups"]
 
@@ -76,6 +77,7 @@ class CitizenGroups(RegionalActors):
         self.co_create()
         self.update_trust(policy)
 
+    @verb
     def participate(self, policy: Policy) -> None:
         """Participation moves towards a target raised by trust, an open (quadruple-helix)
         EDP and running living labs."""
@@ -92,6 +94,7 @@ class CitizenGroups(RegionalActors):
         rate = params.participation_adjustment
         self.participation[:n] += rate * (target - self.participation[:n])
 
+    @verb
     def co_create(self) -> None:
         """Social innovations (public-service innovation, living-lab outcomes) arise with a
         hazard rising with participation, links to other actors, living labs and trust."""
@@ -113,12 +116,18 @@ class CitizenGroups(RegionalActors):
         )
         self.lab_boost[:n] *= params.lab_persistence
 
+    @verb
     def update_trust(self, policy: Policy) -> None:
         """Trust follows how well priorities meet the group's needs, government quality and
         the group's own success in co-creation."""
         params, n = self.params, self.size
         regions = self.region[:n]
-        alignment = (self.needs[:n] * policy.priorities[regions]).sum(axis=1)
+        # A group judges priorities by its pressing needs: each need weighs by its salience
+        # (its square), so a group with a few acute needs looks at those, one with even needs
+        # at all of them.
+        salience = self.needs[:n] ** 2
+        met = (salience * policy.priorities[regions]).sum(axis=1)
+        alignment = met / np.maximum(salience.sum(axis=1), EPSILON)
         quality = policy.quality[regions]
         target = (
             params.trust_base

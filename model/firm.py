@@ -16,7 +16,7 @@ import numpy as np
 from smartspec.scenarios.schema import FirmBehaviour, Interregional
 
 from .agents import Firm
-from .base import ABSORPTIVE_MARGIN, EPSILON, AgentKind, KnowledgeSources, Policy
+from .base import ABSORPTIVE_MARGIN, EPSILON, TINY, AgentKind, KnowledgeSources, Policy
 from .firm_demography import FirmDemography
 from .firm_learning import FirmStep, LearningVerbs
 from .knowledge import KnowledgeSpace
@@ -26,6 +26,7 @@ from .partnering import FirmDirectory, FirmLinks
 from .population import NodeRegistry, Population
 from .portfolio import PortfolioEntries, portfolio_layout
 from .region import RegionState, RegionSums
+from .streams import verb
 from .vector import FEW_GROUPS, sum_rows
 
 __all__ = ["Firm", "FirmStep", "Firms"]
@@ -122,7 +123,9 @@ class Firms(LearningVerbs, FirmDemography, Population):
         self.universities = universities
         self.params = params
         self.interregional = interregional
-        self.directory = FirmDirectory(self, regions.count, network, nodes, policy, self.rng)
+        self.directory = FirmDirectory(
+            self, regions.count, network, nodes, policy, model.streams("FirmDirectory")
+        )
         self.links = FirmLinks(self, network, nodes)
         self.entries = PortfolioEntries()
         # Each region x domain market's log demand, drawn from its stationary distribution so
@@ -135,9 +138,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
     def step(self) -> None:
         """The firm verbs of one quarter, in the order of :attr:`VERBS`."""
         state = self.prepare()
-        for verb in self.VERBS[1:]:
-            getattr(self, verb)(state)
+        for name in self.VERBS[1:]:
+            getattr(self, name)(state)
 
+    @verb
     def prepare(self) -> FirmStep:
         """The step's shared state: the portfolio as entries, with each firm's portfolio size
         and the relatedness density of every domain to its portfolio; innovation flags are
@@ -167,6 +171,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         """Report portfolio cells set (``added``) or cleared (``dropped``), as flat indices."""
         self.entries.track(added, dropped)
 
+    @verb
     def produce_and_grow(self, state: FirmStep) -> None:
         """Revenue, profit and capital; employment grows with profitability relative to the
         regional average, plus a tent-shaped shock whose spread falls with size and a slight
@@ -185,8 +190,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
         efficiency *= params.efficiency_persistence
         efficiency += params.efficiency_noise * spread * noise[:n]
         # Knowledge pays relative to the region's firms: competitors share the same market.
+        # Revenue has a constant elasticity to knowledge relative to the region's typical firm
+        # (its geometric mean), as output has to R&D capital (Hall, Mairesse & Mohnen 2010).
         size = state.layout.size
-        log_stock = np.log1p(self.knowledge_stock(state) / np.maximum(size, 1.0))
+        log_stock = np.log(self.knowledge_stock(state) / np.maximum(size, 1.0) + TINY)
         firm_count = self.per_region()
         mean_log_stock = self.region_mean(log_stock, firm_count)
         revenue_noise = params.revenue_noise * spread
@@ -200,7 +207,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
             * self.of_region(competition)
             * np.exp(efficiency + shock)
             * (1.0 + self.markup[:n])
-            * (1.0 + params.knowledge_premium * (log_stock - self.of_region(mean_log_stock)))
+            * np.exp(params.knowledge_premium * (log_stock - self.of_region(mean_log_stock)))
             * self.related_capabilities(firm_count)
         )
         profit = revenue - params.wage_share * base - state.own_rd
@@ -279,6 +286,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         factor = np.exp(demand[self.region[:n], self.core[:n]])
         return factor / self.of_region(self.region_mean(factor, firm_count))
 
+    @verb
     def adapt_absorptive_capacity(self, state: FirmStep) -> None:
         """Absorptive capacity drifts towards a target set by the firm's base capacity, the
         region's human capital relative to its start, and capacity-building support."""

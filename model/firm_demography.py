@@ -21,6 +21,7 @@ from .firm_learning import FirmStep
 from .knowledge import KnowledgeSpace
 from .partnering import FirmDirectory
 from .region import RegionState
+from .streams import verb
 from .vector import choose_per_row
 
 __all__ = ["FirmDemography"]
@@ -70,9 +71,15 @@ class FirmDemography:
             rng.choice(specialised, size=count),
             rng.choice(space.size, size=count, p=nearness / nearness.sum()),
         )
+        # A region of R real firms has its largest near the 1/R quantile of the size
+        # distribution: bounding the draw there keeps an exponent near 1 from now and then
+        # drawing one firm larger than all the others together. The minimum keeps the mean.
         alpha = initial.firm_size_exponent
-        minimum = spec.mean_firm_size * (alpha - 1.0) / alpha
-        employees = np.maximum(1.0, np.round(minimum * rng.random(count) ** (-1 / alpha)))
+        floor = 1.0 / (spec.represented_firms or count)
+        bounded = (1.0 - floor) / (1.0 - floor ** ((alpha - 1.0) / alpha))
+        minimum = spec.mean_firm_size * (alpha - 1.0) / alpha * bounded
+        quantile = rng.uniform(floor, 1.0, count)
+        employees = np.maximum(1.0, np.round(minimum * quantile ** (-1 / alpha)))
         if initial.firm_sizes == "equal":
             # The same draws are made, so that only the sizes differ from a Pareto start.
             employees = np.full(count, max(1.0, float(np.round(spec.mean_firm_size))))
@@ -182,6 +189,7 @@ class FirmDemography:
         return slots
 
     # --------------------------------------------------------------- entry and exit
+    @verb
     def spawn_startups(self, state: FirmStep) -> None:
         """Innovating firms spin out start-ups and independent entrants appear in every
         region; both become rarer as the number of firms rises above its starting level
@@ -229,6 +237,7 @@ class FirmDemography:
             cores[wander] = choose_per_row(rng, weights)
         return regions, cores
 
+    @verb
     def exit_failed(self, state: FirmStep) -> None:
         """Firms with exhausted capital or sustained losses leave the model (firms founded
         during this step are not checked)."""

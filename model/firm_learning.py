@@ -19,6 +19,7 @@ from .network import CollaborationNetwork
 from .partnering import FirmDirectory, FirmLinks, draw_partner_candidates
 from .portfolio import PortfolioLayout
 from .region import RegionState
+from .streams import verb
 from .vector import choose_per_row, serial_matmul
 
 __all__ = ["FirmStep", "LearningVerbs"]
@@ -88,6 +89,7 @@ class LearningVerbs:
     # track_portfolio() (from Firms).
 
     # ------------------------------------------------------------------ R&D
+    @verb
     def invest_in_rd(self, state: FirmStep) -> None:
         """R&D spending = own intensity x value added (cut after a loss), less what grants
         crowd out, plus the part of the grants spent this quarter.
@@ -133,6 +135,7 @@ class LearningVerbs:
             state.stock = self.held_stock(state)
         return state.stock
 
+    @verb
     def learn(self, state: FirmStep) -> None:
         """Knowledge grows from own R&D, partners, universities and regional spill-overs.
 
@@ -213,6 +216,7 @@ class LearningVerbs:
         self.regions.knowledge_flows = flows
 
     # ------------------------------------------------------------------ partners
+    @verb
     def seek_partners(self, state: FirmStep) -> None:
         """Some firms screen a few candidates and link with the best fitting one.
 
@@ -318,6 +322,7 @@ class LearningVerbs:
             * (1.0 + pull)
         )
 
+    @verb
     def innovate(self, state: FirmStep) -> None:
         """Each firm innovates with probability 1 - exp(-lambda_f) (see
         :meth:`innovation_hazard`); the innovation lands in one of its domains, drawn in
@@ -340,6 +345,7 @@ class LearningVerbs:
         # Learning by doing: expertise grows with use, by a fixed amount (not compounding).
         self.knowledge[winners, domains] += np.float32(params.learning_by_doing)
 
+    @verb
     def seed_innovation_history(self, state: FirmStep) -> None:
         """Give the initial firms a past: a firm innovated in the year before the start with
         probability 1 - exp(-4 lambda_f), and the regions' running innovation counts start at
@@ -384,6 +390,7 @@ class LearningVerbs:
         chance."""
         return (near + DENSITY_FLOOR) ** self.params.relatedness_exponent
 
+    @verb
     def diversify(self, state: FirmStep) -> None:
         """Enter a new domain with a probability that rises with relatedness density; drop
         unrelated ones. Troubled firms (repeated losses) search more and, part of the time,
@@ -416,10 +423,11 @@ class LearningVerbs:
             firms, domains = movers[enter], domains[enter]
             self.portfolio[firms, domains] = True
             self.track_portfolio(added=firms * self.domains + domains)
+            # An entrant brings a share of its core expertise on top of what it has already
+            # learnt of the domain from spill-overs or an earlier spell in it (knowledge that
+            # expertise decay erodes while the domain is out of use).
             core_stock = self.knowledge[firms, self.core[firms]]
-            self.knowledge[firms, domains] = np.maximum(
-                self.knowledge[firms, domains], params.entry_knowledge_share * core_stock
-            )
+            self.knowledge[firms, domains] += params.entry_knowledge_share * core_stock
             self.regions.record_entries(self.region[firms])
             entered_now[firms] = True
 

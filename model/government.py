@@ -6,6 +6,8 @@ One row per region (row r is region r) in :class:`Governments`; the Mesa agent
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mesa
 import numpy as np
 
@@ -20,6 +22,7 @@ from .knowledge import KnowledgeSpace
 from .network import CollaborationNetwork
 from .population import NodeRegistry, Population
 from .region import RegionState
+from .streams import verb
 from .university import Universities
 
 __all__ = ["GOVERNANCES", "Government", "Governments"]
@@ -66,6 +69,7 @@ class Governments(Population):
         network: CollaborationNetwork,
     ) -> None:
         self.instrument_params = scenario.instruments.in_order()
+        self._instrument_targets: tuple[PolicyTargets, dict[str, PolicyTargets]] | None = None
         horizon = max(params.delay for params in self.instrument_params) + 1
         dims = {"I": len(INSTRUMENTS), "H": horizon}
         super().__init__(model, nodes, knowledge.size, dims=dims)
@@ -153,6 +157,7 @@ class Governments(Population):
         self.allocate_budget(targets)
         self.deliver_instruments(targets)
 
+    @verb
     def run_edp(self) -> None:
         """Select priority domains from weighted stakeholder signals (entrepreneurial discovery).
 
@@ -205,6 +210,7 @@ class Governments(Population):
         score = score + self.rng.normal(0.0, noise_scale, score.shape)
         return np.argsort(-score, kind="stable")[: self.n_priorities[region]]
 
+    @verb
     def allocate_budget(self, targets: PolicyTargets) -> None:
         """Commit a quarter of the annual budget by the mix; absorb what capacity allows.
 
@@ -238,12 +244,14 @@ class Governments(Population):
             self.committed_total[region] += committed
             self.absorbed_total[region] += absorbed
 
+    @verb
     def deliver_instruments(self, targets: PolicyTargets) -> None:
         """Money whose delay has passed takes effect through each instrument's mechanism.
 
         No mechanism reads the network, so the links they form are inserted in one batch.
         """
         slot = self.model.steps % self.pipeline.shape[2]
+        reach = self._with_own_streams(targets)
         with self.network.batch():
             for region in range(self.size):
                 for index, name in enumerate(INSTRUMENTS):
@@ -253,8 +261,20 @@ class Governments(Population):
                     self.pipeline[region, index, slot] = 0.0
                     units = self.simulated_units(targets, region, index, amount)
                     INSTRUMENT_MECHANISMS[name].deliver(
-                        targets, region, units, self.instrument_params[index]
+                        reach[name], region, units, self.instrument_params[index]
                     )
+
+    def _with_own_streams(self, targets: PolicyTargets) -> dict[str, PolicyTargets]:
+        """``targets`` once per instrument, each with the instrument's own random stream, so
+        that funding one instrument more does not change the draws of another."""
+        cached = self._instrument_targets
+        if cached is None or cached[0] is not targets:
+            streams = self.model.streams
+            reach = {
+                name: replace(targets, rng=streams(f"instrument.{name}")) for name in INSTRUMENTS
+            }
+            self._instrument_targets = cached = (targets, reach)
+        return cached[1]
 
     def simulated_units(
         self, targets: PolicyTargets, region: int, instrument: int, money: float

@@ -11,6 +11,8 @@ from smartspec.scenarios import read_proximity_csv
 from smartspec.scenarios.schema import KnowledgeSpace as KnowledgeSpec
 from smartspec.scenarios.schema import synthetic_domain_names
 
+from .streams import Streams
+
 __all__ = ["KnowledgeSpace"]
 
 
@@ -61,9 +63,11 @@ class KnowledgeSpace:
 
         The synthetic matrix is scenario *input*, like a CSV file: it is drawn from its own
         generator seeded by ``knowledge.seed`` so that every replication of a scenario shares the
-        same knowledge space. All stochastic dynamics use the model's generator.
+        same knowledge space. Each field of it has its own stream, so that changing how one is
+        drawn (its noise or complexity shape) leaves the others as they were. All stochastic
+        dynamics use the model's generator.
         """
-        data_rng = np.random.default_rng(spec.seed)
+        data = Streams(spec.seed)
         if spec.matrix_csv is not None:
             names, proximity = read_proximity_csv(Path(spec.matrix_csv), spec.matrix_csv)
             family = cluster_families(np.asarray(proximity, dtype=np.float64), spec.family_cut)
@@ -80,13 +84,14 @@ class KnowledgeSpace:
                 [spec.relatedness_within, spec.relatedness_neighbour],
                 spec.relatedness_between,
             )
-            noise = data_rng.uniform(-spec.noise, spec.noise, size=(count, count))
+            noise = data("noise").uniform(-spec.noise, spec.noise, size=(count, count))
             proximity = np.clip(base + np.triu(noise, 1) + np.triu(noise, 1).T, 0.0, 1.0)
         proximity = np.asarray(proximity, dtype=np.float64)
         np.fill_diagonal(proximity, 1.0)
         count = len(names)
-        complexity = data_rng.beta(spec.complexity_shape, spec.complexity_shape, size=count)
-        world_share = data_rng.dirichlet(np.full(count, spec.world_share_concentration))
+        shape = spec.complexity_shape
+        complexity = data("complexity").beta(shape, shape, size=count)
+        world_share = data("world share").dirichlet(np.full(count, spec.world_share_concentration))
         return cls(tuple(names), proximity, family, complexity, world_share)
 
     def relatedness_density(self, portfolio: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ from .network import CollaborationNetwork
 from .peer_review import hold_round
 from .population import NodeRegistry
 from .region import RegionState
+from .streams import Streams
 from .university import Universities, University
 
 __all__ = ["AGENT_TYPES", "MODEL_REPORTERS", "EcosystemModel"]
@@ -56,7 +57,8 @@ class EcosystemModel(mesa.Model):
         A validated :class:`~smartspec.scenarios.Scenario`, a bundled scenario name or a TOML
         path. Default: the bundled ``emerging`` region.
     rng
-        Seed or generator; every random draw of the model goes through ``self.rng``.
+        Seed or generator; every random draw of the model comes from a named child of
+        ``self.rng`` (``self.streams``: one per verb, founding, instrument and turnover).
     mix
         Name of a bundled policy mix replacing the scenario's (convenient for ``batch_run``).
     **overrides
@@ -89,6 +91,9 @@ class EcosystemModel(mesa.Model):
             # Mesa accepts Python ints only; EMA Workbench and NumPy code pass np.int64 seeds.
             rng = int(rng)
         super().__init__(rng=rng)
+        #: Named child generators of ``self.rng``: each verb, founding, instrument and the
+        #: network turnover draws from its own (model/streams.py).
+        self.streams = Streams.from_generator(self.rng)
         # Mesa's Model owns ``self.scenario`` (a Mesa Scenario holding the seed); ours is ``spec``.
         self.spec: Scenario = scenario
         self.knowledge = KnowledgeSpace.from_spec(scenario.knowledge)
@@ -143,7 +148,7 @@ class EcosystemModel(mesa.Model):
             regions=self.regions,
             network=self.network,
             policy=self.governments,
-            rng=self.rng,
+            rng=self.streams("instruments"),
         )
         self.latest: list[dict[str, Any]] = []
         self.peer_reviews: list[dict[str, Any]] = []
@@ -167,7 +172,7 @@ class EcosystemModel(mesa.Model):
     def _create_agents(self) -> None:
         """Found every region's firms, universities and citizen groups, then the governments;
         run the network warm-up and give the firms an innovation history (docs/ODD.md §5)."""
-        rng, initial = self.rng, self.spec.initial
+        rng, initial = self.streams("specialisations"), self.spec.initial
         for index, spec in enumerate(self.spec.regions):
             if spec.specialised_domains:
                 names = self.knowledge.names
@@ -188,7 +193,7 @@ class EcosystemModel(mesa.Model):
         for _ in range(initial.warmup_rounds):
             self.firms.seek_partners(self.firms.prepare())
             self.universities.transfer_knowledge(self.firms)
-            self.network.dissolve(self.rng, self.spec.firm.link_decay)
+            self.network.dissolve(self.streams("network"), self.spec.firm.link_decay)
         self.firms.seed_innovation_history(self.firms.prepare())
         self.firms.age[: self.firms.size] = 0
 
@@ -238,8 +243,9 @@ class EcosystemModel(mesa.Model):
         # No review rounds in the burn-in: they would move the compared mixes' own shares
         # before quarter 0, while the burn-in mix is in force.
         if record and settings.enabled and self.n_regions > 1 and self.steps % settings.period == 0:
+            rng = self.streams("peer review")
             reviews = hold_round(
-                self.governments, self.latest, self.regions.names, settings, self.rng, self.steps
+                self.governments, self.latest, self.regions.names, settings, rng, self.steps
             )
             self.peer_reviews.extend(reviews)
         self.universities.step(self.firms)
@@ -247,7 +253,7 @@ class EcosystemModel(mesa.Model):
         self.citizens.step(self.governments)
         employment = self.firms.per_region(self.firms.employees[: self.firms.size])
         self.regions.end_step(employment, *self.firms.innovations_this_step())
-        self.network.dissolve(self.rng, self.spec.firm.link_decay)
+        self.network.dissolve(self.streams("network"), self.spec.firm.link_decay)
         self.network.drop_dead(self.nodes.alive)
         self._collect(record)
         self.running = self.steps < self.spec.steps

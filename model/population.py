@@ -84,9 +84,10 @@ class Population:
         dims: dict[str, int] | None = None,
     ) -> None:
         # The Mesa model registers the agent objects and keeps the clock (``model.steps``);
-        # every random draw uses its generator.
+        # every random draw uses one of its streams: this one founds the agents, and each
+        # verb (``streams.verb``) draws from a stream of its own.
         self.model = model
-        self.rng: np.random.Generator = model.rng
+        self.rng: np.random.Generator = model.streams(type(self).__name__)
         self.nodes = nodes
         self.domains = domains
         self.dims = {"K": domains, **(dims or {})}

@@ -14,6 +14,7 @@ from .agents import University
 from .base import EPSILON, QUARTERS_PER_YEAR, AgentKind
 from .firm import Firms
 from .population import RegionalActors
+from .streams import verb
 from .vector import choose_per_row
 
 __all__ = ["Universities", "University"]
@@ -90,6 +91,7 @@ class Universities(RegionalActors):
         self.transfer_knowledge(firms)
         self.spin_off(firms)
 
+    @verb
     def research(self) -> None:
         """Strength moves towards its funded target; the target (raised by research
         infrastructure) depreciates towards the university's base strength, so that
@@ -98,6 +100,7 @@ class Universities(RegionalActors):
         self.target[:n] += params.infrastructure_depreciation * (self.base[:n] - self.target[:n])
         self.strength[:n] += params.research_rate * (self.target[:n] - self.strength[:n])
 
+    @verb
     def graduate(self) -> None:
         """Graduates join the region's pool of skilled workers; the flow scales with the
         region's labour market and the universities' mean strength, and grows by
@@ -114,6 +117,7 @@ class Universities(RegionalActors):
         graduates = per_thousand * self.regions.employment / _PER_THOUSAND
         self.regions.add_skilled(graduates)
 
+    @verb
     def transfer_knowledge(self, firms: Firms) -> None:
         """Each university forms about links_per_quarter x transfer capacity links with (real)
         firms whose knowledge overlaps its strengths (firms drawn by links + 1), more as the
@@ -140,6 +144,7 @@ class Universities(RegionalActors):
         accept = rng.random(len(sources)) < acceptance
         self.network.add(self.uid[sources[accept]], firms.uid[chosen[accept]])
 
+    @verb
     def spin_off(self, firms: Firms) -> None:
         """Spin-offs in the university's strongest domains, inheriting part of its knowledge."""
         rng, n, params = self.rng, self.size, self.params

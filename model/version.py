@@ -18,6 +18,9 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: fixed base-year reference. 4: relatedness produced by the dynamics (entrants choose domains
 #: as diversifying firms do, a revenue premium for related local capabilities, a sharper domain
 #: review), region x domain market demand shocks, and a capital buffer re-set against T6-T8.
-MODEL_VERSION = 4
+#: 5: named random streams (every verb, founding, instrument and input-data field draws from its
+#: own child generator), revenue elastic to relative knowledge, entrants add core expertise to
+#: what they know of a domain, and citizens' trust weighs priorities by the salience of needs.
+MODEL_VERSION = 5
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

@@ -341,7 +341,8 @@ class FirmBehaviour(StrictTable):
     )
     entry_knowledge_share: Share = parameter(
         0.2,
-        "Knowledge in a newly entered domain, as a share of the firm's core knowledge.",
+        "Knowledge a firm brings to a newly entered domain, as a share of its core knowledge "
+        "(added to what it already knows of the domain).",
         unit="share",
         group="diversification",
     )
@@ -385,8 +386,9 @@ class FirmBehaviour(StrictTable):
     )
     knowledge_premium: float = parameter(
         0.05,
-        "Revenue gain per unit of ln(1 + mean knowledge in own domains) above the region's mean.",
-        unit="share of revenue",
+        "Elasticity of revenue to mean knowledge in own domains, relative to the region's "
+        "geometric mean (Hall, Mairesse & Mohnen 2010: output elasticities of R&D 0.01-0.25).",
+        unit="elasticity",
         group="production and growth",
         ge=0.0,
         le=0.5,

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smartspec.model.population import NodeRegistry, Population
+from smartspec.model.streams import Streams
 
 DOMAINS = 3
 
@@ -47,10 +48,12 @@ class Widgets(Population):
 
 
 class BareModel(mesa.Model):
-    """What a population needs of its model: Mesa's agent registry and a node registry."""
+    """What a population needs of its model: Mesa's agent registry, a node registry and
+    random streams."""
 
     def __init__(self, capacity: int = 4, registry_capacity: int = 8) -> None:
         super().__init__(rng=0)
+        self.streams = Streams.from_generator(self.rng)
         self.nodes = NodeRegistry(registry_capacity)
         self.widgets = Widgets(self, self.nodes, DOMAINS, capacity=capacity, dims={"H": 2})
 
