@@ -88,7 +88,6 @@ class LearningVerbs:
     # Also used: scratch() (from Population), of_region(), degree(), targeted_boost() and
     # track_portfolio() (from Firms).
 
-    # ------------------------------------------------------------------ R&D
     @verb
     def invest_in_rd(self, state: FirmStep) -> None:
         """R&D spending = own intensity x value added (cut after a loss), less what grants
@@ -121,7 +120,6 @@ class LearningVerbs:
         state.own_rd = own
         self.grant[:n] -= grant
 
-    # ------------------------------------------------------------------ learning
     def held_stock(self, state: FirmStep) -> np.ndarray:
         """Each firm's knowledge summed over its own domains (the portfolio of ``prepare``)."""
         layout = state.layout
@@ -215,7 +213,6 @@ class LearningVerbs:
         )
         self.regions.knowledge_flows = flows
 
-    # ------------------------------------------------------------------ partners
     @verb
     def seek_partners(self, state: FirmStep) -> None:
         """Some firms screen a few candidates and link with the best fitting one.
@@ -290,7 +287,6 @@ class LearningVerbs:
         np.fill_diagonal(reach, 0.0)
         return reach
 
-    # ------------------------------------------------------------------ innovation
     def innovation_hazard(self, state: FirmStep, stock: np.ndarray) -> np.ndarray:
         """Innovation hazard per quarter of every firm (rows ``[:n]``), given each firm's
         knowledge stock S_f in its own domains.
@@ -368,7 +364,6 @@ class LearningVerbs:
         cells = self.region[:n][layout.entry_firm] * self.domains + layout.entry_domain
         counts += np.bincount(cells, expected, minlength=counts.size).reshape(counts.shape)
 
-    # ------------------------------------------------------------------ portfolio
     def diversification_density(self, state: FirmStep, rows: np.ndarray) -> np.ndarray:
         """Relatedness density the firms ``rows`` see around each domain when they diversify
         or review: a mix of the density to their own portfolio and their region's (last
@@ -423,9 +418,8 @@ class LearningVerbs:
             firms, domains = movers[enter], domains[enter]
             self.portfolio[firms, domains] = True
             self.track_portfolio(added=firms * self.domains + domains)
-            # An entrant brings a share of its core expertise on top of what it has already
-            # learnt of the domain from spill-overs or an earlier spell in it (knowledge that
-            # expertise decay erodes while the domain is out of use).
+            # Core expertise adds to what the firm knows of the domain from spill-overs or an
+            # earlier spell in it (which expertise decay erodes while the domain is unused).
             core_stock = self.knowledge[firms, self.core[firms]]
             self.knowledge[firms, domains] += params.entry_knowledge_share * core_stock
             self.regions.record_entries(self.region[firms])

@@ -10,10 +10,10 @@ DERIVED_WITH = {"model_version": 5, "seeds": 4}
 #: Component -> (lower, upper) bound of its min-max normalisation (on the scale of
 #: ``index_scale_value``: the square root for skewed components).
 INDEX_BOUNDS: dict[str, tuple[float, float]] = {
-    "rd_intensity": (0, 0.273043),
-    "innovating_share": (0, 0.627006),
-    "human_capital": (0, 0.751523),
-    "partnership_share": (0.0573176, 0.768929),
+    "rd_intensity": (0, 0.253109),
+    "innovating_share": (0, 0.608334),
+    "human_capital": (0, 0.773079),
+    "partnership_share": (0.0663063, 0.741518),
 }
 #: Mean component score of the RIS-weighted archetypes in the base year (index 100).
-INDEX_REFERENCE = 0.401349
+INDEX_REFERENCE = 0.412364

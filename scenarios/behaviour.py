@@ -385,9 +385,10 @@ class FirmBehaviour(StrictTable):
         le=2.0,
     )
     knowledge_premium: float = parameter(
-        0.05,
+        0.02,
         "Elasticity of revenue to mean knowledge in own domains, relative to the region's "
-        "geometric mean (Hall, Mairesse & Mohnen 2010: output elasticities of R&D 0.01-0.25).",
+        "geometric mean (Hall, Mairesse & Mohnen 2010: output elasticities of R&D 0.01-0.25; "
+        "at 0.05 1-year survival falls to 73 %, against T8's 82 %).",
         unit="elasticity",
         group="production and growth",
         ge=0.0,

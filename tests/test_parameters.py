@@ -126,6 +126,14 @@ _WHERE = {
     # A university's transfer capacity: with the one university of the shared setting the
     # spread of capacities across universities is a single draw.
     "university.transfer_dispersion": {"regions.0.universities": 10},
+    # How uneven background needs are: trust weighs priorities by the salience of needs (model
+    # version 5), which many varied groups with living labs show (set at version 5, after
+    # stage 4 showed it not live in the shared setting).
+    "citizens.needs_spread": {
+        "mix.shares": {"living_labs": 1.0},
+        "regions.0.citizen_groups": 80,
+        "citizens.initial_dispersion": 0.3,
+    },
 }
 #: Density dependence acts when the number of firms is away from its start, which it hardly
 #: is in six years of the default region: twice the entry rate moves it (the crowding factors
@@ -137,6 +145,10 @@ _CROWDING = ("firm.competition", "firm.entry_crowding")
 #: productivity, not the rich economy of the shared setting. Set after stage 3 first showed
 #: that the rich economy leaves them nothing to act on (|t| 0.0 and 0.4 in exits).
 _CAPITAL = ("firm.capital_min", "instruments.startup_support.effect")
+#: Radical diversification is a move of troubled firms (repeated losses), which the rich economy
+#: hardly has: checked with diversification's tries at the archetype's own productivity. Set at
+#: model version 5, after stage 4 showed it not live in the rich economy (|t| 0.0).
+_TROUBLED = ("firm.radical_share",)
 #: Diversification's coefficients act on the firms that try a new domain and on the reviews
 #: of diversified firms: at the default 3 % tries a quarter a region of 100 firms enters about
 #: one domain a quarter, so these are checked with ten times as many tries.
@@ -171,13 +183,14 @@ def _setting(path: str, proximity_csv: str) -> tuple[str, dict]:
             return "emerging", {**_REGION, **_YEARLY_EDP, **governed}
     if path.startswith(_EDP_INPUTS):
         return "emerging", {**_REGION, **_YEARLY_EDP}
+    if path in _TROUBLED:
+        return "emerging", {**_REGION, **_DIVERSIFYING, **_own_productivity()}
     if path.startswith(_DIVERSIFICATION):
         return "emerging", {**_REGION, **_DIVERSIFYING}
     if path.startswith(_CROWDING):
         return "emerging", {**_REGION, **_CROWDED}
     if path in _CAPITAL:
-        own = {"regions.0.productivity": load_scenario("emerging").regions[0].productivity}
-        return "emerging", {**_REGION, **_setting_where(path), **own}
+        return "emerging", {**_REGION, **_setting_where(path), **_own_productivity()}
     if _setting_where(path):
         return "emerging", {**_REGION, **_setting_where(path)}
     for name in INSTRUMENTS:
@@ -185,6 +198,11 @@ def _setting(path: str, proximity_csv: str) -> tuple[str, dict]:
         if path.startswith(f"instruments.{name}."):
             return "emerging", {**_REGION, "mix.shares": {name: 1.0}}
     return "emerging", _REGION
+
+
+def _own_productivity() -> dict:
+    """The archetype's own productivity, where firms can run out of capital or into losses."""
+    return {"regions.0.productivity": load_scenario("emerging").regions[0].productivity}
 
 
 def _setting_where(path: str) -> dict:
@@ -511,7 +529,10 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "end:citizen_trust",
         "how concentrated groups' needs are, and so how well priorities meet them (trust)",
     ),
-    "citizens.needs_spread": ("mean:social_innovations", "how uneven the background needs are"),
+    "citizens.needs_spread": (
+        "end:citizen_trust",
+        "how uneven the background needs are, and so which priorities meet a group's salient ones",
+    ),
     "government.edp_weights.triple_helix.universities": (
         "mean:priority_innovation_share",
         "priorities weighted towards research strength move away from where firms innovate",

@@ -230,8 +230,9 @@ def step_argument(model: EcosystemModel, owner: str):
 
 def verb_outcome(owner: str, verb: str, extra_draws: int = 0) -> tuple[list[np.ndarray], bool]:
     """The state after running ``verb`` of population ``owner`` (``"firms"``, ...) and the
-    verbs before it in its ``VERBS``, and whether ``verb`` drew from the model's generator;
-    the generator is advanced by ``extra_draws`` draws just before ``verb``."""
+    verbs before it in its ``VERBS``, and whether ``verb`` drew from the model's random
+    streams (its own, partner search's or an instrument's); those streams are advanced by
+    ``extra_draws`` draws just before ``verb``."""
     model = make_model(DETERMINISM, seed=3)
     clear_network(model)
     start_step(model)
@@ -241,16 +242,29 @@ def verb_outcome(owner: str, verb: str, extra_draws: int = 0) -> tuple[list[np.n
     drew = False
     for name in population.VERBS[: population.VERBS.index(verb) + 1]:
         if name == verb:
-            model.rng.random(extra_draws)
-            before = copy.deepcopy(model.rng.bit_generator.state)
+            for stream in _streams_of(model, population, verb).values():
+                stream.random(extra_draws)
+            before = _states(_streams_of(model, population, verb))
         method = getattr(population, name)
         takes = len(inspect.signature(method).parameters)
         result = method(*([argument] if takes else []))
         if name == "prepare":
             argument = result
         if name == verb:
-            drew = model.rng.bit_generator.state != before
+            drew = _states(_streams_of(model, population, verb)) != before
     return fingerprint(model), drew
+
+
+def _streams_of(model, population, verb: str) -> dict:
+    """The random streams a verb may draw from: its own, partner search's and the
+    instruments'."""
+    names = [f"{type(population).__name__}.{verb}", "FirmDirectory"]
+    names += [f"instrument.{name}" for name in INSTRUMENTS]
+    return {name: model.streams(name) for name in names}
+
+
+def _states(streams: dict) -> dict:
+    return {name: copy.deepcopy(stream.bit_generator.state) for name, stream in streams.items()}
 
 
 def check_determinism(owner: str, verb: str, stochastic: bool) -> None:
