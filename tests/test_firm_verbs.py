@@ -478,13 +478,11 @@ def test_diversification_enters_related_domains(share):
         proximity[firms.core[slots][rows], domains].mean()
         > proximity[firms.core[slots]][others].mean()
     )
-    # An entered domain starts with at least the share entry_knowledge_share of the core
-    # knowledge (exactly that share where the firm knew less there before).
+    # An entered domain gains the share entry_knowledge_share of the core knowledge on top of
+    # what the firm knew there before.
     entering = slots[rows]
     core_knowledge = firms.knowledge[entering, firms.core[entering]]
-    expected = np.maximum(
-        knowledge[entering, domains], model.spec.firm.entry_knowledge_share * core_knowledge
-    )
+    expected = knowledge[entering, domains] + model.spec.firm.entry_knowledge_share * core_knowledge
     np.testing.assert_allclose(firms.knowledge[entering, domains], expected, rtol=1e-6)
 
 

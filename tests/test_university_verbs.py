@@ -134,7 +134,8 @@ def test_the_research_systems_reach_grows_with_the_market():
 
     def counts(scale: float) -> tuple[int, int]:
         overrides = {"university.links_per_quarter": 20.0, "university.spinoff_rate": 10.0}
-        model = make_model({"regions.0.universities": 2, **overrides})
+        # 800 firms: with 200, twice the attempts start to repeat pairs already linked.
+        model = make_model({"regions.0.universities": 2, **overrides}, firms=800)
         clear_network(model)
         universities, firms = model.universities, model.firms
         universities.transfer[:2] = 1.0
