@@ -58,12 +58,15 @@ def _difference(index: dict[int, np.ndarray], small: int) -> tuple[float, float]
 
 @pytest.mark.slow
 def test_the_index_does_not_depend_on_the_number_of_simulated_firms(final_index):
-    """The issue's design: 16 seeds at 250 firms and 8 at 1,000 and 4,000."""
+    """The issue's design: 16 seeds at 250 firms and 8 at 1,000 and 4,000. With a seed s.d.
+    of about 6 its difference has a standard error of about 2.6 points, so it can only show
+    that no difference is detectable (the 95 % interval contains zero); whether the difference
+    lies within the bounds is the next test's, on INTERVAL_SEEDS seeds. (Until model version
+    5 this test also bounded the design's point estimate, which fails by chance about one run
+    in four with no size effect at all: at version 5 it gave 3.13 against 3 at 250 firms.)"""
     index = {firms: final_index[firms][:seeds] for firms, seeds in SEEDS.items()}
-    for small, bound in BOUNDS:
+    for small, _ in BOUNDS:
         difference, error = _difference(index, small)
-        assert abs(difference) <= bound, (small, difference)
-        # No detectable difference: the 95 % interval of the difference contains zero.
         assert difference - 2.0 * error <= 0.0 <= difference + 2.0 * error, (small, difference)
 
 
@@ -74,6 +77,7 @@ def test_the_interval_of_the_difference_lies_within_the_bounds(final_index):
     s.d. about 6), so this reading is tested on INTERVAL_SEEDS seeds per size."""
     for small, bound in BOUNDS:
         difference, error = _difference(final_index, small)
+        print(f"{small} vs 4000 firms: {difference:+.2f} +- {2.0 * error:.2f} points")
         assert abs(difference) + 2.0 * error <= bound, (small, difference, error)
 
 
