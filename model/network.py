@@ -9,6 +9,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from .vector import insert_sorted
+
 __all__ = ["CollaborationNetwork"]
 
 #: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
@@ -90,7 +92,7 @@ class CollaborationNetwork:
         new, position = new[~present], position[~present]
         if len(new) == 0:
             return 0
-        self.keys = np.insert(self.keys, position, new)
+        self.keys = insert_sorted(self.keys, position, new)
         self._count_ends(new, 1)
         self._changed()
         return len(new)
