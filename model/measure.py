@@ -122,10 +122,12 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     else:
         eci, pci = np.full(count, np.nan), np.full(model.knowledge.size, np.nan)
     domains = model.knowledge.size
+    live_rows = np.flatnonzero(live)  # gathered by index, once, for the three arrays
+    cells = firms.core[live_rows].astype(np.int64)
+    if count > 1:  # one region: every cell is in row 0
+        cells += firms.region[live_rows] * domains
     core_employment = np.bincount(
-        firms.region[:n][live] * domains + firms.core[:n][live],
-        firms.employees[:n][live],
-        minlength=count * domains,
+        cells, firms.employees[live_rows], minlength=count * domains
     ).reshape(count, domains)
     related_variety, unrelated_variety = metrics.entropy_variety(
         core_employment, model.knowledge.family
