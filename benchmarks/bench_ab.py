@@ -75,8 +75,15 @@ def measure(site: Path | None, firms: int, steps: int) -> float:
     environment = dict(os.environ)
     if site is not None:
         environment["PYTHONPATH"] = str(site)
+    # -P: no working directory on sys.path. Run from the repository root, ``python -c`` would
+    # otherwise import this checkout's own smartspec/ ahead of PYTHONPATH, so that A
+    # silently measured B.
     output = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=environment
+        [sys.executable, "-P", "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
     ).stdout
     return float(json.loads(output.strip().splitlines()[-1])["step_seconds"])
 

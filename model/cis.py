@@ -47,16 +47,11 @@ def cis_window() -> int:
 
 
 def _linked_to(
-    network: CollaborationNetwork, kind: np.ndarray, size: int, partner: AgentKind | None
+    network: CollaborationNetwork, kind: np.ndarray, size: int, partner: AgentKind
 ) -> np.ndarray:
-    """Per node id (``size`` of them): whether it has a link to a node of kind ``partner``
-    (to any node when ``partner`` is None)."""
+    """Per node id (``size`` of them): whether it has a link to a node of kind ``partner``."""
     u, v = network.u, network.v
     found = np.zeros(size, dtype=bool)
-    if partner is None:
-        found[u] = True
-        found[v] = True
-        return found
     found[u[kind[v] == partner]] = True
     found[v[kind[u] == partner]] = True
     return found
@@ -98,11 +93,14 @@ def cis_shares(
     innovative = surveyed & (steps - firms.last_innovation[:n] < cis_window())
     uid = firms.uid[:n]
     size, kind = nodes.capacity, nodes.kind
-    partnered = innovative & _linked_to(network, kind, size, None)[uid]
+    # A firm with any link has a degree: the network's running count, not a scan of links.
+    partnered = innovative & (network.node_degree(size)[uid] > 0)
     with_university = innovative & _linked_to(network, kind, size, AgentKind.UNIVERSITY)[uid]
     region = firms.region[:n]
 
     def per_region(mask: np.ndarray) -> np.ndarray:
+        if count == 1:
+            return np.array([np.count_nonzero(mask)], dtype=np.float64)
         return np.bincount(region[mask], minlength=count).astype(np.float64)
 
     base, innovators = per_region(surveyed), per_region(innovative)

@@ -324,9 +324,11 @@ class Firms(LearningVerbs, FirmDemography, Population):
             return values[0]
         return values[self.region[: self.size]]
 
-    def knowledge_total(self) -> np.ndarray:
-        """Each firm's knowledge summed over all domains."""
-        return np.einsum("ij->i", self.knowledge[: self.size])
+    def knowledge_total(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each firm's knowledge summed over all domains (of the firms ``rows`` only, if
+        given: the same sums, each row summed alike)."""
+        knowledge = self.knowledge[: self.size]
+        return np.einsum("ij->i", knowledge if rows is None else knowledge[rows])
 
     def per_region(self, values: np.ndarray | None = None) -> np.ndarray:
         """Sum a per-firm quantity (default: 1, i.e. count) over the live firms of each

@@ -26,6 +26,7 @@ __all__ = [
     "index_contributions",
     "index_scale_value",
     "innovation_index",
+    "year_contributions",
     "year_values",
 ]
 
@@ -109,10 +110,18 @@ def year_values(measures: _Measured) -> dict[str, np.ndarray]:
     return measures.cache["_year"]
 
 
+def year_contributions(measures: _Measured) -> dict[str, np.ndarray]:
+    """:func:`index_contributions` of :func:`year_values`, computed once per step for the
+    index, its parts and the grant points."""
+    if "_parts" not in measures.cache:
+        measures.cache["_parts"] = index_contributions(year_values(measures))
+    return measures.cache["_parts"]
+
+
 def grant_points(measures: _Measured) -> np.ndarray:
     """Index points that grant money counts for directly: the R&D part minus what it would be
     if business R&D excluded the grant money firms spent."""
     year = year_values(measures)
     own = np.maximum(year["rd_intensity"] - year["rd_intensity_grants"], 0.0)
-    with_grants = index_contributions(year)["rd_intensity"]
+    with_grants = year_contributions(measures)["rd_intensity"]
     return with_grants - index_contributions({**year, "rd_intensity": own})["rd_intensity"]

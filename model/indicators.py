@@ -29,7 +29,7 @@ from .index import (
     grant_points,
     index_contributions,
     innovation_index,
-    year_values,
+    year_contributions,
 )
 
 __all__ = [
@@ -159,7 +159,8 @@ def _flow(source: str) -> Callable[[Measures], np.ndarray]:
 
 
 def _index(m: Measures) -> np.ndarray:
-    return innovation_index(year_values(m))
+    # innovation_index(year_values(m)), from the parts computed once.
+    return np.sum(list(year_contributions(m).values()), axis=0)
 
 
 # fmt: off
@@ -168,7 +169,7 @@ def _contribution_indicators() -> list[Indicator]:
     return [
         Indicator(f"index_part_{name}", "result", "index points",
                   f"Index points from {_BY_LABEL_HINT[name]}", "mean", "mean",
-                  lambda m, name=name: index_contributions(year_values(m))[name])
+                  lambda m, name=name: year_contributions(m)[name])
         for name in INDEX_COMPONENTS
     ]
 # fmt: on

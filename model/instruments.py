@@ -152,7 +152,7 @@ class RDGrants:
             if len(outside):
                 quality = targets.policy.quality[region]
                 leaked = rng.binomial(count, params.misallocation * (1.0 - quality))
-        merit = firms.knowledge_total()[applicants] * firms.absorptive[applicants]
+        merit = firms.knowledge_total(applicants) * firms.absorptive[applicants]
         chosen = np.concatenate(
             [_pick(rng, applicants, count - leaked, merit), _pick(rng, outside, leaked)]
         )

@@ -85,7 +85,9 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         quantities[:, column] = getattr(firms, name)[:n]
     knowledge = firms.knowledge[:n]
     sums, knowledge_sums = firms.per_region_rows(quantities, knowledge)
-    stocks = _held_knowledge(firms, count)
+    # The portfolio's entries, listed once for both tables read from them.
+    entries = firms.portfolio_entries()
+    stocks = _held_knowledge(firms, count, entries)
     employment, revenue, rd, rd_grants, absorptive = sums.T
     live = firms.alive[:n]
     recent = model.steps - firms.last_innovation[:n] < QUARTERS_PER_YEAR
@@ -105,7 +107,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     # leaves a specialisation as firms enter and leave domains, and it is defined for a single
     # region too. The running innovation count is reported beside it.
     innovation_counts = regions.innovations_by_domain.copy()
-    active = _active_firms(firms, count)
+    active = _active_firms(firms, count, entries)
     rca = metrics.rca(active, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = specialised if previous_specialised is None else previous_specialised
@@ -120,10 +122,12 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     else:
         eci, pci = np.full(count, np.nan), np.full(model.knowledge.size, np.nan)
     domains = model.knowledge.size
+    live_rows = np.flatnonzero(live)  # gathered by index, once, for the three arrays
+    cells = firms.core[live_rows].astype(np.int64)
+    if count > 1:  # one region: every cell is in row 0
+        cells += firms.region[live_rows] * domains
     core_employment = np.bincount(
-        firms.region[:n][live] * domains + firms.core[:n][live],
-        firms.employees[:n][live],
-        minlength=count * domains,
+        cells, firms.employees[live_rows], minlength=count * domains
     ).reshape(count, domains)
     related_variety, unrelated_variety = metrics.entropy_variety(
         core_employment, model.knowledge.family
@@ -280,9 +284,9 @@ def _count_by_region(firms: Firms, count: int, *masks: np.ndarray) -> list[np.nd
     return [np.bincount(region[mask], minlength=count).astype(np.float64) for mask in masks]
 
 
-def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
+def _held_knowledge(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:
     """Knowledge of each region's live firms in the domains they are active in (regions x
-    domains, float32 sums).
+    domains, float32 sums), given the portfolio's ``entries``.
 
     Summed over the portfolio's entries rather than over a masked copy of the whole
     knowledge array. ``np.add.at`` adds each region-domain's terms one by one in firm order,
@@ -294,7 +298,6 @@ def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
     if count > FEW_GROUPS:  # ``per_region_rows`` sums these in another order
         held = np.multiply(firms.knowledge[:n], firms.portfolio[:n], out=firms.scratch("work"))
         return firms.per_region_rows(held)[0]
-    entries = firms.portfolio_entries()
     entry_firm = entries // domains
     cell = entries - entry_firm * domains
     if count > 1:
@@ -306,11 +309,10 @@ def _held_knowledge(firms: Firms, count: int) -> np.ndarray:
     return sums.reshape(count, domains)
 
 
-def _active_firms(firms: Firms, count: int) -> np.ndarray:
+def _active_firms(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:
     """Number of each region's live firms with each domain in their portfolio (regions x
-    domains)."""
+    domains), given the portfolio's ``entries``."""
     domains = firms.domains
-    entries = firms.portfolio_entries()
     entry_firm = entries // domains
     cell = entries - entry_firm * domains + firms.region[entry_firm].astype(np.int64) * domains
     return np.bincount(cell, firms.alive[entry_firm], minlength=count * domains).reshape(

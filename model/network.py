@@ -9,6 +9,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from .vector import insert_sorted
+
 __all__ = ["CollaborationNetwork"]
 
 #: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
@@ -90,7 +92,7 @@ class CollaborationNetwork:
         new, position = new[~present], position[~present]
         if len(new) == 0:
             return 0
-        self.keys = np.insert(self.keys, position, new)
+        self.keys = insert_sorted(self.keys, position, new)
         self._count_ends(new, 1)
         self._changed()
         return len(new)
@@ -174,11 +176,15 @@ class CollaborationNetwork:
             source, target = self.directed()
             nodes = self.linked_nodes()
             count = len(nodes)
-            position = np.searchsorted(nodes, target)
-            # Each linked node's out-links start where ``source`` first reaches it.
-            indptr = np.append(np.searchsorted(source, nodes), len(source))
+            # Each link's far end as a position among the linked nodes: a lookup by node id
+            # (a gather) rather than a binary search per link.
+            lookup = np.empty(int(nodes[-1]) + 1 if count else 0, dtype=np.int64)
+            lookup[nodes] = np.arange(count)
+            # Each linked node's out-links start where ``source`` first reaches it. Data of
+            # scipy's own dtype (float64), so that it does not convert the matrix again.
+            indptr = np.append(self._derived["linked_starts"], len(source))
             graph = sparse.csr_array(
-                (np.ones(len(source), dtype=np.int8), position, indptr), shape=(count, count)
+                (np.ones(len(source)), lookup[target], indptr), shape=(count, count)
             )
             # The matrix holds both directions of every link, so its strongly connected
             # components are the undirected ones; scipy finds them without the transposed
@@ -196,8 +202,10 @@ class CollaborationNetwork:
         """The node ids with at least one link, in increasing order."""
         if "linked_nodes" not in self._derived:
             source = self.directed()[0]
-            # ``source`` is sorted: its distinct values are the linked nodes, in id order.
+            # ``source`` is sorted: its distinct values are the linked nodes, in id order, and
+            # where each first appears is where its out-links start.
             first = np.concatenate([[True], source[1:] != source[:-1]]) if len(source) else []
+            self._derived["linked_starts"] = np.flatnonzero(first)
             self._derived["linked_nodes"] = source[first]
         return self._derived["linked_nodes"]
 

@@ -110,14 +110,12 @@ class FirmDirectory:
             n = firms.size
             priorities = self.policy.priorities[: self.regions]
             portfolio, region = firms.portfolio[:n], firms.region[:n]
-            member = np.zeros(n, dtype=bool)
-            # A loop over the few priority domains (columns), not over firms.
-            for domain in np.flatnonzero(priorities.any(axis=0)).tolist():
-                if self.regions == 1:
-                    member |= portfolio[:, domain]
-                else:
-                    member |= portfolio[:, domain] & priorities[region, domain]
-            self._cache["priority_member"] = member
+            # Only the few priority domains (columns) are read, in one pass over the firms.
+            columns = np.flatnonzero(priorities.any(axis=0))
+            held = portfolio[:, columns]
+            if self.regions > 1:
+                held &= priorities[:, columns][region]
+            self._cache["priority_member"] = held.any(axis=1)
         return self._cache["priority_member"]
 
     def eligible(self, region: int, priority_only: bool) -> np.ndarray:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .vector import insert_sorted
+
 __all__ = ["PortfolioEntries", "PortfolioLayout", "portfolio_layout"]
 
 
@@ -51,7 +53,7 @@ class PortfolioEntries:
             tracked = np.delete(tracked, at) if len(tracked) else tracked
         if tracked is not None and self._added:
             added = np.sort(np.concatenate(self._added))
-            tracked = np.insert(tracked, np.searchsorted(tracked, added), added)
+            tracked = insert_sorted(tracked, np.searchsorted(tracked, added), added)
         if (
             tracked is not None
             and (len(tracked) == 0 or tracked[-1] < portfolio.size)

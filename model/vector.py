@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-__all__ = ["FEW_GROUPS", "choose_per_row", "serial_matmul", "sum_rows", "sum_runs"]
+__all__ = [
+    "FEW_GROUPS",
+    "choose_per_row",
+    "insert_sorted",
+    "serial_matmul",
+    "sum_rows",
+    "sum_runs",
+]
 
 FEW_GROUPS = 64
 
@@ -94,3 +101,17 @@ def sum_runs(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
         shape=(len(starts), len(index)),
     )
     return index[starts], grouping @ values
+
+
+def insert_sorted(values: np.ndarray, positions: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``np.insert(values, positions, new)`` for non-decreasing ``positions`` (as
+    ``np.searchsorted`` of sorted ``new`` gives them): the same array, without np.insert's
+    handling of the general case, which takes over half its time on these sizes."""
+    out = np.empty(len(values) + len(new), dtype=values.dtype)
+    # Entry i of ``new`` lands after the i entries of ``new`` before it.
+    at = positions + np.arange(len(new))
+    kept = np.ones(len(out), dtype=bool)
+    kept[at] = False
+    out[at] = new
+    out[kept] = values
+    return out

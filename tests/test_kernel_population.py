@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartspec.model.population import NodeRegistry, Population
+from smartspec.model.population import NodeRegistry, Population, _bookkeeping_only
 from smartspec.model.streams import Streams
 
 DOMAINS = 3
@@ -194,6 +194,61 @@ def test_remove_tolerates_an_agent_mesa_no_longer_knows():
     model.deregister_agent(model.widgets.agents[0])
     model.widgets.remove(np.array([0]))
     assert model.widgets.count == 1
+
+
+def _mesa_state(model: mesa.Model) -> tuple:
+    """Mesa's agent registry of ``model``: the id counter, every agent's id and each type's
+    agents' ids, in registration order."""
+    return (
+        model.agent_id_counter,
+        [agent.unique_id for agent in model.agents],
+        {kind.__name__: [agent.unique_id for agent in agents]
+         for kind, agents in model.agents_by_type.items()},
+    )  # fmt: skip
+
+
+def test_direct_registration_leaves_mesa_as_agent_init_and_deregister_would():
+    fast, reference = BareModel(capacity=4), BareModel(capacity=4)
+    for model in (fast, reference):
+        add_widgets(model, 3)
+        model.widgets.remove(np.array([1]))
+    # The reference goes through Mesa's own methods only: a listener to the model's agent
+    # signals (which the direct path must notify, so it steps aside) that ignores them.
+    heard = []
+
+    def listen(signal) -> None:  # held here: Mesa keeps only a weak reference
+        heard.append(signal)
+
+    reference.observe("agents", "agent_added", listen)
+    reference.observe("agents", "agent_removed", listen)
+    assert _bookkeeping_only(fast) and not _bookkeeping_only(reference)
+    for model in (fast, reference):
+        add_widgets(model, 5, first_weight=3.0)
+        model.widgets.remove(np.array([0, 4, 6]))
+        add_widgets(model, 2, first_weight=8.0)
+        check_consistency(model)
+        assert all(agent.model is model and agent.pos is None for agent in model.agents)
+    assert len(heard) == 7 + 3
+    assert _mesa_state(fast) == _mesa_state(reference)
+
+
+def test_agent_signals_reach_listeners():
+    model = BareModel(capacity=4)
+    add_widgets(model, 1)
+    added, removed = [], []
+
+    # Held here: Mesa keeps only weak references to its listeners.
+    def on_added(signal) -> None:
+        added.append(signal)
+
+    def on_removed(signal) -> None:
+        removed.append(signal)
+
+    model.observe("agents", "agent_added", on_added)
+    model.observe("agents", "agent_removed", on_removed)
+    add_widgets(model, 2)
+    model.widgets.remove(np.array([0, 2]))
+    assert len(added) == 2 and len(removed) == 2
 
 
 # ------------------------------------------------------------------------- compaction
