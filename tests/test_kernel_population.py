@@ -230,6 +230,10 @@ def test_direct_registration_leaves_mesa_as_agent_init_and_deregister_would():
         assert all(agent.model is model and agent.pos is None for agent in model.agents)
     assert len(heard) == 7 + 3
     assert _mesa_state(fast) == _mesa_state(reference)
+    # The agents themselves carry what Agent.__init__ gives them, nothing less or more.
+    for fast_agent, reference_agent in zip(fast.agents, reference.agents, strict=True):
+        assert vars(fast_agent).keys() == vars(reference_agent).keys()
+        assert fast_agent.unique_id == reference_agent.unique_id
 
 
 def test_agent_signals_reach_listeners():
