@@ -27,6 +27,7 @@ __all__ = [
     "index_scale_value",
     "innovation_index",
     "year_contributions",
+    "year_index",
     "year_values",
 ]
 
@@ -80,7 +81,12 @@ def innovation_index(values: dict[str, np.ndarray]) -> np.ndarray:
     """RIS-style composite: the mean min-max score of the components against bounds fixed in
     the base year, as a percentage of the base-year reference (see :func:`index_contributions`).
     """
-    return np.sum(list(index_contributions(values).values()), axis=0)
+    return _summed(index_contributions(values))
+
+
+def _summed(parts: dict[str, np.ndarray]) -> np.ndarray:
+    """The index from its parts (they sum to it)."""
+    return np.sum(list(parts.values()), axis=0)
 
 
 class _Measured(Protocol):
@@ -116,6 +122,11 @@ def year_contributions(measures: _Measured) -> dict[str, np.ndarray]:
     if "_parts" not in measures.cache:
         measures.cache["_parts"] = index_contributions(year_values(measures))
     return measures.cache["_parts"]
+
+
+def year_index(measures: _Measured) -> np.ndarray:
+    """:func:`innovation_index` of :func:`year_values`, from the parts computed once."""
+    return _summed(year_contributions(measures))
 
 
 def grant_points(measures: _Measured) -> np.ndarray:

@@ -30,6 +30,7 @@ from .index import (
     index_contributions,
     innovation_index,
     year_contributions,
+    year_index,
 )
 
 __all__ = [
@@ -156,11 +157,6 @@ def _count(name: str) -> Callable[[Measures], np.ndarray]:
 
 def _flow(source: str) -> Callable[[Measures], np.ndarray]:
     return lambda m: m.knowledge_flows[source]
-
-
-def _index(m: Measures) -> np.ndarray:
-    # innovation_index(year_values(m)), from the parts computed once.
-    return np.sum(list(year_contributions(m).values()), axis=0)
 
 
 # fmt: off
@@ -331,7 +327,7 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("priorities", "result", "domain names", "Priority domains", "none", "none",
        lambda m: m.priorities),
     _I("innovation_index", "result", "EU reference = 100", "Composite innovation index",
-       "mean", "mean", _index, short="index"),
+       "mean", "mean", year_index, short="index"),
     *_contribution_indicators(),
     _I("index_part_rd_grants", "result", "index points",
        "Index points from grant money counted as business R&D", "mean", "mean", grant_points),
