@@ -18,6 +18,7 @@ import numpy as np
 from smartspec.scenarios.archetypes import CIS_MIN_EMPLOYEES, CIS_YEARS
 
 from .base import QUARTERS_PER_YEAR, AgentKind
+from .vector import count_by_group
 
 if TYPE_CHECKING:
     from .firm import Firms
@@ -96,20 +97,15 @@ def cis_shares(
     # A firm with any link has a degree: the network's running count, not a scan of links.
     partnered = innovative & (network.node_degree(size)[uid] > 0)
     with_university = innovative & _linked_to(network, kind, size, AgentKind.UNIVERSITY)[uid]
-    region = firms.region[:n]
-
-    def per_region(mask: np.ndarray) -> np.ndarray:
-        if count == 1:
-            return np.array([np.count_nonzero(mask)], dtype=np.float64)
-        return np.bincount(region[mask], minlength=count).astype(np.float64)
-
-    base, innovators = per_region(surveyed), per_region(innovative)
+    base, innovators, partners, university_partners = count_by_group(
+        firms.region[:n], count, surveyed, innovative, partnered, with_university
+    )
 
     def share(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
         return np.divide(top, bottom, out=np.zeros(count), where=bottom > 0)
 
     return {
         "cis_innovating_share": share(innovators, base),
-        "cooperation_share": share(per_region(partnered), innovators),
-        "university_cooperation_share": share(per_region(with_university), innovators),
+        "cooperation_share": share(partners, innovators),
+        "university_cooperation_share": share(university_partners, innovators),
     }

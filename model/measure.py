@@ -27,7 +27,7 @@ from .network import CollaborationNetwork
 from .population import NodeRegistry
 from .region import RegionState, RegionSums
 from .university import Universities
-from .vector import FEW_GROUPS
+from .vector import FEW_GROUPS, count_by_group
 
 __all__ = ["Measured", "Measurement", "measure"]
 
@@ -91,8 +91,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     employment, revenue, rd, rd_grants, absorptive = sums.T
     live = firms.alive[:n]
     recent = model.steps - firms.last_innovation[:n] < QUARTERS_PER_YEAR
-    firm_count, recent_innovators, partnered, innovators = _count_by_region(
-        firms,
+    firm_count, recent_innovators, partnered, innovators = count_by_group(
+        firms.region[:n],
         count,
         live,
         live & recent,
@@ -274,14 +274,6 @@ def _citizen_means(citizens: CitizenGroups, count: int) -> tuple[np.ndarray, np.
     )
     trust = np.bincount(region, citizens.trust[: citizens.size][live], count) / groups
     return participation, trust
-
-
-def _count_by_region(firms: Firms, count: int, *masks: np.ndarray) -> list[np.ndarray]:
-    """Number of firms (slots ``[:size]``) in each region for which each mask is True."""
-    if count == 1:
-        return [np.array([np.count_nonzero(mask)], dtype=np.float64) for mask in masks]
-    region = firms.region[: firms.size]
-    return [np.bincount(region[mask], minlength=count).astype(np.float64) for mask in masks]
 
 
 def _held_knowledge(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ from scipy import sparse
 __all__ = [
     "FEW_GROUPS",
     "choose_per_row",
+    "count_by_group",
     "insert_sorted",
     "serial_matmul",
     "sum_rows",
@@ -101,6 +102,14 @@ def sum_runs(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
         shape=(len(starts), len(index)),
     )
     return index[starts], grouping @ values
+
+
+def count_by_group(groups: np.ndarray, count: int, *masks: np.ndarray) -> list[np.ndarray]:
+    """For each mask, how many of its True entries fall in each group 0..count-1 (float64);
+    with one group a plain count, without gathering the groups."""
+    if count == 1:
+        return [np.array([np.count_nonzero(mask)], dtype=np.float64) for mask in masks]
+    return [np.bincount(groups[mask], minlength=count).astype(np.float64) for mask in masks]
 
 
 def insert_sorted(values: np.ndarray, positions: np.ndarray, new: np.ndarray) -> np.ndarray:
