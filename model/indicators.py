@@ -94,6 +94,7 @@ class Measures:
     institutional_quality: np.ndarray
     citizen_participation: np.ndarray
     citizen_trust: np.ndarray
+    citizen_participation_spread: np.ndarray  # s.d. across a region's groups
     committed: np.ndarray  # regions x instruments
     absorbed: np.ndarray  # regions x instruments
     committed_total: np.ndarray
@@ -144,11 +145,15 @@ def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return np.divide(top, bottom, out=np.zeros(len(bottom)), where=bottom > 0)
 
 
-def _lab_priority_share(m: Measures) -> np.ndarray:
-    """Share of the quarter's living labs whose domain is a priority (NaN without labs)."""
-    labs = m.counters["living_labs_run"]
-    in_priorities = m.counters["labs_in_priorities"]
-    return np.divide(in_priorities, labs, out=np.full(len(labs), np.nan), where=labs > 0)
+def _per_event(total: str, events: str) -> Callable[[Measures], np.ndarray]:
+    """The quarter's counter ``total`` per event counted in ``events`` (NaN in a quarter
+    without any)."""
+
+    def produce(m: Measures) -> np.ndarray:
+        count = m.counters[events]
+        return np.divide(m.counters[total], count, out=np.full(len(count), np.nan), where=count > 0)
+
+    return produce
 
 
 def _count(name: str) -> Callable[[Measures], np.ndarray]:
@@ -274,6 +279,9 @@ INDICATORS: tuple[Indicator, ...] = (
        lambda m: (~m.specialised & m.previous_specialised).sum(axis=1)),
     _I("domain_entries", "result", "entries per quarter", "Firms entering a new domain", "sum",
        "sum", _count("domain_entries")),
+    _I("entry_relatedness", "result", "density 0-1",
+       "Relatedness density of the domains firms entered to their portfolios", "mean", "mean",
+       _per_event("entry_density", "domain_entries")),
     _I("domain_exits", "result", "exits per quarter", "Firms dropping a domain", "sum", "sum",
        _count("domain_exits")),
     _I("density_specialisations", "result", "density (0-1)",
@@ -308,6 +316,9 @@ INDICATORS: tuple[Indicator, ...] = (
        _count("social_innovations_total"), short="soc. innov."),
     _I("citizen_participation", "context", "share", "Citizens taking part in the EDP", "mean",
        "mean", lambda m: m.citizen_participation),
+    _I("citizen_participation_spread", "context", "share",
+       "Spread (s.d.) of participation across citizen groups", "mean", "mean",
+       lambda m: m.citizen_participation_spread),
     _I("citizen_trust", "context", "0-1", "Citizens' trust in government", "mean", "last",
        lambda m: m.citizen_trust, short="trust"),
     _I("budget_committed", "output", "M€ per quarter", "Budget committed", "sum", "sum",
@@ -323,7 +334,8 @@ INDICATORS: tuple[Indicator, ...] = (
         for instrument, output, unit, label in _OUTPUTS
     ),
     _I("living_lab_priority_share", "output", "share of labs",
-       "Living labs working on a priority domain", "mean", "mean", _lab_priority_share),
+       "Living labs working on a priority domain", "mean", "mean",
+       _per_event("labs_in_priorities", "living_labs_run")),
     _I("priorities", "result", "domain names", "Priority domains", "none", "none",
        lambda m: m.priorities),
     _I("innovation_index", "result", "EU reference = 100", "Composite innovation index",
@@ -372,19 +384,10 @@ MODEL_REPORTER_INDICATORS: tuple[str, ...] = (
 )
 
 #: Columns of the region x domain table (``EcosystemModel.domains()``).
-DOMAIN_COLUMNS = [
-    "step",
-    "region",
-    "domain",
-    "knowledge",
-    "innovations",
-    "employment",
-    "rca",
-    "specialised",
-    "density",
-    "priority",
-    "complexity",
-]
+DOMAIN_COLUMNS: list[str] = (
+    "step region domain knowledge innovations employment rca specialised density priority "
+    "complexity"
+).split()
 
 
 def indicator(name: str) -> Indicator:

@@ -173,6 +173,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         institutional_quality=governments.quality[:count],
         citizen_participation=citizens[0],
         citizen_trust=citizens[1],
+        citizen_participation_spread=citizens[2],
         committed=governments.committed[:count],
         absorbed=governments.absorbed[:count],
         committed_total=governments.committed_total[:count].sum(axis=1),
@@ -186,6 +187,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             "exits": regions.exits,
             "spinoffs": regions.spinoffs,
             "domain_entries": regions.domain_entries,
+            "entry_density": regions.entry_density,
             "domain_exits": regions.domain_exits,
             "university_spinoffs": regions.university_spinoffs,
             "social_innovations": regions.social_innovations,
@@ -264,16 +266,17 @@ def _network_measures(model: Measured, degree: np.ndarray, count: int) -> dict[s
     }
 
 
-def _citizen_means(citizens: CitizenGroups, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean participation and trust of each region's live groups (0 without groups)."""
+def _citizen_means(citizens: CitizenGroups, count: int) -> tuple[np.ndarray, ...]:
+    """Mean participation and trust of each region's live groups (0 without groups), and
+    the standard deviation of participation across them (0 with fewer than two)."""
     live = citizens.alive[: citizens.size]
     region = citizens.region[: citizens.size][live]
     groups = np.maximum(np.bincount(region, minlength=count), 1)
-    participation = (
-        np.bincount(region, citizens.participation[: citizens.size][live], count) / groups
-    )
+    taking_part = citizens.participation[: citizens.size][live]
+    participation = np.bincount(region, taking_part, count) / groups
     trust = np.bincount(region, citizens.trust[: citizens.size][live], count) / groups
-    return participation, trust
+    squared_gaps = np.bincount(region, (taking_part - participation[region]) ** 2, count)
+    return participation, trust, np.sqrt(squared_gaps / groups)
 
 
 def _held_knowledge(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:

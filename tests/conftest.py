@@ -20,6 +20,7 @@ MAY_BE_NAN = [
     "density_priorities",
     "growth_kurtosis",
     "living_lab_priority_share",
+    "entry_relatedness",
 ]
 
 #: A small region with the values of the ``emerging`` archetype (at the time of writing), fixed

@@ -141,3 +141,70 @@ def test_a_comparison_splits_index_differences_into_money_and_behaviour():
         )
         is None
     )
+
+
+def _diversifying_region(seed: int):
+    from smartspec import EcosystemModel
+
+    overrides = {"regions.0.firms": 150, "initial.burn_in": 0, "firm.diversification_rate": 0.3}
+    return EcosystemModel("emerging", rng=seed, **overrides)
+
+
+def test_entry_relatedness_is_the_mean_density_of_the_domains_entered_to_the_portfolios():
+    """Recomputed from the portfolios before and after each quarter: the (firm, domain)
+    cells a surviving firm gained, and the density of each domain to the firm's portfolio
+    before the quarter (NaN in a quarter without entries)."""
+    model = _diversifying_region(11)
+    firms, space = model.firms, model.knowledge
+    seen_entries = 0
+    for _ in range(6):
+        n = firms.size
+        before, ids = firms.portfolio[:n].copy(), firms.uid[:n].copy()
+        model.step()
+        stayed = (firms.uid[:n] == ids) & firms.alive[:n]
+        rows, domains = np.nonzero(firms.portfolio[:n] & ~before & stayed[:, None])
+        row = model.indicators().iloc[-1]
+        assert row["domain_entries"] == len(rows)
+        if len(rows) == 0:
+            assert np.isnan(row["entry_relatedness"])
+            continue
+        density = space.relatedness_density(before[rows].astype(np.float64))
+        expected = density[np.arange(len(rows)), domains].mean()
+        assert row["entry_relatedness"] == pytest.approx(expected, rel=1e-5)
+        seen_entries += len(rows)
+    assert seen_entries > 10
+
+
+def test_radical_diversification_enters_less_related_domains():
+    """All of troubled firms' attempts radical against none: every firm troubled, so the
+    difference is the radical share's alone; same seeds, pooled over four."""
+    related = []
+    for share in (0.0, 1.0):
+        values = []
+        for seed in range(4):
+            model = _diversifying_region(seed)
+            model.firms.params = model.firms.params.model_copy(
+                update={"radical_share": share, "troubled_losses": 0}
+            )
+            model.run_for(8)
+            values.append(model.indicators()["entry_relatedness"].mean())
+        related.append(np.mean(values))
+    assert related[1] < 0.8 * related[0]
+
+
+def test_participation_spread_is_the_standard_deviation_across_a_regions_groups():
+    from smartspec import EcosystemModel
+
+    model = EcosystemModel("europe", rng=3, steps=4, **{"citizens.initial_dispersion": 0.2})
+    model.run_for(4)
+    groups = model.citizens
+    n = groups.size
+    live = groups.alive[:n]
+    table = model.indicators()
+    for region in range(model.regions.count):
+        mine = live & (groups.region[:n] == region)
+        spread = table[table["region"] == table["region"].unique()[region]].iloc[-1]
+        assert spread["citizen_participation_spread"] == pytest.approx(
+            np.std(groups.participation[:n][mine]), rel=1e-9
+        )
+    assert (table["citizen_participation_spread"] > 0.05).any()
