@@ -50,6 +50,9 @@ MODEL_TARGETS = {
     "birth_rate": {},
     "death_rate": {},
     "survival": {},
+    "birth_rate_active": {},
+    "death_rate_active": {},
+    "survival_calendar": {},
     "size_tail_exponent": {},
     "growth_size_slope": {},
     "relatedness_entry_effect": {},
@@ -169,6 +172,47 @@ def test_rates_are_yearly_shares_of_the_stock(real_runs):
         assert 0 < rates["b"] < 1 and 0 < rates["d"] < 1
     survival = values_of(real_runs, target("s", "survival"))[0]
     assert 0 <= survival <= 1
+
+
+def test_eurostat_counting_divides_by_the_active_firms_and_follows_calendar_cohorts():
+    """Eight quarters by hand. Year 1 (quarters 5-8) starts with 10 firms and founds 1 + 2 +
+    0 + 1 = 4, of which 3 leave: births 4 / 14 active, deaths 3 / 14. Survival to the next
+    year: founded in year 0 (quarters 1-4, 2 births) and alive at step 4: one of them."""
+    steps = np.arange(9)
+    indicators = pd.DataFrame(
+        {
+            "step": steps,
+            "region": "A",
+            "firms": [10, 11, 11, 12, 10, 11, 12, 11, 12],
+            "entries": [0, 1, 0, 1, 0, 1, 2, 0, 1],
+            "exits": [0, 0, 0, 0, 2, 0, 1, 1, 1],
+            "employment": 1.0,
+        }
+    )
+    initial = {"step": 0, "born": 0}
+    panel = pd.DataFrame(
+        [
+            *([initial] * 10),
+            *([{"step": 4, "born": 0}] * 9),
+            {"step": 4, "born": 1},  # the firm founded in quarter 3 has gone
+            {"step": 8, "born": 1},
+            {"step": 8, "born": 6},
+            {"step": 8, "born": 8},
+        ]
+    ).assign(firm=0, region=0, employees=1.0, revenue=1.0, age=0)
+    data = RunData(indicators=indicators, firm_panel=panel)
+    rates = run_outputs(data, [target("b", "birth_rate_active"), target("d", "death_rate_active")])
+    assert rates == {"b": pytest.approx(4 / 14), "d": pytest.approx(3 / 14)}
+    survival = STATISTICS["survival_calendar"]
+    one_year = survival.compute(data, target("s", "survival_calendar"))
+    # Year 0 to step 4 (1 of 2) and year 1 (founded 6 and 8, births 4) to step 8 (2 of 4).
+    assert one_year == {"survivors": 3.0, "births": 6.0}
+    # No cohort's third year starts inside the run: nothing to count, and the pool is NaN.
+    three_years = survival.compute(data, target("s", "survival_calendar", quarters=12))
+    assert three_years == {"survivors": 0.0, "births": 0.0}
+    assert math.isnan(survival.pool([three_years]))
+    with pytest.raises(ValueError, match="whole years"):
+        survival.compute(data, target("s", "survival_calendar", quarters=6))
 
 
 def test_improved_is_one_when_the_indicator_rose_and_pools_to_a_share():

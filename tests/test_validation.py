@@ -120,7 +120,8 @@ def test_validate_reports_every_published_target_with_a_verdict(small_validation
     expected = len(targets.validation_targets()) + len(targets.QUALITATIVE)
     assert len(table) == expected and table["target"].is_unique
     assert set(table["verdict"]) <= {"yes", "partly", "NO"}
-    assert set(table["use"]) == {"calibrated", "out-of-sample"}
+    assert set(table["use"]) == {"calibrated", "out-of-sample", "diagnostic"}
+    assert set(table.loc[table["use"] == "diagnostic", "row"]) == {"T6", "T7", "T8", "T9"}
     assert set(table.loc[table["use"] == "out-of-sample", "row"]) == {"T9", "T13", "T18", "paradox"}
     assert "Published targets" in printed and "out-of-sample" in printed
     assert "## Published targets" in (out / "report.md").read_text(encoding="utf-8")

@@ -95,6 +95,39 @@ def survival_counts(data: RunData, target: TargetSpec) -> dict[str, float]:
     return {"survivors": survivors, "births": total}
 
 
+def calendar_survival_counts(data: RunData, target: TargetSpec) -> dict[str, float]:
+    """Firms founded in a calendar year still active ``quarters`` / 4 years later, counted as
+    Eurostat counts survival (T8, T9), pooled as :func:`survival_counts`.
+
+    The Eurostat-OECD Manual on Business Demography Statistics (2007): an enterprise born in
+    year y has survived to year y + n if it is active, with turnover or employment, in any
+    part of year y + n. In the model a firm alive when year y + n begins produces in its first
+    quarter, so the survivors of the cohort of year y (founded in quarters 4y + 1 ... 4y + 4)
+    are the panel's firms at step 4(y + n) founded in those quarters; its births are the
+    ``entries`` of those quarters. A firm founded in the last quarter of year y thus needs to
+    outlive that quarter only, one founded in its first quarter three more: half a year less
+    on average than :func:`survival_counts`' full ``quarters``. ``quarters`` (default 4)
+    must be whole years; cohorts whose year y + n starts after the run ends are left out.
+    """
+    quarters = target.quarters or QUARTERS_PER_YEAR
+    if quarters % QUARTERS_PER_YEAR:
+        raise ValueError(f"target '{target.name}': calendar survival needs whole years")
+    years, panel = quarters // QUARTERS_PER_YEAR, data.firm_panel
+    births = aggregate_regions(data.indicators, ["entries"]).set_index("step")["entries"]
+    born = panel["born"] if "born" in panel else panel["step"] - panel["age"]
+    cohort_year = (born - 1) // QUARTERS_PER_YEAR
+    survivors = total = 0.0
+    for step in np.unique(panel["step"]):
+        year = step // QUARTERS_PER_YEAR - years
+        if step % QUARTERS_PER_YEAR or year < 0:
+            continue
+        quarters_of_year = range(QUARTERS_PER_YEAR * year + 1, QUARTERS_PER_YEAR * (year + 1) + 1)
+        at_step = (panel["step"] == step) & (born >= 1) & (cohort_year == year)
+        survivors += float(np.count_nonzero(at_step))
+        total += float(births.reindex(quarters_of_year).fillna(0).sum())
+    return {"survivors": survivors, "births": total}
+
+
 def pool_survival(contributions: list[dict[str, float]]) -> float:
     """Survivors over births, all replications together."""
     births = sum(part["births"] for part in contributions)

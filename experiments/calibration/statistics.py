@@ -138,7 +138,8 @@ def birth_rate(data: RunData, target: TargetSpec) -> dict[str, float]:
     that the opening transient is left out (NaN if nothing is left). Mapping to T6 (Eurostat
     10.5 % a year): Eurostat divides a year's births by the enterprises active at any time in
     that year, all sizes; the model divides by its mean stock of firms, all of them, which is a
-    little smaller than "active at any time", so for the same flows its rate is a little higher.
+    little smaller than "active at any time", so for the same flows its rate is a little higher
+    (:func:`birth_rate_active` counts as Eurostat does).
     """
     return _yearly_rate(data, target, "entries")
 
@@ -148,6 +149,37 @@ def death_rate(data: RunData, target: TargetSpec) -> dict[str, float]:
     losses) / mean number of live firms x 4 / window length; window as ``birth_rate``.
     Mapping to T7 (Eurostat 8.5 % a year) as for births: all the model's firms."""
     return _yearly_rate(data, target, "exits")
+
+
+def _calendar_rate(data: RunData, target: TargetSpec, events: str) -> dict[str, float]:
+    """Σ events / Σ active enterprises over calendar years y (quarters 4y + 1 ... 4y + 4):
+    every year after the first, or the years inside the last ``window`` quarters. Active in
+    year y: the firms alive when it starts (the ``firms`` of step 4y) and those founded in it
+    (its ``entries``), whether or not they are still alive at its end."""
+    columns = list(dict.fromkeys(["firms", "entries", events]))  # births are both
+    table = _per_step(data, columns).set_index("step")
+    last_year = int(table.index.max()) // QUARTERS_PER_YEAR - 1
+    first_year = 1 if target.window is None else last_year + 1 - target.window // QUARTERS_PER_YEAR
+    occurred = active = 0.0
+    for year in range(max(first_year, 0), last_year + 1):
+        quarters = list(range(QUARTERS_PER_YEAR * year + 1, QUARTERS_PER_YEAR * (year + 1) + 1))
+        active += table.at[QUARTERS_PER_YEAR * year, "firms"] + table.loc[quarters, "entries"].sum()
+        occurred += table.loc[quarters, events].sum()
+    return {"value": float(occurred / active) if active > 0 else np.nan}
+
+
+def birth_rate_active(data: RunData, target: TargetSpec) -> dict[str, float]:
+    """Yearly birth rate counted as Eurostat counts it (T6): a calendar year's births over
+    the enterprises active in that year, those alive when it starts plus those founded in it
+    (Eurostat-OECD Manual on Business Demography Statistics, 2007: an active enterprise had
+    turnover or employment at any time in the year). Years as :func:`_calendar_rate`."""
+    return _calendar_rate(data, target, "entries")
+
+
+def death_rate_active(data: RunData, target: TargetSpec) -> dict[str, float]:
+    """Yearly death rate counted as Eurostat counts it (T7): a calendar year's exits over the
+    enterprises active in that year, as :func:`birth_rate_active`."""
+    return _calendar_rate(data, target, "exits")
 
 
 def size_tail_exponent(data: RunData, target: TargetSpec) -> dict[str, float]:
@@ -210,6 +242,14 @@ STATISTICS: dict[str, Statistic] = {statistic.name: statistic for statistic in (
            {"indicators"}, death_rate, optional=("window",)),
     _entry("survival", "share of firms founded in the run alive `quarters` (4) later, pooled",
            {"firm_panel", "indicators"}, pooled.survival_counts, pooled.pool_survival,
+           optional=("quarters",)),
+    _entry("birth_rate_active", "a calendar year's births / firms active in it (Eurostat)",
+           {"indicators"}, birth_rate_active, optional=("window",)),
+    _entry("death_rate_active", "a calendar year's exits / firms active in it (Eurostat)",
+           {"indicators"}, death_rate_active, optional=("window",)),
+    _entry("survival_calendar",
+           "share of a calendar year's births active `quarters` / 4 years on (Eurostat), pooled",
+           {"firm_panel", "indicators"}, pooled.calendar_survival_counts, pooled.pool_survival,
            optional=("quarters",)),
     _entry("size_tail_exponent", "Hill exponent of final firm sizes over the top `tail` share",
            {"firm_panel"}, size_tail_exponent, optional=("tail",)),
