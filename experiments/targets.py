@@ -40,7 +40,9 @@ class Target(Protocol):
 
 def aggregate_regions(indicators: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """All regions together per step, as the indicator registry says: sums for counts and
-    money, employment-weighted means for shares, rates and levels."""
+    money, employment-weighted means for shares, rates and levels. A mean leaves out the
+    regions where the indicator is undefined (NaN: no entries, labs or priorities there this
+    quarter), so that one such region does not blank the whole; NaN when all are."""
     if indicators["region"].nunique() == 1:
         return indicators[["step", *columns]].reset_index(drop=True)
     rows = {}
@@ -54,14 +56,19 @@ def aggregate_regions(indicators: pd.DataFrame, columns: list[str]) -> pd.DataFr
             rows[column] = np.array([values[steps == s].sum() for s in order])
         else:
             rows[column] = np.array(
-                [
-                    np.average(values[steps == s], weights=weights[steps == s])
-                    if weights[steps == s].sum() > 0
-                    else np.nanmean(values[steps == s])
-                    for s in order
-                ]
+                [_defined_mean(values[steps == s], weights[steps == s]) for s in order]
             )
     return pd.DataFrame(rows)
+
+
+def _defined_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted mean of the finite ``values`` (unweighted if their weights sum to 0; NaN if
+    none is finite)."""
+    defined = np.isfinite(values)
+    if not defined.any():
+        return np.nan
+    values, weights = values[defined], weights[defined]
+    return float(np.average(values, weights=weights) if weights.sum() > 0 else values.mean())
 
 
 def summarise(series: pd.DataFrame, outcomes: OutcomeSpec) -> dict[str, float]:

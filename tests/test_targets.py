@@ -127,3 +127,24 @@ def test_evaluate_targets_weights_archetypes_and_gives_one_row_per_target():
     assert cooperation["use"] == "out-of-sample" and cooperation["verdict"] == "NO"
     assert set(table["verdict"]) <= {"yes", "partly", "NO"}
     assert list(table["row"][:2]) == ["T10", "T13"]
+
+
+def test_regions_are_averaged_over_those_where_an_indicator_is_defined():
+    """A share undefined in one region (NaN: no domain entries there this quarter) leaves
+    that region out of the employment-weighted mean instead of blanking it; counts are
+    summed; NaN only when no region defines it."""
+    from smartspec.experiments.targets import aggregate_regions
+
+    table = pd.DataFrame(
+        {
+            "step": [1, 1, 1, 2, 2, 2],
+            "region": ["A", "B", "C"] * 2,
+            "employment": [100.0, 300.0, 50.0] * 2,
+            "entry_relatedness": [0.2, 0.1, np.nan, np.nan, np.nan, np.nan],
+            "domain_entries": [2, 3, 0, 0, 0, 0],
+        }
+    )
+    together = aggregate_regions(table, ["entry_relatedness", "domain_entries"])
+    assert together["entry_relatedness"].iloc[0] == pytest.approx((0.2 * 100 + 0.1 * 300) / 400)
+    assert np.isnan(together["entry_relatedness"].iloc[1])
+    assert together["domain_entries"].tolist() == [5, 0]
