@@ -20,7 +20,7 @@ from .partnering import FirmDirectory, FirmLinks, draw_partner_candidates
 from .portfolio import PortfolioLayout
 from .region import RegionState
 from .streams import verb
-from .vector import choose_per_row, serial_matmul
+from .vector import choose_per_row, row_operation, serial_matmul
 
 __all__ = ["FirmStep", "LearningVerbs"]
 
@@ -154,12 +154,13 @@ class LearningVerbs:
         if spillover <= 0:
             gain.fill(0.0)
         elif self.regions.count == 1:
-            np.subtract(self.regions.mean_knowledge.astype(np.float32)[0], knowledge, out=gain)
+            regional_mean = self.regions.mean_knowledge.astype(np.float32)[0]
+            row_operation(np.subtract, knowledge, regional_mean, gain, row_first=True)
         else:
             regional_mean = self.regions.mean_knowledge.astype(np.float32)
             np.take(regional_mean, self.region[:n], axis=0, out=gain, mode="clip")
             gain -= knowledge
-        np.maximum(gain, 0.0, out=gain)
+        row_operation(np.maximum, gain, np.zeros(self.domains, dtype=np.float32), gain)
 
         partner_rows, partner_gain, university_rows, university_gain = self.links.learning_gains(
             knowledge,

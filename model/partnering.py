@@ -14,7 +14,7 @@ import numpy as np
 from .base import AgentKind, KnowledgeSources, Policy
 from .network import CollaborationNetwork
 from .population import NodeRegistry
-from .vector import choose_per_row, sum_runs
+from .vector import choose_per_row, row_operation, sum_runs
 
 __all__ = ["FirmDirectory", "FirmLinks", "FirmRows", "WorkBuffers", "draw_partner_candidates"]
 
@@ -223,7 +223,7 @@ class FirmLinks:
         partner_gap -= np.take(knowledge, me, axis=0, out=own, mode="clip")
         university_gap[:] = universities.strength[university]
         university_gap -= knowledge[my_university]
-        np.maximum(gap, 0.0, out=gap)
+        row_operation(np.maximum, gap, np.zeros(width, dtype=gap.dtype), gap)
         partner_gap *= np.float32(partner_weight)
         weight = university_weight * universities.transfer[university]
         university_gap *= weight.astype(np.float32)[:, None]

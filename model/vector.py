@@ -10,6 +10,7 @@ __all__ = [
     "choose_per_row",
     "count_by_group",
     "insert_sorted",
+    "row_operation",
     "serial_matmul",
     "sum_rows",
     "sum_runs",
@@ -56,6 +57,40 @@ def serial_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -
     block = max(1, SERIAL_WORK // max(1, b.shape[0] * b.shape[1]))
     for start in range(0, a.shape[0], block):
         np.matmul(a[start : start + block], b, out=out[start : start + block])
+    return out
+
+
+#: Rows per call in :func:`row_operation`: enough that the per-call cost vanishes, few enough
+#: that the tiled row stays in the fastest cache.
+ROW_BLOCK = 256
+
+
+def row_operation(
+    ufunc: np.ufunc, matrix: np.ndarray, row: np.ndarray, out: np.ndarray, row_first: bool = False
+) -> np.ndarray:
+    """``ufunc(matrix, row, out=out)`` (``ufunc(row, matrix, ...)`` if ``row_first``) for a
+    C-contiguous (n x m) ``matrix`` and ``out`` and a row of m values of the matrix's dtype:
+    each element the same as by broadcasting, but faster.
+
+    Broadcasting a short row makes NumPy run its loop once per matrix row of m elements, and a
+    scalar operand of ``np.maximum`` takes a loop that is not vectorised: each about 3x slower
+    at m = 30 than the same ufunc over two whole arrays. Here the row is tiled over
+    ``ROW_BLOCK`` rows and the matrix is seen as rows of that many of its rows.
+    """
+    contiguous = matrix.flags.c_contiguous and out.flags.c_contiguous
+    if not contiguous or matrix.ndim != 2 or len(matrix) < ROW_BLOCK:
+        return ufunc(row, matrix, out=out) if row_first else ufunc(matrix, row, out=out)
+    whole = len(matrix) // ROW_BLOCK * ROW_BLOCK
+    span = ROW_BLOCK * matrix.shape[1]
+    pairs = (
+        (np.tile(row, ROW_BLOCK), matrix[:whole].reshape(-1, span), out[:whole].reshape(-1, span)),
+        (row, matrix[whole:], out[whole:]),
+    )
+    for repeated, part, part_out in pairs:
+        if row_first:
+            ufunc(repeated, part, out=part_out)
+        else:
+            ufunc(part, repeated, out=part_out)
     return out
 
 

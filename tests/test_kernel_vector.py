@@ -238,3 +238,35 @@ def test_serial_matmul_writes_into_out():
     out = np.full((4, 2), np.nan)
     assert serial_matmul(a, b, out=out) is out
     assert np.array_equal(out, a @ b)
+
+
+# -------------------------------------------------------------------- row_operation
+@pytest.mark.parametrize("ufunc", [np.subtract, np.maximum, np.add])
+@pytest.mark.parametrize("row_first", [False, True])
+@pytest.mark.parametrize("rows_from_boundary", [-1, 0, 1])
+@pytest.mark.parametrize("blocks", [0, 1, 3])
+def test_row_operation_equals_broadcasting_bit_for_bit(
+    ufunc, row_first, rows_from_boundary, blocks
+):
+    rng = np.random.default_rng(11)
+    rows = max(0, blocks * vector.ROW_BLOCK + rows_from_boundary)
+    matrix = rng.normal(size=(rows, 7)).astype(np.float32)
+    matrix[rng.random(matrix.shape) < 0.1] = 0.0
+    row = rng.normal(size=7).astype(np.float32)
+    row[2] = 0.0
+    expected = ufunc(row, matrix) if row_first else ufunc(matrix, row)
+    out = np.full_like(matrix, np.nan)
+    assert vector.row_operation(ufunc, matrix, row, out, row_first=row_first) is out
+    assert out.tobytes() == expected.tobytes()
+
+
+def test_row_operation_in_place_and_on_a_non_contiguous_matrix():
+    rng = np.random.default_rng(12)
+    matrix = rng.normal(size=(3 * vector.ROW_BLOCK + 5, 4))
+    expected = np.maximum(matrix, 0.0)
+    vector.row_operation(np.maximum, matrix, np.zeros(4), matrix)
+    assert np.array_equal(matrix, expected)
+    strided = rng.normal(size=(2 * vector.ROW_BLOCK, 8))[:, ::2]
+    out = np.empty(strided.shape)
+    vector.row_operation(np.subtract, strided, np.arange(4.0), out)
+    assert np.array_equal(out, strided - np.arange(4.0))
