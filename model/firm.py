@@ -246,10 +246,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
         grown = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
         # The tent shape of growth rates (T16), over the firms away from the one-employee
         # floor, where a firm cannot shrink and its growth rate is cut off.
-        measured = live & (employees >= 2.0)
+        measured = np.flatnonzero(live & (employees >= 2.0))
         regions.growth_kurtosis = excess_kurtosis(
             np.log(grown[measured] / employees[measured]),
-            self.region[:n][measured],
+            self.region[measured] if regions.count > 1 else None,
             regions.count,
         )
         self.employees[:n] = grown

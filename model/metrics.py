@@ -123,10 +123,11 @@ def economic_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eci, pci
 
 
-def excess_kurtosis(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+def excess_kurtosis(values: np.ndarray, groups: np.ndarray | None, count: int) -> np.ndarray:
     """Excess kurtosis m4 / m2^2 - 3 of ``values`` within each of ``count`` groups (NaN for
     a group without values or spread): 0 for normal values, 3 for Laplace ones, the tent
-    shape of firm growth rates (Stanley et al. 1996; Bottazzi & Secchi 2006)."""
+    shape of firm growth rates (Stanley et al. 1996; Bottazzi & Secchi 2006). With one
+    group, ``groups`` is not read (None will do)."""
     values = np.asarray(values, dtype=np.float64)
     found = np.full(count, np.nan)
     if count == 1:  # every value is in group 0: no masked copy
