@@ -31,6 +31,7 @@ class FirmRows(Protocol):
     uid: np.ndarray
     portfolio: np.ndarray
     knowledge: np.ndarray
+    absorptive: np.ndarray
 
 
 class WorkBuffers:
@@ -127,6 +128,16 @@ class FirmDirectory:
             if priority_only:
                 pool = pool[self.priority_member()[pool]]
             self._cache[key] = pool
+        return self._cache[key]
+
+    def capable(self, region: int, priority_only: bool, threshold: float) -> np.ndarray:
+        """The firms of :meth:`eligible` whose absorptive capacity exceeds ``threshold``.
+        Kept for the step like the pools: the instruments that ask run before the firm verbs,
+        and absorptive capacity moves only in those."""
+        key = ("capable", region, priority_only, threshold)
+        if key not in self._cache:
+            pool = self.eligible(region, priority_only)
+            self._cache[key] = pool[self.firms.absorptive[pool] > threshold]
         return self._cache[key]
 
     def sample(self, regions: np.ndarray, preferential: bool = False) -> np.ndarray:
