@@ -252,7 +252,10 @@ def _network_measures(model: Measured, degree: np.ndarray, count: int) -> dict[s
     )
     citizen_links = touching((kind_u == citizen) | (kind_v == citizen))
     giant_share = _largest_component_share(network, node_region, alive_nodes, region_nodes)
-    region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
+    if count == 1:  # whole numbers: their sum is exact, as bincount's is
+        region_degree_sum = np.array([degree[live_nodes].sum()], dtype=np.float64)
+    else:
+        region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
     return {
         "network_density": density,
         "network_clustering": region_clustering,

@@ -83,9 +83,10 @@ class FirmDirectory:
             live = np.flatnonzero(firms.alive[: firms.size])
             if self.regions == 1:
                 order = live
+                counts = np.array([len(live)])
             else:
                 order = live[np.argsort(firms.region[live], kind="stable")]
-            counts = np.bincount(firms.region[order], minlength=self.regions)
+                counts = np.bincount(firms.region[order], minlength=self.regions)
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
             self._cache["index"] = (order, starts, counts)
         return self._cache["index"]
