@@ -263,8 +263,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         premium = self.params.relatedness_premium
         if premium == 0:
             return 1.0
-        n = self.size
-        density = self.model.region_density[self.region[:n], self.core[:n]]
+        density = self.of_region_core(self.model.region_density)
         return 1.0 + premium * (density - self.of_region(self.region_mean(density, firm_count)))
 
     def _demand_spread(self) -> float:
@@ -282,8 +281,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         demand *= params.domain_demand_persistence
         if params.domain_demand_noise > 0:
             demand += params.domain_demand_noise * self.rng.standard_normal(demand.shape)
-        n = self.size
-        factor = np.exp(demand[self.region[:n], self.core[:n]])
+        factor = np.exp(self.of_region_core(demand))
         return factor / self.of_region(self.region_mean(factor, firm_count))
 
     @verb
@@ -323,6 +321,14 @@ class Firms(LearningVerbs, FirmDemography, Population):
         if len(values) == 1:
             return values[0]
         return values[self.region[: self.size]]
+
+    def of_region_core(self, values: np.ndarray) -> np.ndarray:
+        """A (regions x domains) quantity read for each firm (slots ``[:size]``) at its region
+        and core domain; with a single region, a gather from the one row."""
+        n = self.size
+        if len(values) == 1:
+            return values[0][self.core[:n]]
+        return values[self.region[:n], self.core[:n]]
 
     def knowledge_total(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Each firm's knowledge summed over all domains (of the firms ``rows`` only, if
