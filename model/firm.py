@@ -24,7 +24,7 @@ from .metrics import excess_kurtosis
 from .network import CollaborationNetwork
 from .partnering import FirmDirectory, FirmLinks
 from .population import NodeRegistry, Population
-from .portfolio import PortfolioEntries, portfolio_layout
+from .portfolio import PortfolioDensity, PortfolioEntries
 from .region import RegionState, RegionSums
 from .streams import verb
 from .vector import FEW_GROUPS, sum_rows
@@ -128,6 +128,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         )
         self.links = FirmLinks(self, network, nodes)
         self.entries = PortfolioEntries()
+        self.density = PortfolioDensity()
         # Each region x domain market's log demand, drawn from its stationary distribution so
         # that the run does not start with every market at its mean.
         self.domain_demand = self.rng.normal(
@@ -147,12 +148,9 @@ class Firms(LearningVerbs, FirmDemography, Population):
         and the relatedness density of every domain to its portfolio; innovation flags are
         cleared and firms age by a quarter."""
         n = self.size
-        layout = portfolio_layout(
-            self.portfolio_entries(),
-            n,
-            self.domains,
-            self.knowledge_space.density_rows32,
-            self.scratch("density"),
+        entries = self.portfolio_entries()
+        layout = self.density.layout(
+            entries, self.entries.scans, n, self.knowledge_space.density_rows32
         )
         self.innovated[:n] = False
         self.innovation_domain[:n] = -1
@@ -170,6 +168,9 @@ class Firms(LearningVerbs, FirmDemography, Population):
     ) -> None:
         """Report portfolio cells set (``added``) or cleared (``dropped``), as flat indices."""
         self.entries.track(added, dropped)
+        for cells in (added, dropped):
+            if cells is not None:
+                self.density.note(cells // self.domains)
 
     @verb
     def produce_and_grow(self, state: FirmStep) -> None:
@@ -302,6 +303,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
     def on_compact(self, kept_slots: np.ndarray) -> None:
         self.directory.invalidate()
         self.entries.forget()
+        self.density.forget()
 
     # ------------------------------------------------------------------ helpers
     def degree(self) -> np.ndarray:
