@@ -343,8 +343,8 @@ class Firms(LearningVerbs, FirmDemography, Population):
         region."""
         n, count = self.size, self.regions.count
         live = self.alive[:n]
-        if count == 1:  # no grouping needed: a masked sum
-            total = np.count_nonzero(live) if values is None else np.sum(values, where=live)
+        if count == 1:  # no grouping needed: a masked sum (np.sum's own ufunc call)
+            total = np.count_nonzero(live) if values is None else np.add.reduce(values, where=live)
             return np.array([total], dtype=np.float64)
         if values is not None:
             values = values[live]
