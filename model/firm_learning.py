@@ -176,13 +176,14 @@ class LearningVerbs:
 
         factor = (self.absorptive[:n] * scale * state.live).astype(np.float32)
         weights = np.multiply(layout.density, factor[:, None], out=self.scratch("weights"))
-        weights.reshape(-1)[entries] = factor[entry_firm]  # rel = 1 in the firm's domains
+        entry_weights = factor[entry_firm]
+        weights.reshape(-1)[entries] = entry_weights  # rel = 1 in the firm's domains
         gain *= weights
         self._record_flows(
             state,
             gain,
             weights,
-            own_entries,
+            own_entries * entry_weights,
             (partner_rows, partner_gain),
             (university_rows, university_gain),
         )
@@ -193,18 +194,16 @@ class LearningVerbs:
         knowledge += gain
         state.stock = self.held_stock(state)
 
-    def _record_flows(self, state, gain, weights, own_entries, partners, universities) -> None:
+    def _record_flows(self, state, gain, weights, own_gain, partners, universities) -> None:
         """Knowledge learnt this step per region, by source: firm partners, universities,
-        own R&D and regional spill-overs (the rest of the total gain)."""
+        own R&D (``own_gain``, per portfolio entry) and regional spill-overs (the rest of the
+        total gain)."""
         count, layout = self.regions.count, state.layout
-        entry_weights = weights.reshape(-1)[layout.entries]
         flows = {}
         for source, (rows, values) in (("firm", partners), ("university", universities)):
             per_firm = np.einsum("fd,fd->f", values, weights[rows])
             flows[source] = np.bincount(self.region[rows], per_firm, minlength=count)
-        flows["own"] = np.bincount(
-            self.region[layout.entry_firm], own_entries * entry_weights, count
-        )
+        flows["own"] = np.bincount(self.region[layout.entry_firm], own_gain, count)
         if count == 1:
             total = np.array([float(gain.sum(dtype=np.float64))])
         else:
