@@ -96,11 +96,14 @@ class FirmDirectory:
         return order[starts[region] : starts[region] + counts[region]]
 
     def attachment_weights(self) -> np.ndarray:
-        """Cumulative (links + 1) over the region-sorted index, for preferential attachment."""
+        """Cumulative (links + 1) over the region-sorted index, for preferential attachment,
+        after a leading 0 (so ``[1:]`` are the cumulative weights themselves)."""
         if "attachment" not in self._cache:
             order = self.index()[0]
             degree = self.network.node_degree(self.nodes.capacity)
-            self._cache["attachment"] = np.cumsum(degree[self.firms.uid[order]] + 1.0)
+            edges = np.zeros(len(order) + 1)
+            np.cumsum(degree[self.firms.uid[order]] + 1.0, out=edges[1:])
+            self._cache["attachment"] = edges
         return self._cache["attachment"]
 
     def priority_member(self) -> np.ndarray:
@@ -152,8 +155,8 @@ class FirmDirectory:
             offset = np.floor(draws * counts[regions]).astype(np.int64)
             result[has] = order[(starts[regions] + offset)[has]]
             return result
-        cumulative = self.attachment_weights()
-        edges = np.concatenate([[0.0], cumulative])
+        edges = self.attachment_weights()
+        cumulative = edges[1:]
         before = edges[starts]
         total = edges[starts + counts] - before
         target = before[regions] + draws * total[regions]
