@@ -10,6 +10,7 @@ __all__ = [
     "choose_per_row",
     "count_by_group",
     "insert_sorted",
+    "row_block",
     "row_operation",
     "serial_matmul",
     "sum_rows",
@@ -60,9 +61,11 @@ def serial_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -
     return out
 
 
-#: Rows per call in :func:`row_operation`: enough that the per-call cost vanishes, few enough
-#: that the tiled row stays in the fastest cache.
-ROW_BLOCK = 256
+def row_block(width: int) -> int:
+    """Matrix rows per call in :func:`row_operation`: as many as fill NumPy's own buffer (the
+    chunk its iterator works in), so the per-call cost vanishes and the tiled row stays in
+    the fastest cache."""
+    return max(1, np.getbufsize() // max(1, width))
 
 
 def row_operation(
@@ -74,16 +77,17 @@ def row_operation(
 
     Broadcasting a short row makes NumPy run its loop once per matrix row of m elements, and a
     scalar operand of ``np.maximum`` takes a loop that is not vectorised: each about 3x slower
-    at m = 30 than the same ufunc over two whole arrays. Here the row is tiled over
-    ``ROW_BLOCK`` rows and the matrix is seen as rows of that many of its rows.
+    at m = 30 than the same ufunc over two whole arrays. Here the row is tiled over a block of
+    rows (:func:`row_block`) and the matrix is seen as rows of that many of its rows.
     """
     contiguous = matrix.flags.c_contiguous and out.flags.c_contiguous
-    if not contiguous or matrix.ndim != 2 or len(matrix) < ROW_BLOCK:
+    block = row_block(matrix.shape[-1])
+    if not contiguous or matrix.ndim != 2 or len(matrix) < block:
         return ufunc(row, matrix, out=out) if row_first else ufunc(matrix, row, out=out)
-    whole = len(matrix) // ROW_BLOCK * ROW_BLOCK
-    span = ROW_BLOCK * matrix.shape[1]
+    whole = len(matrix) // block * block
+    span = block * matrix.shape[1]
     pairs = (
-        (np.tile(row, ROW_BLOCK), matrix[:whole].reshape(-1, span), out[:whole].reshape(-1, span)),
+        (np.tile(row, block), matrix[:whole].reshape(-1, span), out[:whole].reshape(-1, span)),
         (row, matrix[whole:], out[whole:]),
     )
     for repeated, part, part_out in pairs:

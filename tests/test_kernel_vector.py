@@ -271,7 +271,7 @@ def test_row_operation_equals_broadcasting_bit_for_bit(
     ufunc, row_first, rows_from_boundary, blocks
 ):
     rng = np.random.default_rng(11)
-    rows = max(0, blocks * vector.ROW_BLOCK + rows_from_boundary)
+    rows = max(0, blocks * vector.row_block(7) + rows_from_boundary)
     matrix = rng.normal(size=(rows, 7)).astype(np.float32)
     matrix[rng.random(matrix.shape) < 0.1] = 0.0
     row = rng.normal(size=7).astype(np.float32)
@@ -284,11 +284,11 @@ def test_row_operation_equals_broadcasting_bit_for_bit(
 
 def test_row_operation_in_place_and_on_a_non_contiguous_matrix():
     rng = np.random.default_rng(12)
-    matrix = rng.normal(size=(3 * vector.ROW_BLOCK + 5, 4))
+    matrix = rng.normal(size=(3 * vector.row_block(4) + 5, 4))
     expected = np.maximum(matrix, 0.0)
     vector.row_operation(np.maximum, matrix, np.zeros(4), matrix)
     assert np.array_equal(matrix, expected)
-    strided = rng.normal(size=(2 * vector.ROW_BLOCK, 8))[:, ::2]
+    strided = rng.normal(size=(2 * vector.row_block(4), 8))[:, ::2]
     out = np.empty(strided.shape)
     vector.row_operation(np.subtract, strided, np.arange(4.0), out)
     assert np.array_equal(out, strided - np.arange(4.0))
