@@ -220,7 +220,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
         # a reserve that sustained losses can exhaust, not an ever-growing hoard.
         excess = capital - params.capital_buffer * self.revenue[:n]
         capital -= params.payout_rate * np.maximum(excess, 0.0)
-        self.loss_streak[:n] = np.where(profit < 0, self.loss_streak[:n] + 1, 0)
+        # One more quarter of losses, or back to none (in place: a mask times the count).
+        streak = self.loss_streak[:n]
+        streak += 1
+        streak *= profit < 0
 
         # Growth follows the operating margin before R&D: R&D is an investment, and charging it
         # here would make selection work against research-intensive firms.
