@@ -17,6 +17,8 @@ cities. Industrial and Corporate Change 24(1), 223-250.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -176,13 +178,23 @@ def entropy_variety(values: np.ndarray, family: np.ndarray) -> tuple[np.ndarray,
     family = np.asarray(family)
     totals = values.sum(axis=1, keepdims=True)
     shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    groups = np.unique(family)
-    onehot = (family[:, None] == groups[None, :]).astype(np.float64)
-    group_shares = shares @ onehot
+    group_shares = shares @ _family_indicator(tuple(family.tolist()))
     unrelated = -np.sum(_plogp(group_shares), axis=1)
     # total entropy = UV + RV (entropy decomposition theorem)
     total = -np.sum(_plogp(shares), axis=1)
     return total - unrelated, unrelated
+
+
+@functools.cache
+def _family_indicator(family: tuple) -> np.ndarray:
+    """The (domains x families) 0/1 matrix of a family labelling, families in sorted order.
+    Kept per labelling: a model's families never change, and np.unique took a third of a
+    step's variety measure. Read-only, as it is shared."""
+    labels = np.asarray(family)
+    groups = np.unique(labels)
+    indicator = (labels[:, None] == groups[None, :]).astype(np.float64)
+    indicator.flags.writeable = False
+    return indicator
 
 
 def _plogp(p: np.ndarray) -> np.ndarray:
