@@ -52,8 +52,12 @@ class PortfolioEntries:
         tracked = self._tracked
         if tracked is not None and self._dropped:
             dropped = np.concatenate(self._dropped)
-            at = np.minimum(np.searchsorted(tracked, dropped), max(len(tracked) - 1, 0))
-            tracked = np.delete(tracked, at) if len(tracked) else tracked
+            if len(tracked):
+                at = np.minimum(np.searchsorted(tracked, dropped), len(tracked) - 1)
+                # np.delete's own mask, without its argument handling.
+                kept = np.ones(len(tracked), dtype=bool)
+                kept[at] = False
+                tracked = tracked[kept]
         if tracked is not None and self._added:
             added = np.sort(np.concatenate(self._added))
             tracked = insert_sorted(tracked, np.searchsorted(tracked, added), added)
