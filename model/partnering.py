@@ -102,7 +102,9 @@ class FirmDirectory:
             order = self.index()[0]
             degree = self.network.node_degree(self.nodes.capacity)
             edges = np.zeros(len(order) + 1)
-            np.cumsum(degree[self.firms.uid[order]] + 1.0, out=edges[1:])
+            # Whole numbers: summed as integers, the running sums are the same, exactly, and
+            # several times faster than a running sum in floats.
+            edges[1:] = np.cumsum(degree[self.firms.uid[order]] + 1)
             self._cache["attachment"] = edges
         return self._cache["attachment"]
 
