@@ -19,8 +19,9 @@ __all__ = ["CollaborationNetwork"]
 #: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
 _SHIFT = np.int64(32)
 _LOW = (np.int64(1) << _SHIFT) - 1
-#: Index type of scipy's graph kernels (``csgraph``'s ITYPE).
+#: Index type of scipy's graph kernels (``csgraph``'s ITYPE), and its largest value.
 _GRAPH_INDEX = np.int32
+_GRAPH_INDEX_MAX = np.iinfo(_GRAPH_INDEX).max
 #: Links in a triangle.
 _TRIANGLE = 3
 
@@ -196,7 +197,7 @@ class CollaborationNetwork:
             # these int32 arrays) and validate it as a graph, which took longer than the
             # search. The components come numbered in another order: renumber by each
             # component's first (lowest) node.
-            if len(source) < np.iinfo(_GRAPH_INDEX).max:
+            if len(source) < _GRAPH_INDEX_MAX:
                 labels = np.empty(count, dtype=_GRAPH_INDEX)
                 found = strong_components(lookup[target], indptr.astype(_GRAPH_INDEX), labels)
             else:  # beyond scipy's int32 kernel: its public route
@@ -245,7 +246,8 @@ class CollaborationNetwork:
         if len(self.keys) < _TRIANGLE:
             return np.empty(0, dtype=np.int64)
         u, v = self.u, self.v
-        u_first = (degree[u] < degree[v]) | ((degree[u] == degree[v]) & (u < v))
+        degree_u, degree_v = degree[u], degree[v]
+        u_first = (degree_u < degree_v) | ((degree_u == degree_v) & (u < v))
         low = np.where(u_first, u, v)
         high = np.where(u_first, v, u)
         # Sort the oriented links by their (low, high) key: out-links of a node are contiguous.
@@ -253,10 +255,11 @@ class CollaborationNetwork:
         oriented.sort()
         low, high = oriented >> _SHIFT, oriented & _LOW
         run_start = np.flatnonzero(np.concatenate([[True], low[1:] != low[:-1]]))
-        run_length = np.diff(np.append(run_start, len(low)))
+        run_end = np.concatenate([run_start[1:], [len(low)]])
+        run_length = run_end - run_start
         run_of = np.repeat(np.arange(len(run_start)), run_length)
         # For out-link at position p, pair it with every later out-link of the same node.
-        later = (run_start + run_length)[run_of] - 1 - np.arange(len(low))
+        later = run_end[run_of] - 1 - np.arange(len(low))
         first = np.repeat(np.arange(len(low)), later)
         if len(first) == 0:
             return np.empty(0, dtype=np.int64)
