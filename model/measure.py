@@ -119,7 +119,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     governments = model.governments
     priorities = governments.priorities[:count]
     held_matrix = specialised.astype(np.float64)
-    region_density = metrics.relatedness_density(held_matrix, model.knowledge.proximity)
+    # metrics.relatedness_density with the knowledge space's fixed weights, not rebuilt.
+    region_density = held_matrix @ model.knowledge.density_weights.T
     if count >= 2:
         eci, pci = metrics.economic_complexity(held_matrix)
     else:

@@ -29,6 +29,7 @@ __all__ = [
     "proximity_from_specialisation",
     "rca",
     "relatedness_density",
+    "relatedness_weights",
     "specialisation",
 ]
 
@@ -83,12 +84,17 @@ def relatedness_density(
     *other* domains (relatedness to what the region does elsewhere); ``include_self=True``
     keeps j = d, as the ``ecomplexity`` package does.
     """
+    return np.asarray(m, dtype=np.float64) @ relatedness_weights(proximity, include_self).T
+
+
+def relatedness_weights(proximity: np.ndarray, include_self: bool = False) -> np.ndarray:
+    """The weights of :func:`relatedness_density`: phi[d, j] / sum_j phi[d, j] (domains x
+    domains; a row of zeros for a domain related to none), without j = d by default."""
     phi = np.asarray(proximity, dtype=np.float64).copy()
     if not include_self:
         np.fill_diagonal(phi, 0.0)
     totals = phi.sum(axis=1)
-    weights = np.divide(phi, totals[:, None], out=np.zeros_like(phi), where=totals[:, None] > 0)
-    return np.asarray(m, dtype=np.float64) @ weights.T
+    return np.divide(phi, totals[:, None], out=np.zeros_like(phi), where=totals[:, None] > 0)
 
 
 def economic_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
