@@ -299,15 +299,13 @@ class LearningVerbs:
         params, n = self.params, state.n
         partners = self.degree()
         size = state.layout.size
-        pair_relatedness = np.zeros(n)
+        related_variety = np.zeros(n)  # 0 for firms in one domain
         multi = np.flatnonzero(size > 1)
         held = self.portfolio[multi].astype(np.float32)
-        pair_relatedness[multi] = np.einsum(
-            "ij,ij->i", serial_matmul(held, self.knowledge_space.off_diagonal32), held
-        )
-        related_variety = np.divide(
-            pair_relatedness, size * (size - 1.0), out=np.zeros(n), where=size > 1
-        )
+        proximity = self.knowledge_space.off_diagonal32
+        pairs = np.einsum("ij,ij->i", serial_matmul(held, proximity), held)
+        multi_size = size[multi]
+        related_variety[multi] = pairs / (multi_size * (multi_size - 1.0))
         pull = self.targeted_boost(self.regions.procurement_pull)
         return (
             params.innovation_rate
