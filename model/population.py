@@ -96,9 +96,7 @@ class Population:
         self.size = 0
         self.uid = np.zeros(capacity, dtype=np.int64)
         self.alive = np.zeros(capacity, dtype=bool)
-        # The Mesa agent of each slot (None once removed), as an object array: compaction and
-        # removal then gather and clear slots in NumPy rather than in a Python loop.
-        self.agents = np.full(capacity, None, dtype=object)
+        self.agents: list[Any] = []
         for name, (shape, dtype) in self.fields.items():
             setattr(self, name, np.zeros((capacity, *self._shape(shape)), dtype=dtype))
 
@@ -146,9 +144,7 @@ class Population:
             grown = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype)
             grown[: self.size] = old[: self.size]
             setattr(self, name, grown)
-        agents = np.full(new_capacity, None, dtype=object)
-        agents[: self.size] = self.agents[: self.size]
-        self.agents = agents
+        self.agents.extend([None] * (new_capacity - len(self.agents)))
 
     def append(self, agent_class: type, count: int, **values: Any) -> np.ndarray:
         """Add ``count`` agents with initial field values; returns their slots."""
@@ -156,6 +152,8 @@ class Population:
             return np.empty(0, dtype=np.int64)
         if self.size + count > self.capacity:
             self._grow(self.size + count)
+        if len(self.agents) < self.capacity:
+            self.agents.extend([None] * (self.capacity - len(self.agents)))
         slots = np.arange(self.size, self.size + count)
         rows = slice(self.size, self.size + count)  # the same rows; a slice copies faster
         for name, value in values.items():
@@ -165,9 +163,7 @@ class Population:
         agents = _new_agents(self.model, agent_class, count)
         ids = np.fromiter((agent.unique_id for agent in agents), dtype=np.int64, count=count)
         self.uid[rows] = ids
-        # Slots are contiguous; fromiter does not look into the agents as NumPy's array
-        # conversion of a list would.
-        self.agents[rows] = np.fromiter(agents, dtype=object, count=count)
+        self.agents[self.size - count : self.size] = agents  # slots are contiguous
         regions = values.get("region", 0)
         self.nodes.register(ids, self.kind, slots, np.broadcast_to(regions, (count,)))
         return slots
@@ -178,7 +174,7 @@ class Population:
             return
         self.alive[slots] = False
         self.nodes.alive[self.uid[slots]] = False
-        model = self.model
+        agents, model = self.agents, self.model
         # An agent of a class without a remove of its own, on a model where Mesa's
         # deregistration is only bookkeeping (``_bookkeeping_only``), leaves Mesa's agent sets
         # directly, as Model.deregister_agent takes it out of them (a ninth of a step at 10k
@@ -186,9 +182,8 @@ class Population:
         # Agent.remove.
         plain = _bookkeeping_only(model)
         by_type, every = model.agents_by_type, model._all_agents
-        leaving = self.agents[slots].tolist()
-        self.agents[slots] = None
-        for agent in leaving:
+        for slot in slots.tolist():
+            agent = agents[slot]
             kind = type(agent)
             if plain and kind.remove is mesa.Agent.remove and not kind._datasets:
                 try:
@@ -198,6 +193,7 @@ class Population:
                     pass
             else:
                 agent.remove()
+            agents[slot] = None
         if self.size > COMPACT_MIN_ROWS and self.count < COMPACT_BELOW * self.size:
             self.compact()
 
@@ -209,8 +205,8 @@ class Population:
             array = getattr(self, name)
             array[:new_size] = array[keep]
             array[new_size : self.size] = 0
-        self.agents[:new_size] = self.agents[keep]
-        self.agents[new_size : self.size] = None
+        self.agents[:new_size] = [self.agents[slot] for slot in keep.tolist()]
+        self.agents[new_size : self.size] = [None] * (self.size - new_size)
         self.size = new_size
         self.nodes.slot[self.uid[:new_size]] = np.arange(new_size)
         self.nodes.epoch += 1

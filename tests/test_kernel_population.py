@@ -288,7 +288,7 @@ def test_compaction_below_70_percent_moves_live_rows_to_the_front():
     assert widgets.stock[:69, 2].tolist() == [float(slot) for slot in survivors]
     assert widgets.history[:69, 1].tolist() == [2 * slot + 1 for slot in survivors]
     assert np.array_equal(widgets.uid[:69], ids)
-    assert widgets.agents[:69].tolist() == agents
+    assert widgets.agents[:69] == agents
     # The vacated rows are cleared.
     assert not widgets.weight[69:100].any()
     assert not widgets.alive[69:100].any()
