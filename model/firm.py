@@ -24,7 +24,7 @@ from .metrics import excess_kurtosis
 from .network import CollaborationNetwork
 from .partnering import FirmDirectory, FirmLinks
 from .population import NodeRegistry, Population
-from .portfolio import PortfolioEntries, portfolio_layout
+from .portfolio import PortfolioDensity, PortfolioEntries
 from .region import RegionState, RegionSums
 from .streams import verb
 from .vector import FEW_GROUPS, sum_rows
@@ -128,6 +128,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         )
         self.links = FirmLinks(self, network, nodes)
         self.entries = PortfolioEntries()
+        self.density = PortfolioDensity()
         # Each region x domain market's log demand, drawn from its stationary distribution so
         # that the run does not start with every market at its mean.
         self.domain_demand = self.rng.normal(
@@ -147,12 +148,9 @@ class Firms(LearningVerbs, FirmDemography, Population):
         and the relatedness density of every domain to its portfolio; innovation flags are
         cleared and firms age by a quarter."""
         n = self.size
-        layout = portfolio_layout(
-            self.portfolio_entries(),
-            n,
-            self.domains,
-            self.knowledge_space.density_rows32,
-            self.scratch("density"),
+        entries = self.portfolio_entries()
+        layout = self.density.layout(
+            entries, self.entries.scans, n, self.knowledge_space.density_rows32
         )
         self.innovated[:n] = False
         self.innovation_domain[:n] = -1
@@ -170,6 +168,9 @@ class Firms(LearningVerbs, FirmDemography, Population):
     ) -> None:
         """Report portfolio cells set (``added``) or cleared (``dropped``), as flat indices."""
         self.entries.track(added, dropped)
+        for cells in (added, dropped):
+            if cells is not None:
+                self.density.note(cells // self.domains)
 
     @verb
     def produce_and_grow(self, state: FirmStep) -> None:
@@ -219,7 +220,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
         # a reserve that sustained losses can exhaust, not an ever-growing hoard.
         excess = capital - params.capital_buffer * self.revenue[:n]
         capital -= params.payout_rate * np.maximum(excess, 0.0)
-        self.loss_streak[:n] = np.where(profit < 0, self.loss_streak[:n] + 1, 0)
+        # One more quarter of losses, or back to none (in place: a mask times the count).
+        streak = self.loss_streak[:n]
+        streak += 1
+        streak *= profit < 0
 
         # Growth follows the operating margin before R&D: R&D is an investment, and charging it
         # here would make selection work against research-intensive firms.
@@ -246,10 +250,10 @@ class Firms(LearningVerbs, FirmDemography, Population):
         grown = np.where(live, np.maximum(1.0, employees * np.exp(growth)), 0.0)
         # The tent shape of growth rates (T16), over the firms away from the one-employee
         # floor, where a firm cannot shrink and its growth rate is cut off.
-        measured = live & (employees >= 2.0)
+        measured = np.flatnonzero(live & (employees >= 2.0))
         regions.growth_kurtosis = excess_kurtosis(
             np.log(grown[measured] / employees[measured]),
-            self.region[:n][measured],
+            self.region[measured] if regions.count > 1 else None,
             regions.count,
         )
         self.employees[:n] = grown
@@ -263,8 +267,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         premium = self.params.relatedness_premium
         if premium == 0:
             return 1.0
-        n = self.size
-        density = self.model.region_density[self.region[:n], self.core[:n]]
+        density = self.of_region_core(self.model.region_density)
         return 1.0 + premium * (density - self.of_region(self.region_mean(density, firm_count)))
 
     def _demand_spread(self) -> float:
@@ -282,8 +285,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
         demand *= params.domain_demand_persistence
         if params.domain_demand_noise > 0:
             demand += params.domain_demand_noise * self.rng.standard_normal(demand.shape)
-        n = self.size
-        factor = np.exp(demand[self.region[:n], self.core[:n]])
+        factor = np.exp(self.of_region_core(demand))
         return factor / self.of_region(self.region_mean(factor, firm_count))
 
     @verb
@@ -304,6 +306,7 @@ class Firms(LearningVerbs, FirmDemography, Population):
     def on_compact(self, kept_slots: np.ndarray) -> None:
         self.directory.invalidate()
         self.entries.forget()
+        self.density.forget()
 
     # ------------------------------------------------------------------ helpers
     def degree(self) -> np.ndarray:
@@ -324,6 +327,14 @@ class Firms(LearningVerbs, FirmDemography, Population):
             return values[0]
         return values[self.region[: self.size]]
 
+    def of_region_core(self, values: np.ndarray) -> np.ndarray:
+        """A (regions x domains) quantity read for each firm (slots ``[:size]``) at its region
+        and core domain; with a single region, a gather from the one row."""
+        n = self.size
+        if len(values) == 1:
+            return values[0][self.core[:n]]
+        return values[self.region[:n], self.core[:n]]
+
     def knowledge_total(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Each firm's knowledge summed over all domains (of the firms ``rows`` only, if
         given: the same sums, each row summed alike)."""
@@ -335,8 +346,8 @@ class Firms(LearningVerbs, FirmDemography, Population):
         region."""
         n, count = self.size, self.regions.count
         live = self.alive[:n]
-        if count == 1:  # no grouping needed: a masked sum
-            total = np.count_nonzero(live) if values is None else np.sum(values, where=live)
+        if count == 1:  # no grouping needed: a masked sum (np.sum's own ufunc call)
+            total = np.count_nonzero(live) if values is None else np.add.reduce(values, where=live)
             return np.array([total], dtype=np.float64)
         if values is not None:
             values = values[live]

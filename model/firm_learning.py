@@ -20,7 +20,7 @@ from .partnering import FirmDirectory, FirmLinks, draw_partner_candidates
 from .portfolio import PortfolioLayout
 from .region import RegionState
 from .streams import verb
-from .vector import choose_per_row, serial_matmul
+from .vector import choose_per_row, row_operation, serial_matmul
 
 __all__ = ["FirmStep", "LearningVerbs"]
 
@@ -154,12 +154,13 @@ class LearningVerbs:
         if spillover <= 0:
             gain.fill(0.0)
         elif self.regions.count == 1:
-            np.subtract(self.regions.mean_knowledge.astype(np.float32)[0], knowledge, out=gain)
+            regional_mean = self.regions.mean_knowledge.astype(np.float32)[0]
+            row_operation(np.subtract, knowledge, regional_mean, gain, row_first=True)
         else:
             regional_mean = self.regions.mean_knowledge.astype(np.float32)
             np.take(regional_mean, self.region[:n], axis=0, out=gain, mode="clip")
             gain -= knowledge
-        np.maximum(gain, 0.0, out=gain)
+        row_operation(np.maximum, gain, np.zeros(self.domains, dtype=np.float32), gain)
 
         partner_rows, partner_gain, university_rows, university_gain = self.links.learning_gains(
             knowledge,
@@ -175,13 +176,14 @@ class LearningVerbs:
 
         factor = (self.absorptive[:n] * scale * state.live).astype(np.float32)
         weights = np.multiply(layout.density, factor[:, None], out=self.scratch("weights"))
-        weights.reshape(-1)[entries] = factor[entry_firm]  # rel = 1 in the firm's domains
+        entry_weights = factor[entry_firm]
+        weights.reshape(-1)[entries] = entry_weights  # rel = 1 in the firm's domains
         gain *= weights
         self._record_flows(
             state,
             gain,
             weights,
-            own_entries,
+            own_entries * entry_weights,
             (partner_rows, partner_gain),
             (university_rows, university_gain),
         )
@@ -192,18 +194,16 @@ class LearningVerbs:
         knowledge += gain
         state.stock = self.held_stock(state)
 
-    def _record_flows(self, state, gain, weights, own_entries, partners, universities) -> None:
+    def _record_flows(self, state, gain, weights, own_gain, partners, universities) -> None:
         """Knowledge learnt this step per region, by source: firm partners, universities,
-        own R&D and regional spill-overs (the rest of the total gain)."""
+        own R&D (``own_gain``, per portfolio entry) and regional spill-overs (the rest of the
+        total gain)."""
         count, layout = self.regions.count, state.layout
-        entry_weights = weights.reshape(-1)[layout.entries]
         flows = {}
         for source, (rows, values) in (("firm", partners), ("university", universities)):
             per_firm = np.einsum("fd,fd->f", values, weights[rows])
             flows[source] = np.bincount(self.region[rows], per_firm, minlength=count)
-        flows["own"] = np.bincount(
-            self.region[layout.entry_firm], own_entries * entry_weights, count
-        )
+        flows["own"] = np.bincount(self.region[layout.entry_firm], own_gain, count)
         if count == 1:
             total = np.array([float(gain.sum(dtype=np.float64))])
         else:
@@ -299,15 +299,13 @@ class LearningVerbs:
         params, n = self.params, state.n
         partners = self.degree()
         size = state.layout.size
-        pair_relatedness = np.zeros(n)
+        related_variety = np.zeros(n)  # 0 for firms in one domain
         multi = np.flatnonzero(size > 1)
         held = self.portfolio[multi].astype(np.float32)
-        pair_relatedness[multi] = np.einsum(
-            "ij,ij->i", serial_matmul(held, self.knowledge_space.off_diagonal32), held
-        )
-        related_variety = np.divide(
-            pair_relatedness, size * (size - 1.0), out=np.zeros(n), where=size > 1
-        )
+        proximity = self.knowledge_space.off_diagonal32
+        pairs = np.einsum("ij,ij->i", serial_matmul(held, proximity), held)
+        multi_size = size[multi]
+        related_variety[multi] = pairs / (multi_size * (multi_size - 1.0))
         pull = self.targeted_boost(self.regions.procurement_pull)
         return (
             params.innovation_rate

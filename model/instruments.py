@@ -132,8 +132,8 @@ class RDGrants:
     def _applicants(
         self, targets: PolicyTargets, region: int, priority_only: bool, params: RDGrantsParams
     ) -> np.ndarray:
-        pool = targets.firms.directory.eligible(region, priority_only=priority_only)
-        return pool[targets.firms.absorptive[pool] > params.min_absorptive_capacity]
+        directory = targets.firms.directory
+        return directory.capable(region, priority_only, params.min_absorptive_capacity)
 
     def capacity(self, targets, region, params: RDGrantsParams) -> float:
         applicants = self._applicants(targets, region, params.targeting == "priority", params)

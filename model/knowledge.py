@@ -11,6 +11,7 @@ from smartspec.scenarios import read_proximity_csv
 from smartspec.scenarios.schema import KnowledgeSpace as KnowledgeSpec
 from smartspec.scenarios.schema import synthetic_domain_names
 
+from .metrics import relatedness_weights
 from .streams import Streams
 
 __all__ = ["KnowledgeSpace"]
@@ -56,6 +57,8 @@ class KnowledgeSpace:
         object.__setattr__(
             self, "density_rows32", np.vstack([operator, np.zeros((1, len(phi)), np.float32)])
         )
+        # The weights of the regions' relatedness density, which measurement applies each step.
+        object.__setattr__(self, "density_weights", relatedness_weights(self.proximity))
 
     @classmethod
     def from_spec(cls, spec: KnowledgeSpec) -> KnowledgeSpace:

@@ -11,7 +11,7 @@ degree-ordered algorithm (cross-checked against networkx in the tests). Formulas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -85,9 +85,12 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         quantities[:, column] = getattr(firms, name)[:n]
     knowledge = firms.knowledge[:n]
     sums, knowledge_sums = firms.per_region_rows(quantities, knowledge)
-    # The portfolio's entries, listed once for both tables read from them.
+    # The portfolio's entries, listed and split once for both tables read from them.
     entries = firms.portfolio_entries()
-    stocks = _held_knowledge(firms, count, entries)
+    entry_firm = entries // firms.domains
+    entry = _Entries(entries, entry_firm, entries - entry_firm * firms.domains)
+    entry_alive = firms.alive[entry_firm]
+    stocks = _held_knowledge(firms, count, entry, entry_alive)
     employment, revenue, rd, rd_grants, absorptive = sums.T
     live = firms.alive[:n]
     recent = model.steps - firms.last_innovation[:n] < QUARTERS_PER_YEAR
@@ -107,7 +110,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     # leaves a specialisation as firms enter and leave domains, and it is defined for a single
     # region too. The running innovation count is reported beside it.
     innovation_counts = regions.innovations_by_domain.copy()
-    active = _active_firms(firms, count, entries)
+    active = _active_firms(firms, count, entry, entry_alive)
     rca = metrics.rca(active, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = specialised if previous_specialised is None else previous_specialised
@@ -116,7 +119,8 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
     governments = model.governments
     priorities = governments.priorities[:count]
     held_matrix = specialised.astype(np.float64)
-    region_density = metrics.relatedness_density(held_matrix, model.knowledge.proximity)
+    # metrics.relatedness_density with the knowledge space's fixed weights, not rebuilt.
+    region_density = held_matrix @ model.knowledge.density_weights.T
     if count >= 2:
         eci, pci = metrics.economic_complexity(held_matrix)
     else:
@@ -254,7 +258,10 @@ def _network_measures(model: Measured, degree: np.ndarray, count: int) -> dict[s
     )
     citizen_links = touching((kind_u == citizen) | (kind_v == citizen))
     giant_share = _largest_component_share(network, node_region, alive_nodes, region_nodes)
-    region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
+    if count == 1:  # whole numbers: their sum is exact, as bincount's is
+        region_degree_sum = np.array([degree[live_nodes].sum()], dtype=np.float64)
+    else:
+        region_degree_sum = np.bincount(live_region, degree[live_nodes], count)
     return {
         "network_density": density,
         "network_clustering": region_clustering,
@@ -279,9 +286,26 @@ def _citizen_means(citizens: CitizenGroups, count: int) -> tuple[np.ndarray, ...
     return participation, trust, np.sqrt(squared_gaps / groups)
 
 
-def _held_knowledge(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:
+class _Entries(NamedTuple):
+    """The portfolio's entries (flat cells) with their firm rows and domains."""
+
+    cells: np.ndarray
+    firm: np.ndarray
+    domain: np.ndarray
+
+
+def _region_cells(firms: Firms, count: int, entry: _Entries) -> np.ndarray:
+    """Each entry's cell of a (regions x domains) table (its domain with one region)."""
+    if count == 1:
+        return entry.domain
+    return entry.domain + firms.region[entry.firm].astype(np.int64) * firms.domains
+
+
+def _held_knowledge(
+    firms: Firms, count: int, entry: _Entries, entry_alive: np.ndarray
+) -> np.ndarray:
     """Knowledge of each region's live firms in the domains they are active in (regions x
-    domains, float32 sums), given the portfolio's ``entries``.
+    domains, float32 sums), given the portfolio's entries and whether their firm is alive.
 
     Summed over the portfolio's entries rather than over a masked copy of the whole
     knowledge array. ``np.add.at`` adds each region-domain's terms one by one in firm order,
@@ -293,26 +317,19 @@ def _held_knowledge(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray
     if count > FEW_GROUPS:  # ``per_region_rows`` sums these in another order
         held = np.multiply(firms.knowledge[:n], firms.portfolio[:n], out=firms.scratch("work"))
         return firms.per_region_rows(held)[0]
-    entry_firm = entries // domains
-    cell = entries - entry_firm * domains
-    if count > 1:
-        cell += firms.region[entry_firm].astype(np.int64) * domains
     # Departed firms' entries add exact zeros, which is cheaper than filtering them out.
-    values = firms.knowledge[:n].reshape(-1)[entries] * firms.alive[entry_firm]
+    values = firms.knowledge[:n].reshape(-1)[entry.cells] * entry_alive
     sums = np.zeros(count * domains, dtype=np.float32)
-    np.add.at(sums, cell, values)
+    np.add.at(sums, _region_cells(firms, count, entry), values)
     return sums.reshape(count, domains)
 
 
-def _active_firms(firms: Firms, count: int, entries: np.ndarray) -> np.ndarray:
+def _active_firms(firms: Firms, count: int, entry: _Entries, entry_alive: np.ndarray) -> np.ndarray:
     """Number of each region's live firms with each domain in their portfolio (regions x
-    domains), given the portfolio's ``entries``."""
+    domains), given the portfolio's entries and whether their firm is alive."""
+    cells = _region_cells(firms, count, entry)
     domains = firms.domains
-    entry_firm = entries // domains
-    cell = entries - entry_firm * domains + firms.region[entry_firm].astype(np.int64) * domains
-    return np.bincount(cell, firms.alive[entry_firm], minlength=count * domains).reshape(
-        count, domains
-    )
+    return np.bincount(cells, entry_alive, minlength=count * domains).reshape(count, domains)
 
 
 def _row_share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

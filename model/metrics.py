@@ -17,6 +17,8 @@ cities. Industrial and Corporate Change 24(1), 223-250.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "proximity_from_specialisation",
     "rca",
     "relatedness_density",
+    "relatedness_weights",
     "specialisation",
 ]
 
@@ -81,12 +84,17 @@ def relatedness_density(
     *other* domains (relatedness to what the region does elsewhere); ``include_self=True``
     keeps j = d, as the ``ecomplexity`` package does.
     """
+    return np.asarray(m, dtype=np.float64) @ relatedness_weights(proximity, include_self).T
+
+
+def relatedness_weights(proximity: np.ndarray, include_self: bool = False) -> np.ndarray:
+    """The weights of :func:`relatedness_density`: phi[d, j] / sum_j phi[d, j] (domains x
+    domains; a row of zeros for a domain related to none), without j = d by default."""
     phi = np.asarray(proximity, dtype=np.float64).copy()
     if not include_self:
         np.fill_diagonal(phi, 0.0)
     totals = phi.sum(axis=1)
-    weights = np.divide(phi, totals[:, None], out=np.zeros_like(phi), where=totals[:, None] > 0)
-    return np.asarray(m, dtype=np.float64) @ weights.T
+    return np.divide(phi, totals[:, None], out=np.zeros_like(phi), where=totals[:, None] > 0)
 
 
 def economic_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,10 +131,11 @@ def economic_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eci, pci
 
 
-def excess_kurtosis(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+def excess_kurtosis(values: np.ndarray, groups: np.ndarray | None, count: int) -> np.ndarray:
     """Excess kurtosis m4 / m2^2 - 3 of ``values`` within each of ``count`` groups (NaN for
     a group without values or spread): 0 for normal values, 3 for Laplace ones, the tent
-    shape of firm growth rates (Stanley et al. 1996; Bottazzi & Secchi 2006)."""
+    shape of firm growth rates (Stanley et al. 1996; Bottazzi & Secchi 2006). With one
+    group, ``groups`` is not read (None will do)."""
     values = np.asarray(values, dtype=np.float64)
     found = np.full(count, np.nan)
     if count == 1:  # every value is in group 0: no masked copy
@@ -136,6 +145,10 @@ def excess_kurtosis(values: np.ndarray, groups: np.ndarray, count: int) -> np.nd
     for group in np.flatnonzero(np.bincount(groups, minlength=count)).tolist():
         found[group] = _kurtosis(values[groups == group])
     return found
+
+
+#: Machine epsilon of float64 (np.finfo's lookup costs more than the rest of a scalar step).
+_EPS = np.finfo(np.float64).eps
 
 
 def _kurtosis(values: np.ndarray) -> float:
@@ -148,7 +161,7 @@ def _kurtosis(values: np.ndarray) -> float:
     square = np.asarray(2.0)  # the orders, 2 and 2 x 2, from 2 (bare numbers are scenario's)
     m2 = np.mean(deviation**square)
     m4 = np.mean(deviation ** (square * square))
-    bound = np.finfo(np.float64).eps * mean[0]
+    bound = _EPS * mean[0]
     if m2 <= bound * bound:
         return np.nan
     # The kurtosis of a normal distribution is 3 = 2 + 1.
@@ -171,13 +184,23 @@ def entropy_variety(values: np.ndarray, family: np.ndarray) -> tuple[np.ndarray,
     family = np.asarray(family)
     totals = values.sum(axis=1, keepdims=True)
     shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    groups = np.unique(family)
-    onehot = (family[:, None] == groups[None, :]).astype(np.float64)
-    group_shares = shares @ onehot
+    group_shares = shares @ _family_indicator(tuple(family.tolist()))
     unrelated = -np.sum(_plogp(group_shares), axis=1)
     # total entropy = UV + RV (entropy decomposition theorem)
     total = -np.sum(_plogp(shares), axis=1)
     return total - unrelated, unrelated
+
+
+@functools.cache
+def _family_indicator(family: tuple) -> np.ndarray:
+    """The (domains x families) 0/1 matrix of a family labelling, families in sorted order.
+    Kept per labelling: a model's families never change, and np.unique took a third of a
+    step's variety measure. Read-only, as it is shared."""
+    labels = np.asarray(family)
+    groups = np.unique(labels)
+    indicator = (labels[:, None] == groups[None, :]).astype(np.float64)
+    indicator.flags.writeable = False
+    return indicator
 
 
 def _plogp(p: np.ndarray) -> np.ndarray:

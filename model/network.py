@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.sparse.csgraph._traversal import (
+    _connected_components_directed as strong_components,
+)
 
 from .vector import insert_sorted
 
@@ -16,6 +19,9 @@ __all__ = ["CollaborationNetwork"]
 #: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
 _SHIFT = np.int64(32)
 _LOW = (np.int64(1) << _SHIFT) - 1
+#: Index type of scipy's graph kernels (``csgraph``'s ITYPE), and its largest value.
+_GRAPH_INDEX = np.int32
+_GRAPH_INDEX_MAX = np.iinfo(_GRAPH_INDEX).max
 #: Links in a triangle.
 _TRIANGLE = 3
 
@@ -85,7 +91,9 @@ class CollaborationNetwork:
         if not distinct.any():
             return 0
         a, b = a[distinct], b[distinct]
-        new = np.unique(np.minimum(a, b) << _SHIFT | np.maximum(a, b))
+        # np.unique's own steps (sort, keep the first of each run) without its overhead.
+        new = np.sort(np.minimum(a, b) << _SHIFT | np.maximum(a, b))
+        new = new[np.concatenate([[True], new[1:] != new[:-1]])]
         position = np.searchsorted(self.keys, new)
         present = position < len(self.keys)
         present[present] = self.keys[position[present]] == new[present]
@@ -178,19 +186,27 @@ class CollaborationNetwork:
             count = len(nodes)
             # Each link's far end as a position among the linked nodes: a lookup by node id
             # (a gather) rather than a binary search per link.
-            lookup = np.empty(int(nodes[-1]) + 1 if count else 0, dtype=np.int64)
-            lookup[nodes] = np.arange(count)
-            # Each linked node's out-links start where ``source`` first reaches it. Data of
-            # scipy's own dtype (float64), so that it does not convert the matrix again.
+            lookup = np.empty(int(nodes[-1]) + 1 if count else 0, dtype=_GRAPH_INDEX)
+            lookup[nodes] = np.arange(count, dtype=_GRAPH_INDEX)
+            # Each linked node's out-links start where ``source`` first reaches it.
             indptr = np.append(self._derived["linked_starts"], len(source))
-            graph = sparse.csr_array(
-                (np.ones(len(source)), lookup[target], indptr), shape=(count, count)
-            )
-            # The matrix holds both directions of every link, so its strongly connected
+            # The links hold both directions of every link, so their strongly connected
             # components are the undirected ones; scipy finds them without the transposed
-            # copy its undirected search builds. They come numbered in another order:
-            # renumber by each component's first (lowest) node.
-            found, labels = csgraph.connected_components(graph, directed=True, connection="strong")
+            # copy its undirected search builds. Its search is called on the CSR arrays
+            # directly: connected_components would first build and check a csr_array (with
+            # these int32 arrays) and validate it as a graph, which took longer than the
+            # search. The components come numbered in another order: renumber by each
+            # component's first (lowest) node.
+            if len(source) < _GRAPH_INDEX_MAX:
+                labels = np.empty(count, dtype=_GRAPH_INDEX)
+                found = strong_components(lookup[target], indptr.astype(_GRAPH_INDEX), labels)
+            else:  # beyond scipy's int32 kernel: its public route
+                graph = sparse.csr_array(
+                    (np.ones(len(source)), lookup[target], indptr), shape=(count, count)
+                )
+                found, labels = csgraph.connected_components(
+                    graph, directed=True, connection="strong"
+                )
             first_node = np.full(found, count, dtype=np.int64)
             np.minimum.at(first_node, labels, np.arange(count))
             renumber = np.empty(found, dtype=np.int64)
@@ -230,7 +246,8 @@ class CollaborationNetwork:
         if len(self.keys) < _TRIANGLE:
             return np.empty(0, dtype=np.int64)
         u, v = self.u, self.v
-        u_first = (degree[u] < degree[v]) | ((degree[u] == degree[v]) & (u < v))
+        degree_u, degree_v = degree[u], degree[v]
+        u_first = (degree_u < degree_v) | ((degree_u == degree_v) & (u < v))
         low = np.where(u_first, u, v)
         high = np.where(u_first, v, u)
         # Sort the oriented links by their (low, high) key: out-links of a node are contiguous.
@@ -238,10 +255,11 @@ class CollaborationNetwork:
         oriented.sort()
         low, high = oriented >> _SHIFT, oriented & _LOW
         run_start = np.flatnonzero(np.concatenate([[True], low[1:] != low[:-1]]))
-        run_length = np.diff(np.append(run_start, len(low)))
+        run_end = np.concatenate([run_start[1:], [len(low)]])
+        run_length = run_end - run_start
         run_of = np.repeat(np.arange(len(run_start)), run_length)
         # For out-link at position p, pair it with every later out-link of the same node.
-        later = (run_start + run_length)[run_of] - 1 - np.arange(len(low))
+        later = run_end[run_of] - 1 - np.arange(len(low))
         first = np.repeat(np.arange(len(low)), later)
         if len(first) == 0:
             return np.empty(0, dtype=np.int64)

@@ -135,9 +135,12 @@ class Universities(RegionalActors):
         chosen = firms.directory.sample(self.region[sources], preferential=True)
         ok = chosen >= 0
         sources, chosen = sources[ok], chosen[ok]
-        knowledge = firms.knowledge[chosen]
-        overlap = (knowledge * self.strength[sources]).sum(axis=1) / (
-            np.linalg.norm(knowledge, axis=1) * np.linalg.norm(self.strength[sources], axis=1)
+        knowledge, strength = firms.knowledge[chosen], self.strength[sources]
+        # Cosine similarity; each norm as np.linalg.norm computes it (the root of the summed
+        # squares), without its argument handling.
+        overlap = (knowledge * strength).sum(axis=1) / (
+            np.sqrt((knowledge * knowledge).sum(axis=1))
+            * np.sqrt((strength * strength).sum(axis=1))
             + EPSILON
         )
         acceptance = overlap * firms.absorptive[chosen] * self.params.link_acceptance

@@ -11,6 +11,9 @@ from conftest import make_model
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smartspec.model import portfolio
+from smartspec.model.portfolio import portfolio_layout
+
 # More firms than the 64 rows below which a population is never compacted.
 FIRMS = 80
 # Firms enter (and so review and drop) domains far more often than calibrated, so that a few
@@ -25,6 +28,18 @@ def rescanned(firms) -> np.ndarray:
 def assert_entries_exact(firms) -> None:
     entries = firms.portfolio_entries()
     assert np.array_equal(entries, rescanned(firms))
+    assert_density_exact(firms)
+
+
+def assert_density_exact(firms) -> None:
+    """The density kept between layouts (rows recomputed only where portfolios changed) is
+    bit for bit the density of every row computed afresh."""
+    entries, n, rows = firms.portfolio_entries(), firms.size, firms.knowledge_space.density_rows32
+    kept = firms.density.layout(entries, firms.entries.scans, n, rows).density
+    fresh = portfolio_layout(
+        entries, n, firms.domains, rows, np.empty((n, firms.domains), rows.dtype)
+    )
+    assert kept.tobytes() == fresh.density.tobytes()
 
 
 def set_cell(firms, slot: int, domain: int, value: bool, tracked: bool) -> None:
@@ -220,3 +235,19 @@ def test_entries_equal_the_portfolio_after_any_sequence_of_changes(sequence, see
         else:
             assert_entries_exact(firms)
     assert_entries_exact(firms)
+
+
+def test_model_steps_recompute_the_density_of_changed_rows_only(monkeypatch):
+    model = make_model(DIVERSIFYING, firms=FIRMS, seed=5)
+    recomputed: list[int] = []
+    partial = portfolio._density_of_rows
+
+    def counted(rows, *arguments):
+        recomputed.append(len(rows))
+        return partial(rows, *arguments)
+
+    monkeypatch.setattr(portfolio, "_density_of_rows", counted)
+    for _ in range(12):
+        model.step()
+        assert_density_exact(model.firms)
+    assert recomputed and max(recomputed) < model.firms.size

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import sparse
 
 from smartspec.model import vector
 from smartspec.model.vector import FEW_GROUPS, choose_per_row, serial_matmul, sum_rows, sum_runs
@@ -182,6 +183,27 @@ def test_sum_runs_matches_a_loop(case):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sort", [True, False])
+def test_sum_runs_is_the_csr_product_bit_for_bit(dtype, sort):
+    # sum_runs calls SciPy's CSR kernel directly: the sums must be those of a csr_array.
+    rng = np.random.default_rng(5)
+    index = rng.integers(0, 300, 2000)
+    if sort:
+        index.sort()
+    values = (rng.random((2000, 30)) * 10.0 ** rng.uniform(-4, 4, (2000, 1))).astype(dtype)
+    order = np.argsort(index, kind="stable")
+    groups = np.unique(index)
+    indptr = np.append(np.searchsorted(index[order], groups), len(index))
+    matrix = sparse.csr_array(
+        (np.ones(len(index), dtype=dtype), order, indptr), shape=(len(groups), len(index))
+    )
+    distinct, sums = sum_runs(index, values)
+    assert np.array_equal(distinct, groups)
+    assert sums.dtype == dtype
+    assert sums.tobytes() == (matrix @ values).tobytes()
+
+
 def test_sum_runs_of_sorted_and_unsorted_indices():
     values = np.array([[1.0, 10.0], [2.0, 20.0], [4.0, 40.0], [8.0, 80.0]])
     distinct, sums = sum_runs(np.array([5, 5, 9, 12]), values)
@@ -238,3 +260,35 @@ def test_serial_matmul_writes_into_out():
     out = np.full((4, 2), np.nan)
     assert serial_matmul(a, b, out=out) is out
     assert np.array_equal(out, a @ b)
+
+
+# -------------------------------------------------------------------- row_operation
+@pytest.mark.parametrize("ufunc", [np.subtract, np.maximum, np.add])
+@pytest.mark.parametrize("row_first", [False, True])
+@pytest.mark.parametrize("rows_from_boundary", [-1, 0, 1])
+@pytest.mark.parametrize("blocks", [0, 1, 3])
+def test_row_operation_equals_broadcasting_bit_for_bit(
+    ufunc, row_first, rows_from_boundary, blocks
+):
+    rng = np.random.default_rng(11)
+    rows = max(0, blocks * vector.row_block(7) + rows_from_boundary)
+    matrix = rng.normal(size=(rows, 7)).astype(np.float32)
+    matrix[rng.random(matrix.shape) < 0.1] = 0.0
+    row = rng.normal(size=7).astype(np.float32)
+    row[2] = 0.0
+    expected = ufunc(row, matrix) if row_first else ufunc(matrix, row)
+    out = np.full_like(matrix, np.nan)
+    assert vector.row_operation(ufunc, matrix, row, out, row_first=row_first) is out
+    assert out.tobytes() == expected.tobytes()
+
+
+def test_row_operation_in_place_and_on_a_non_contiguous_matrix():
+    rng = np.random.default_rng(12)
+    matrix = rng.normal(size=(3 * vector.row_block(4) + 5, 4))
+    expected = np.maximum(matrix, 0.0)
+    vector.row_operation(np.maximum, matrix, np.zeros(4), matrix)
+    assert np.array_equal(matrix, expected)
+    strided = rng.normal(size=(2 * vector.row_block(4), 8))[:, ::2]
+    out = np.empty(strided.shape)
+    vector.row_operation(np.subtract, strided, np.arange(4.0), out)
+    assert np.array_equal(out, strided - np.arange(4.0))
