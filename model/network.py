@@ -8,9 +8,6 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.sparse.csgraph._traversal import (
-    _connected_components_directed as strong_components,
-)
 
 from .vector import insert_sorted
 
@@ -19,9 +16,6 @@ __all__ = ["CollaborationNetwork"]
 #: A link is one 64-bit key: the lower node id in the high 32 bits, the higher in the low ones.
 _SHIFT = np.int64(32)
 _LOW = (np.int64(1) << _SHIFT) - 1
-#: Index type of scipy's graph kernels (``csgraph``'s ITYPE), and its largest value.
-_GRAPH_INDEX = np.int32
-_GRAPH_INDEX_MAX = np.iinfo(_GRAPH_INDEX).max
 #: Links in a triangle.
 _TRIANGLE = 3
 
@@ -186,27 +180,19 @@ class CollaborationNetwork:
             count = len(nodes)
             # Each link's far end as a position among the linked nodes: a lookup by node id
             # (a gather) rather than a binary search per link.
-            lookup = np.empty(int(nodes[-1]) + 1 if count else 0, dtype=_GRAPH_INDEX)
-            lookup[nodes] = np.arange(count, dtype=_GRAPH_INDEX)
-            # Each linked node's out-links start where ``source`` first reaches it.
+            lookup = np.empty(int(nodes[-1]) + 1 if count else 0, dtype=np.int64)
+            lookup[nodes] = np.arange(count)
+            # Each linked node's out-links start where ``source`` first reaches it. Data of
+            # scipy's own dtype (float64), so that it does not convert the matrix again.
             indptr = np.append(self._derived["linked_starts"], len(source))
-            # The links hold both directions of every link, so their strongly connected
+            graph = sparse.csr_array(
+                (np.ones(len(source)), lookup[target], indptr), shape=(count, count)
+            )
+            # The matrix holds both directions of every link, so its strongly connected
             # components are the undirected ones; scipy finds them without the transposed
-            # copy its undirected search builds. Its search is called on the CSR arrays
-            # directly: connected_components would first build and check a csr_array (with
-            # these int32 arrays) and validate it as a graph, which took longer than the
-            # search. The components come numbered in another order: renumber by each
-            # component's first (lowest) node.
-            if len(source) < _GRAPH_INDEX_MAX:
-                labels = np.empty(count, dtype=_GRAPH_INDEX)
-                found = strong_components(lookup[target], indptr.astype(_GRAPH_INDEX), labels)
-            else:  # beyond scipy's int32 kernel: its public route
-                graph = sparse.csr_array(
-                    (np.ones(len(source)), lookup[target], indptr), shape=(count, count)
-                )
-                found, labels = csgraph.connected_components(
-                    graph, directed=True, connection="strong"
-                )
+            # copy its undirected search builds. They come numbered in another order:
+            # renumber by each component's first (lowest) node.
+            found, labels = csgraph.connected_components(graph, directed=True, connection="strong")
             first_node = np.full(found, count, dtype=np.int64)
             np.minimum.at(first_node, labels, np.arange(count))
             renumber = np.empty(found, dtype=np.int64)
