@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse._sparsetools import csr_matvecs
+from scipy import sparse
 
 __all__ = [
     "FEW_GROUPS",
@@ -125,9 +125,7 @@ def sum_runs(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     The grouping is a CSR matrix with one row per distinct index (built directly from the
     run boundaries, no conversion), multiplied by ``values``: far faster than
     ``np.add.reduceat`` along axis 0. Unsorted indices are handled by the matrix's column
-    order, so ``values`` itself is never permuted (copied). The product is SciPy's own CSR
-    kernel (``csr_matvecs``, what ``csr_array @ values`` runs), called on the arrays
-    directly: building and checking a ``csr_array`` took longer than the product.
+    order, so ``values`` itself is never permuted (copied).
     """
     index = np.asarray(index, dtype=np.int64)
     if len(index) == 0:
@@ -138,12 +136,11 @@ def sum_runs(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
         index = index[columns]
     starts = np.flatnonzero(np.concatenate([[True], index[1:] != index[:-1]]))
     indptr = np.append(starts, len(index))
-    values = np.ascontiguousarray(values)
-    sums = np.zeros((len(starts), values.shape[1]), dtype=values.dtype)
-    weights = np.ones(len(index), dtype=values.dtype)
-    csr_matvecs(len(starts), len(index), values.shape[1], indptr, columns, weights,
-                values.ravel(), sums.ravel())  # fmt: skip
-    return index[starts], sums
+    grouping = sparse.csr_array(
+        (np.ones(len(index), dtype=values.dtype), columns, indptr),
+        shape=(len(starts), len(index)),
+    )
+    return index[starts], grouping @ values
 
 
 def count_by_group(groups: np.ndarray, count: int, *masks: np.ndarray) -> list[np.ndarray]:

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy import sparse
 
 from smartspec.model import vector
 from smartspec.model.vector import FEW_GROUPS, choose_per_row, serial_matmul, sum_rows, sum_runs
@@ -181,27 +180,6 @@ def test_sum_runs_matches_a_loop(case):
     assert np.array_equal(
         sums, np.array([expected[g] for g in sorted(expected)]).reshape(sums.shape)
     )
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("sort", [True, False])
-def test_sum_runs_is_the_csr_product_bit_for_bit(dtype, sort):
-    # sum_runs calls SciPy's CSR kernel directly: the sums must be those of a csr_array.
-    rng = np.random.default_rng(5)
-    index = rng.integers(0, 300, 2000)
-    if sort:
-        index.sort()
-    values = (rng.random((2000, 30)) * 10.0 ** rng.uniform(-4, 4, (2000, 1))).astype(dtype)
-    order = np.argsort(index, kind="stable")
-    groups = np.unique(index)
-    indptr = np.append(np.searchsorted(index[order], groups), len(index))
-    matrix = sparse.csr_array(
-        (np.ones(len(index), dtype=dtype), order, indptr), shape=(len(groups), len(index))
-    )
-    distinct, sums = sum_runs(index, values)
-    assert np.array_equal(distinct, groups)
-    assert sums.dtype == dtype
-    assert sums.tobytes() == (matrix @ values).tobytes()
 
 
 def test_sum_runs_of_sorted_and_unsorted_indices():
