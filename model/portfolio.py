@@ -158,22 +158,9 @@ def portfolio_layout(
     entry_domain = entries - entry_firm * domains
     size = np.bincount(entry_firm, minlength=firms)
     first_entry = np.cumsum(size) - size
-    if rows is not None:
-        _density_of_rows(rows, size[rows], first_entry[rows], entry_domain, density_rows, out)
-        return PortfolioLayout(entries, entry_firm, entry_domain, size, out)
-    # rank = position of an entry among its firm's entries (0 for the first domain).
-    rank = np.arange(len(entries)) - first_entry[entry_firm]
-    first = rank == 0
-    first_domain = np.full(firms, domains, dtype=np.int64)
-    first_domain[entry_firm[first]] = entry_domain[first]
-    density = np.take(density_rows, first_domain, axis=0, out=out, mode="clip")
-    # Further domains rank by rank: within a rank every firm appears once, so a plain indexed
-    # add is exact (no np.add.at); there are only as many ranks as domains held.
-    further = np.flatnonzero(~first)
-    for level in range(1, int(rank.max(initial=0)) + 1):
-        at = further[rank[further] == level]
-        density[entry_firm[at]] += density_rows[entry_domain[at]]
-    return PortfolioLayout(entries, entry_firm, entry_domain, size, density)
+    every = np.arange(firms) if rows is None else rows
+    _density_of_rows(every, size[every], first_entry[every], entry_domain, density_rows, out)
+    return PortfolioLayout(entries, entry_firm, entry_domain, size, out)
 
 
 def _density_of_rows(
@@ -185,7 +172,9 @@ def _density_of_rows(
     out: np.ndarray,
 ) -> None:
     """The density of the firms ``rows`` (holding ``held`` domains from entry ``first_entry``
-    on) into their rows of ``out``, summed in the order of :func:`portfolio_layout`."""
+    on) into their rows of ``out``: the first domain's row, then the further domains' rows
+    added level by level (within a level every firm appears once, so a plain indexed add is
+    exact, without np.add.at; there are only as many levels as domains held)."""
     # The last row of the operator is the zero row, for firms without a domain.
     first_domain = np.full(len(rows), len(density_rows) - 1, dtype=np.int64)
     holding = np.flatnonzero(held > 0)

@@ -240,13 +240,15 @@ def test_entries_equal_the_portfolio_after_any_sequence_of_changes(sequence, see
 def test_model_steps_recompute_the_density_of_changed_rows_only(monkeypatch):
     model = make_model(DIVERSIFYING, firms=FIRMS, seed=5)
     recomputed: list[int] = []
-    partial = portfolio._density_of_rows
+    layout = portfolio.portfolio_layout
 
-    def counted(rows, *arguments):
-        recomputed.append(len(rows))
-        return partial(rows, *arguments)
+    def counted(entries, firms, domains, density_rows, out, rows=None):
+        # The kept density's partial recomputations (a rescan recomputes every row).
+        if rows is not None:
+            recomputed.append(len(rows))
+        return layout(entries, firms, domains, density_rows, out, rows)
 
-    monkeypatch.setattr(portfolio, "_density_of_rows", counted)
+    monkeypatch.setattr(portfolio, "portfolio_layout", counted)
     for _ in range(12):
         model.step()
         assert_density_exact(model.firms)
