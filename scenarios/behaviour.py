@@ -590,7 +590,8 @@ class FirmBehaviour(StrictTable):
     )
     entrant_knowledge_spread: Share = parameter(
         0.5,
-        "An entrant's knowledge is the incumbents' mean in its domain times U(1 - spread, "
+        "An entrant's core knowledge is the region's mean knowledge in its domain, averaged "
+        "over all the region's live firms (most not active in it), times U(1 - spread, "
         "1 + spread), plus the floor.",
         unit="share",
         group="entry and exit",
