@@ -34,15 +34,15 @@ from smartspec.experiments.calibration.statistics import RunData, point_summary,
 
 __all__ = [
     "CALIBRATION",
-    "EUROSTAT_STATISTICS",
-    "EUROSTAT_SUFFIX",
+    "STOCK_STATISTICS",
+    "STOCK_SUFFIX",
     "HELD_OUT",
     "PREFIX",
     "QUALITATIVE",
     "TARGET_ROWS",
     "band",
     "calibrated_targets",
-    "eurostat_counting",
+    "stock_counting",
     "evaluate_targets",
     "target_outputs",
     "validation_targets",
@@ -63,7 +63,7 @@ Z90 = 1.6449
 HELD_OUT: tuple[TargetSpec, ...] = (
     TargetSpec(
         name="survival_5y",
-        statistic="survival",
+        statistic="survival_calendar",
         quarters=20,
         observed=0.44,
         observation_variance=0.0009,
@@ -85,20 +85,21 @@ HELD_OUT: tuple[TargetSpec, ...] = (
     ),
 )
 
-#: T6-T9 counted as Eurostat counts them (diagnostic, not fitted): each target's statistic
-#: here. The calibration divides a year's births and deaths by the mean stock of firms and
-#: follows each firm a full 4 (20) quarters; Eurostat divides by the enterprises active at
-#: any time in the year and counts a firm born in year y as a survivor if it is active at all
-#: in year y + 1 (y + 5), about half a year less on average (docs/calibration.md, "Counted as
+#: T6-T9 counted as the calibration counted them up to model version 5 (diagnostic, not
+#: fitted): each target's statistic here. That counting divides a year's births and deaths by
+#: the mean stock of firms and follows each firm a full 4 (20) quarters; the calibrated and
+#: held-out targets count as Eurostat does, dividing by the enterprises active at any time in
+#: the year and counting a firm born in year y as a survivor if it is active at all in year
+#: y + 1 (y + 5), about half a year less on average (docs/calibration.md, "Counted as
 #: Eurostat counts").
-EUROSTAT_STATISTICS: dict[str, str] = {
-    "birth_rate": "birth_rate_active",
-    "death_rate": "death_rate_active",
-    "survival_1y": "survival_calendar",
-    "survival_5y": "survival_calendar",
+STOCK_STATISTICS: dict[str, str] = {
+    "birth_rate": "birth_rate",
+    "death_rate": "death_rate",
+    "survival_1y": "survival",
+    "survival_5y": "survival",
 }
-#: Name suffix of a target counted as Eurostat counts it.
-EUROSTAT_SUFFIX = "_eurostat"
+#: Name suffix of a target counted over the mean stock and full quarters.
+STOCK_SUFFIX = "_stock"
 
 
 #: Each statistic target's row of targets.md.
@@ -109,10 +110,10 @@ TARGET_ROWS: dict[str, str] = {
     "death_rate": "T7",
     "survival_1y": "T8",
     "survival_5y": "T9",
-    "birth_rate_eurostat": "T6",
-    "death_rate_eurostat": "T7",
-    "survival_1y_eurostat": "T8",
-    "survival_5y_eurostat": "T9",
+    "birth_rate_stock": "T6",
+    "death_rate_stock": "T7",
+    "survival_1y_stock": "T8",
+    "survival_5y_stock": "T9",
     "berd_gdp": "T10",
     "berd_gdp_emerging": "T11",
     "berd_gdp_leader": "T11",
@@ -142,27 +143,27 @@ def calibrated_targets() -> tuple[TargetSpec, ...]:
 
 
 @cache
-def eurostat_counting() -> tuple[TargetSpec, ...]:
-    """T6-T9 as Eurostat counts them: copies of the calibrated and held-out targets of
-    :data:`EUROSTAT_STATISTICS` (the same observed values and variances) with that
-    statistic, named with :data:`EUROSTAT_SUFFIX`."""
+def stock_counting() -> tuple[TargetSpec, ...]:
+    """T6-T9 as counted up to model version 5: copies of the calibrated and held-out targets
+    of :data:`STOCK_STATISTICS` (the same observed values and variances) with that statistic,
+    named with :data:`STOCK_SUFFIX`."""
     return tuple(
         target.model_copy(
             update={
-                "name": target.name + EUROSTAT_SUFFIX,
-                "statistic": EUROSTAT_STATISTICS[target.name],
-                "source": f"{target.source}; counted as Eurostat counts it",
+                "name": target.name + STOCK_SUFFIX,
+                "statistic": STOCK_STATISTICS[target.name],
+                "source": f"{target.source}; counted over the mean stock and full quarters",
             }
         )
         for target in (*calibrated_targets(), *HELD_OUT)
-        if target.name in EUROSTAT_STATISTICS
+        if target.name in STOCK_STATISTICS
     )
 
 
 def validation_targets() -> tuple[TargetSpec, ...]:
     """Every statistic target: the calibrated ones, :data:`HELD_OUT`, then
-    :func:`eurostat_counting`."""
-    return (*calibrated_targets(), *HELD_OUT, *eurostat_counting())
+    :func:`stock_counting`."""
+    return (*calibrated_targets(), *HELD_OUT, *stock_counting())
 
 
 def band(target: TargetSpec) -> tuple[float, float]:
@@ -218,7 +219,7 @@ def _qualitative_rows(checks: pd.DataFrame) -> list[dict]:
 def _use(name: str, held: set[str]) -> str:
     if name in held:
         return "out-of-sample"
-    diagnostic = name in {target.name for target in eurostat_counting()}
+    diagnostic = name in {target.name for target in stock_counting()}
     return "diagnostic" if diagnostic else "calibrated"
 
 
@@ -247,7 +248,7 @@ def evaluate_targets(
     -------
     pandas.DataFrame
         One row per target: ``row`` (of targets.md), ``target``, ``use`` (``calibrated``,
-        ``out-of-sample`` or ``diagnostic``, :func:`eurostat_counting`), ``scenario``,
+        ``out-of-sample`` or ``diagnostic``, :func:`stock_counting`), ``scenario``,
         ``statistic``, ``simulated``, ``interval_low``, ``interval_high``, ``observed``,
         ``band`` and ``verdict``.
     """

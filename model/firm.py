@@ -376,14 +376,16 @@ class Firms(LearningVerbs, FirmDemography, Population):
         return sums
 
     def regional_sums(self) -> RegionSums:
-        """Count, employment and knowledge sums of the live firms per region."""
+        """Count, employment, knowledge sums and firms active per domain of the live firms of
+        each region."""
         n = self.size
         firm_count = self.per_region(np.ones(n))
         employment = self.per_region(self.employees[:n])
         knowledge = self.knowledge[:n]
         held = np.multiply(knowledge, self.portfolio[:n], out=self.scratch("work"))
-        firm_knowledge, knowledge_sums = self.per_region_rows(held, knowledge)
-        return RegionSums(firm_count, employment, firm_knowledge, knowledge_sums)
+        active = self.portfolio[:n].astype(np.float64)
+        firm_knowledge, knowledge_sums, active_firms = self.per_region_rows(held, knowledge, active)
+        return RegionSums(firm_count, employment, firm_knowledge, knowledge_sums, active_firms)
 
     def innovations_this_step(self) -> tuple[np.ndarray, np.ndarray]:
         """Region and domain of each live firm that innovated this step."""

@@ -103,14 +103,14 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
         live & firms.innovated[:n],
     )
     stocks = stocks.astype(np.float64)
-    carry = RegionSums(firm_count, employment, stocks, knowledge_sums.astype(np.float64))
+    active = _active_firms(firms, count, entry, entry_alive)
+    carry = RegionSums(firm_count, employment, stocks, knowledge_sums.astype(np.float64), active)
 
     # Technological specialisation: RCA of the number of the region's firms active in each
     # domain (their portfolios) against the fixed world portfolio, so that a region enters or
     # leaves a specialisation as firms enter and leave domains, and it is defined for a single
     # region too. The running innovation count is reported beside it.
     innovation_counts = regions.innovations_by_domain.copy()
-    active = _active_firms(firms, count, entry, entry_alive)
     rca = metrics.rca(active, model.knowledge.world_share)
     specialised = rca >= 1.0
     previous = specialised if previous_specialised is None else previous_specialised

@@ -29,13 +29,15 @@ class RegionSums:
     """Per-region sums over live firms that the verbs read during a step.
 
     ``firm_count`` and ``employment`` per region; ``firm_knowledge``: knowledge in the domains
-    firms are active in and ``knowledge_sums``: all knowledge (regions x domains).
+    firms are active in, ``knowledge_sums``: all knowledge and ``active_firms``: the number of
+    firms active in each domain (regions x domains).
     """
 
     firm_count: np.ndarray
     employment: np.ndarray
     firm_knowledge: np.ndarray
     knowledge_sums: np.ndarray
+    active_firms: np.ndarray
 
 
 class RegionState:
@@ -87,6 +89,7 @@ class RegionState:
         self.firm_count = np.zeros(count, dtype=np.int64)
         self.firm_knowledge = np.zeros((count, domains))
         self.mean_knowledge = np.zeros((count, domains))
+        self.incumbent_knowledge = np.zeros((count, domains))
         self.innovations_by_domain = np.zeros((count, domains))
         self.social_innovations_total = np.zeros(count, dtype=np.int64)
         self.distance = np.linalg.norm(
@@ -121,6 +124,9 @@ class RegionState:
         self.employment = sums.employment
         self.firm_knowledge = sums.firm_knowledge
         self.mean_knowledge = sums.knowledge_sums / np.maximum(self.firm_count, 1)[:, None]
+        # What an entrant starts from: the mean over the firms active in the domain, not
+        # over all firms (most of which are not, and would dilute it about tenfold).
+        self.incumbent_knowledge = sums.firm_knowledge / np.maximum(sums.active_firms, 1)
 
     def end_step(
         self, employment: np.ndarray, innovation_regions: np.ndarray, innovation_domains: np.ndarray

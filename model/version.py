@@ -21,6 +21,9 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: 5: named random streams (every verb, founding, instrument and input-data field draws from its
 #: own child generator), revenue elastic to relative knowledge, entrants add core expertise to
 #: what they know of a domain, and citizens' trust weighs priorities by the salience of needs.
-MODEL_VERSION = 5
+#: 6: entrants start from the knowledge of the region's firms active in their domain (not the
+#: mean over all firms), with less starting capital, and T6-T9 are calibrated and validated
+#: as Eurostat counts them (firms active in the year; calendar-year cohorts).
+MODEL_VERSION = 6
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

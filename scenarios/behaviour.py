@@ -49,16 +49,18 @@ class FirmBehaviour(StrictTable):
         le=3.0,
     )
     capital_min: float = parameter(
-        0.1,
-        "Lowest starting capital of a firm.",
+        0.05,
+        "Lowest starting capital of a firm founded during the run (those of the starting "
+        "population hold firm.capital_buffer).",
         unit="quarters of revenue",
         group="founding",
         ge=0.0,
         le=100.0,
     )
     capital_max: float = parameter(
-        1.0,
-        "Highest starting capital of a firm (drawn uniformly between min and max).",
+        0.5,
+        "Highest starting capital of a firm founded during the run (drawn uniformly between "
+        "min and max).",
         unit="quarters of revenue",
         group="founding",
         ge=0.0,
@@ -590,9 +592,8 @@ class FirmBehaviour(StrictTable):
     )
     entrant_knowledge_spread: Share = parameter(
         0.5,
-        "An entrant's core knowledge is the region's mean knowledge in its domain, averaged "
-        "over all the region's live firms (most not active in it), times U(1 - spread, "
-        "1 + spread), plus the floor.",
+        "An entrant's core knowledge is the mean knowledge in its domain of the region's firms "
+        "active in it, times U(1 - spread, 1 + spread), plus the floor.",
         unit="share",
         group="entry and exit",
     )
