@@ -199,7 +199,10 @@ class FirmDemography:
         crowding = regions.crowding(params.entry_crowding)
         chance = np.minimum(params.startup_rate * crowding[self.region[:n]], 1.0)
         parents = np.flatnonzero(self.innovated[:n] & (rng.random(n) < chance))
-        entrants = rng.poisson(params.entry_rate * regions.firm_count * crowding)
+        # At most the market's room a quarter: where nearly every firm has failed, (room /
+        # firms) ** exponent would otherwise found millions of firms at once.
+        expected = params.entry_rate * regions.firm_count * crowding
+        entrants = rng.poisson(np.minimum(expected, regions.market_room))
         # Spin-outs start in the parent's latest innovation with part of its knowledge.
         spun_regions = self.region[parents].astype(np.int64)
         spun_cores = self.innovation_domain[parents].astype(np.int64)

@@ -18,9 +18,7 @@ from smartspec import EcosystemModel
 ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
 #: Runs that miss the stationary Zipf check with the calibrated defaults (scenarios/data/
 #: calibrated.toml), and how: known shortfalls, reported in docs/validation.md.
-_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7301): "since model version 5: alpha moves from 1.24 at quarter 300 to 0.93",
-}
+_ZIPF_MISSES: dict[tuple[str, int], str] = {}
 #: Quarters at which the size distribution is compared (75 and 100 years).
 EARLY, LATE = 300, 400
 #: The tail is the largest fifth of the live firms.
@@ -162,15 +160,17 @@ WIDER_ZIPF_RUNS = tuple(
     for index, archetype in enumerate(("emerging", "moderate", "strong", "leader"))
     for k in range(6)
 )
-#: The wider runs that miss, and how (model version 5, measured 2026-12-01; docs/validation.md):
-#: single runs' alphas just below 0.8 or moving by more than 0.15. At model version 4 five
-#: other runs missed (strong 7323 and 7325, leader 7329-7331): the same count, other seeds.
+#: The wider runs that miss, and how (model version 6, measured 2026-12-01; docs/validation.md):
+#: single runs' alphas just outside 0.8-1.4 or moving by more than 0.15, and one tail that a
+#: thin exponential one fits about as well. At model version 5 five runs missed (emerging
+#: 7313, moderate 7321, strong 7324, leader 7332 and 7333), at version 4 five others.
 _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7313): "alpha moves from 1.10 to 0.92",
-    ("moderate", 7321): "alpha moves from 1.21 to 0.98",
-    ("strong", 7324): "alpha 0.79 at quarter 300",
-    ("leader", 7332): "alpha 0.79 at quarter 400",
-    ("leader", 7333): "alpha moves from 0.84 to 1.07",
+    ("emerging", 7313): "an exponential tail is not rejected at quarter 400 (R 1.70, p > 0.05)",
+    ("emerging", 7314): "alpha moves from 1.01 to 0.85",
+    ("strong", 7324): "alpha 1.401 at quarter 400",
+    ("leader", 7329): "alpha 0.76 at quarter 400",
+    ("leader", 7330): "alpha 0.77 at quarter 400",
+    ("leader", 7333): "alpha moves from 1.01 to 0.84",
 }
 
 
@@ -202,14 +202,12 @@ def test_the_stationarity_bound_fails_exact_zipf_samples_of_this_size_one_time_i
 @pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_WIDER_ZIPF_MISSES, WIDER_ZIPF_RUNS))
 def test_sizes_from_equal_starts_on_more_seeds(run):
-    """T15 from equal sizes at the defaults on 24 more seeds: 19 pass, the misses listed."""
+    """T15 from equal sizes at the defaults on 24 more seeds: 18 pass, the misses listed."""
     _check_stationary_zipf(_run(*run))
 
 
 #: Runs that miss the check with a growing population, and how (docs/validation.md).
-_GROWING_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("strong", 7303): "since model version 5: alpha moves from 0.92 at quarter 300 to 1.17",
-}
+_GROWING_ZIPF_MISSES: dict[tuple[str, int], str] = {}
 
 
 @pytest.mark.slow
@@ -302,37 +300,49 @@ def test_growth_spread_falls_with_size_and_growth_rates_are_tent_shaped(runs):
     assert len(fat) >= 2 and min(fat) > 0.5, fat
 
 
-def _demography(record: Record, steps: int = LATE):
-    """Yearly birth and death rates over the second half, and the 1- and 5-year survival of
-    the firms born then (born at least 5 years before the end)."""
-    half = steps // 2
-    years = (steps - half) / 4
-    live = np.mean(record.live_years)
-    births = [uid for uid, step in record.born.items() if step > half]
-    deaths = sum(step > half for step in record.died.values())
-    cohort = [uid for uid in births if record.born[uid] <= steps - 20]
-    lifetime = np.array([record.died.get(uid, steps + 1) - record.born[uid] for uid in cohort])
-    return len(births) / years / live, deaths / years / live, lifetime
+def _demography(record: Record, steps: int = LATE) -> tuple[float, float, float]:
+    """Births and deaths over the second half, counted as Eurostat counts them (T6-T8; docs/
+    calibration.md, "Counted as Eurostat counts"): each calendar year's over the firms active
+    in it (alive when it begins, plus its births), pooled; and the share of the firms born in
+    those years still alive when the next calendar year begins."""
+    quarters = 4
+    first = steps // 2 // quarters + 1  # the first year that begins after the midpoint
+    years = range(first, steps // quarters)
+    # live_years[k] counts the live firms at step steps // 2 + 4 (k + 1), when year first + k
+    # begins.
+    at_start = dict(zip(years, record.live_years, strict=False))
+
+    def year_of(step: int) -> int:
+        return (step - 1) // quarters
+
+    born = [uid for uid, step in record.born.items() if year_of(step) in at_start]
+    births = len(born)
+    deaths = sum(year_of(step) in at_start for step in record.died.values())
+    active = sum(at_start.values()) + births
+    cohort = [uid for uid in born if quarters * (year_of(record.born[uid]) + 1) <= steps]
+    alive = [
+        record.died.get(uid, steps + 1) > quarters * (year_of(record.born[uid]) + 1)
+        for uid in cohort
+    ]
+    return births / active, deaths / active, float(np.mean(alive))
 
 
 #: Runs whose births, deaths or 1-year survival leave the EU's bands, and how (a known
 #: shortfall, docs/validation.md).
-_DEMOGRAPHY_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7301): "since model version 5: deaths 11.5 % a year (births as many)",
-    ("emerging", 7302): "since model version 5: deaths 11.03 % a year (births 11.07 %)",
-}
+_DEMOGRAPHY_MISSES: dict[tuple[str, int], str] = {}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_DEMOGRAPHY_MISSES))
 def test_birth_death_and_survival_are_in_the_eu_bands(runs, run):
-    """T6-T8: births about 10.5 % and deaths about 8.5 % of active enterprises a year (in a
-    stationary population both are the same rate; bands 8-12 % and 7-11 %), 1-year survival
-    about 82 % (band 75-89 %). T9 (5-year survival 44 %) is held out: reported, not tested."""
-    births, deaths, lifetime = _demography(runs[run])
+    """T6-T8 as Eurostat counts them: births about 10.5 % and deaths about 8.5 % of the
+    enterprises active in a year (in a stationary population both are about the same rate;
+    bands 8-12 % and 7-11 %), 1-year survival about 82 % (band 75-89 %). T9 (5-year survival
+    44 %) is held out: reported, not tested."""
+    births, deaths, survival = _demography(runs[run])
     assert 0.08 <= births <= 0.12, (run, births)
     assert 0.07 <= deaths <= 0.11, (run, deaths)
-    assert 0.75 <= np.mean(lifetime > 4) <= 0.89, (run, np.mean(lifetime > 4))
+    assert 0.75 <= survival <= 0.89, (run, survival)
 
 
 @pytest.mark.slow
@@ -340,3 +350,29 @@ def test_exhausted_capital_is_the_main_route_to_exit(runs):
     for run in ZIPF_RUNS:
         exits = runs[run].exits
         assert exits["capital"] >= 0.8 * (exits["capital"] + exits["losses"]), (run, exits)
+
+
+def test_entry_is_capped_at_the_market_room_when_nearly_every_firm_fails():
+    """Operating costs far above revenue (a corner of the calibration's screening) end nearly
+    every firm each quarter; the crowding factor (room / firms) ** exponent would then found
+    millions of firms at once (10.9 million in one quarter of a screening run). A quarter's
+    expected independent entrants are capped at the market's room."""
+    room = 200
+    settings = {
+        "regions.0.firms": room,
+        "firm.wage_share": 1.455,
+        "firm.entry_crowding": 3.75,
+        "firm.capital_max": 0.25,
+        "firm.capital_buffer": 0.3,
+        "firm.exit_losses": 1,
+        "initial.burn_in": 0,
+    }
+    model = EcosystemModel("emerging", rng=5008, **settings)
+    for _ in range(16):
+        model.step()
+        assert model.firms.count <= 2 * room
+    table = model.indicators()
+    # Nearly every firm fails (without the cap a quarter would then expect about half a
+    # million entrants), and the cap binds: the region refills to about its room.
+    assert table["firms"].min() <= 5
+    assert room / 2 < table["entries"].max() <= 2 * room
