@@ -331,8 +331,8 @@ def test_every_numeric_field_is_covered_or_exempt_with_a_reason():
 #: largest |t| and p-value it measured in each stage: a known shortfall of the
 #: check's power within its CI budget, not a finding that they do nothing (docs/validation.md,
 #: "Live parameters"). The list is strict: a parameter that becomes live, or one that stops
-#: being live, fails the test until the list is updated. Figures re-measured on 2026-12-01,
-#: with the two indicators added that day.
+#: being live, fails the test until the list is updated. Figures measured on 2026-12-01:
+#: at model version 5 for the entries kept from it, at version 6 for those added by it.
 NOT_SHOWN_LIVE: dict[str, str] = {
     "knowledge.noise": "stage 1 |t| 2.9, p 1.00; stage 2 |t| 3.5, p 0.24; stage 3 |t| 0.5, p 0.66",
     # With the two indicators added on 2026-12-01 (four more outputs a region) the family-wise
@@ -340,33 +340,12 @@ NOT_SHOWN_LIVE: dict[str, str] = {
     "knowledge.complexity_shape": (
         "stage 1 |t| 3.5, p 0.59; stage 2 |t| 3.5, p 0.054; stage 3 |t| 1.5, p 0.18"
     ),
-    "instruments.startup_support.effect": (
-        "stage 1 |t| 3.0, p 0.91; stage 2 |t| 3.7, p 0.08; stage 3 |t| 0.4, p 0.71"
-    ),
-    "initial.core_nearness_floor": (
-        "stage 1 |t| 3.2, p 1.00; stage 2 |t| 2.8, p 0.49; stage 3 |t| 0.1, p 0.91"
-    ),
     "firm.capital_min": "stage 1 |t| 3.1, p 0.88; stage 2 |t| 3.0, p 0.64; stage 3 |t| 1.2, p 0.25",
-    "firm.acceptance_low": (
-        "stage 1 |t| 4.0, p 0.45; stage 2 |t| 2.8, p 0.66; stage 3 |t| 1.0, p 0.33"
-    ),
-    "firm.max_partners": (
-        "stage 1 |t| 4.9, p 0.22; stage 2 |t| 2.9, p 0.89; stage 3 |t| 1.9, p 0.07"
-    ),
-    "firm.troubled_losses": (
-        "stage 1 |t| 4.0, p 0.41; stage 2 |t| 2.9, p 0.69; stage 3 |t| 1.9, p 0.08"
-    ),
     "firm.radical_share": (
         "stage 1 |t| 3.4, p 0.33; stage 2 |t| 2.4, p 1.00; stage 3 |t| 1.6, p 0.13"
     ),
-    "firm.relatedness_premium": (
-        "stage 1 |t| 5.7, p 0.09; stage 2 |t| 3.7, p 0.19; stage 3 |t| 0.0, p 0.97"
-    ),
     "firm.spinout_inheritance": (
         "stage 1 |t| 2.2, p 0.41; stage 2 |t| 2.7, p 0.10; stage 3 |t| 0.7, p 0.50"
-    ),
-    "firm.entrant_related_move": (
-        "stage 1 |t| 3.6, p 0.16; stage 2 |t| 3.3, p 0.14; stage 3 |t| 0.2, p 0.82"
     ),
     "firm.entrant_knowledge_spread": (
         "stage 1 |t| 2.5, p 0.28; stage 2 |t| 2.6, p 0.78; stage 3 |t| 0.3, p 0.82"
@@ -379,6 +358,35 @@ NOT_SHOWN_LIVE: dict[str, str] = {
     ),
     "government.edp_innovation_signal": (
         "stage 1 |t| 2.0, p 0.50; stage 2 |t| 2.6, p 0.16; stage 3 |t| 0.3, p 0.81"
+    ),
+    # Not shown live since model version 6 (2026-12-01); the entries above are kept from
+    # version 5 with version 5's figures (the check prints only what changed).
+    "instruments.rd_grants.misallocation": (
+        "stage 1 |t| 3.9, p 0.64; stage 2 |t| 2.9, p 0.57; stage 3 |t| 0.1, p 0.93"
+    ),
+    "firm.expertise_decay": (
+        "stage 1 |t| 2.9, p 0.17; stage 2 |t| 2.6, p 1.00; stage 3 |t| 0.1, p 0.93"
+    ),
+    "firm.uniform_candidate_share": (
+        "stage 1 |t| 3.0, p 0.14; stage 2 |t| 2.9, p 0.17; stage 3 |t| 1.9, p 0.073"
+    ),
+    "firm.knowledge_premium": (
+        "stage 1 |t| 3.3, p 1.00; stage 2 |t| 3.4, p 0.29; stage 3 |t| 2.0, p 0.054"
+    ),
+    "firm.labour_market_tightness": (
+        "stage 1 |t| 2.4, p 1.00; stage 2 |t| 2.5, p 1.00; stage 3 |t| 0.4, p 0.68"
+    ),
+    "university.transfer_dispersion": (
+        "stage 1 |t| 2.8, p 1.00; stage 2 |t| 2.9, p 0.93; stage 3 |t| 1.9, p 0.065"
+    ),
+    "university.links_per_quarter": (
+        "stage 1 |t| 3.1, p 1.00; stage 2 |t| 2.7, p 1.00; stage 3 |t| 1.9, p 0.059"
+    ),
+    "government.edp_weights.triple_helix.government": (
+        "stage 1 |t| 3.8, p 0.16; stage 2 |t| 4.2, p 0.052; stage 3 |t| 1.8, p 0.091"
+    ),
+    "government.edp_relatedness_signal": (
+        "stage 1 |t| 2.4, p 1.00; stage 2 |t| 2.7, p 0.93; stage 3 |t| 1.7, p 0.093"
     ),
 }
 
@@ -480,6 +488,12 @@ PRIMARY_OUTPUTS: dict[str, tuple[str, str]] = {
         "region's firms over fewer domains",
     ),
     "initial.warmup_rounds": ("mean:links", "rounds of link formation before quarter 0"),
+    # Declared on 2026-12-01 at model version 6, when stage 2 missed it (p 0.063): the output
+    # was stage 1's largest, and the mechanism says why; stage 3's seeds are not stage 1's.
+    "initial.firm_size_exponent": (
+        "mean:related_variety",
+        "a heavier-tailed start puts employment in fewer firms, so in fewer domains of a family",
+    ),
     "firm.absorptive_concentration": (
         "mean:knowledge_flow_own_rd",
         "the spread of absorptive capacity, which scales (non-linearly) what own R&D teaches",
@@ -634,8 +648,9 @@ def test_every_numeric_parameter_moves_an_output_beyond_seed_noise(tmp_path):
 #: fits a few minutes.
 OFFLINE_SEEDS = list(range(9165, 9421))
 #: Parameters stage 4 does not show live either, with its |t| and p-value on the primary
-#: output (model version 5): their effect over the prior range is below about a
-#: tenth of the seed noise of a six-year run. A strict list, as NOT_SHOWN_LIVE.
+#: output (model version 5; not yet re-run at version 6, whose NOT_SHOWN_LIVE differs): their
+#: effect over the prior range is below about a tenth of the seed noise of a six-year run.
+#: A strict list, as NOT_SHOWN_LIVE.
 NOT_LIVE_ON_256_SEEDS: dict[str, str] = {
     "knowledge.noise": "|t| 0.43, p 0.66",
     "knowledge.complexity_shape": "|t| 0.07, p 0.96",
