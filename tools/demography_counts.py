@@ -5,9 +5,10 @@
 
 Runs the emerging, moderate and strong archetypes (1,000 firms, 56 quarters after the burn-in,
 seeds 100-102) with the given overrides and prints, pooled over the nine runs, the birth and
-death rates and the 1- and 5-year survival as the calibration counts them (mean stock of
-firms; a full 4 or 20 quarters) and as Eurostat counts them (firms active in the year;
-calendar-year cohorts), with the registry's own statistics. Seconds per setting.
+death rates and the 1- and 5-year survival as the calibration counted them up to model
+version 5 (mean stock of firms; a full 4 or 20 quarters) and as Eurostat counts them, which
+the calibration has used since version 6 (firms active in the year; calendar-year cohorts),
+with the registry's own statistics. Seconds per setting.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from smartspec.scenarios.loader import parse_override
 
 ARCHETYPES = ("emerging", "moderate", "strong")
 SEEDS = (100, 101, 102)
-#: (label, statistic, quarters): the calibration's counting, then Eurostat's.
+#: (label, statistic, quarters): the counting up to version 5, then Eurostat's (since 6).
 ROWS = (
     ("births, mean stock", "birth_rate", None),
     ("births, active in the year", "birth_rate_active", None),
