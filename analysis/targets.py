@@ -307,8 +307,9 @@ def write_targets(table: pd.DataFrame, out_dir: Path) -> list[Path]:
         "## Published targets (../shared/targets.md)",
         "",
         "Calibrated targets are those of experiments/calibrate_archetypes.toml; out-of-sample "
-        "ones were held out of it; diagnostic ones count T6-T9 as Eurostat does (firms active "
-        "in the year; survival by calendar year), not fitted. Band: observed ± 3 sd "
+        "ones were held out of it. T6-T9 count as Eurostat does (firms active in the year; "
+        "survival by calendar year); diagnostic rows count them as the calibration did up to "
+        "model version 5 (mean stock; full quarters), not fitted. Band: observed ± 3 sd "
         "(observation and discrepancy); verdict: yes = 90 % interval inside the band, "
         "partly = overlapping, NO = outside.",
         "",
