@@ -134,10 +134,10 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
 
     # 1. The emerging region under the baseline mix, twelve quarters in.
     text = steps[titles[0]]
-    _claim(text, "starts near 58.5", shown_now(page, "Composite innovation index"), 58.5, 0.05)
+    _claim(text, "starts near 61.6", shown_now(page, "Composite innovation index"), 61.6, 0.05)
     step(page, 12)
     index = shown_now(page, "Composite innovation index")
-    _claim(text, "about 58.7 at quarter 12 with seed 1", index, 58.7, 0.05)
+    _claim(text, "about 65.0 at quarter 12 with seed 1", index, 65.0, 0.05)
     absorbed = shown_now(page, "Budget absorption rate (cumulative)")
     _claim(text, "(0.487)", absorbed, 0.487, 0.0005)
     if shoot:
@@ -161,8 +161,8 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     legend = page.locator(".smartspec-legend")
     expect(legend).to_contain_text("A: rd_grants_heavy")
     expect(legend).to_contain_text("B: capacity_first")
-    behind = table_row(page, "Composite innovation index")["B - A"]
-    _claim(text, "behind by 2.9 points with seed 1", behind, 2.9, 0.05)
+    difference = table_row(page, "Composite innovation index")["B - A"]
+    _claim(text, "B − A is −1.8)", difference, -1.8, 0.05)
     if shoot:
         shoot("dashboard-3-compare", True)
 
@@ -175,20 +175,20 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     view(page, "Network and knowledge space")
     network = page.locator('svg.smartspec-chart[aria-label="Collaboration network"]')
     expect(network).to_be_visible()
-    _quoted(text, "2 links between them")
-    expect(network.get_by_text("citizen groups: 2 links")).to_be_visible()
+    _quoted(text, "3 links between them")
+    expect(network.get_by_text("citizen groups: 3 links")).to_be_visible()
     _quoted(text, "the government none")
     expect(network.get_by_text("government: 0 links")).to_be_visible()
-    _quoted(text, "the universities (red) have 12")
-    expect(network.get_by_text("universities: 12 links")).to_be_visible()
+    _quoted(text, "the universities (red) have 10")
+    expect(network.get_by_text("universities: 10 links")).to_be_visible()
     if shoot:
         shoot("dashboard-4-network", False)
     view(page, "Indicators")
-    _claim(text, "6 social innovations", shown_now(page, "Social innovations (cumulative)"), 6, 0)
+    _claim(text, "8 social innovations", shown_now(page, "Social innovations (cumulative)"), 8, 0)
 
     # 5. Specialisation follows relatedness: the knowledge space names its specialisations.
     text = steps[titles[4]]
     view(page, "Network and knowledge space")
     space = page.locator('svg.smartspec-chart[aria-label^="Knowledge space"]')
-    _quoted(text, "specialised in 8 domains")
-    expect(space.get_by_text(re.compile(r"specialised \(RCA ≥ 1\), 8 domains"))).to_be_visible()
+    _quoted(text, "specialised in 9 domains")
+    expect(space.get_by_text(re.compile(r"specialised \(RCA ≥ 1\), 9 domains"))).to_be_visible()

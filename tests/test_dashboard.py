@@ -491,12 +491,6 @@ def test_dashboard_in_headless_chromium(dashboard, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="model version 6 moved the tour's figures (docs/dashboard.md is version 5's: the index "
-    "starts at 61.6, not 58.5, and with seed 1 the grant-heavy mix is ahead by 1.8, not behind "
-    "by 2.9); the tour is to be re-measured and rewritten",
-)
 def test_the_guided_tour_matches_the_app(dashboard):
     """docs/dashboard.md's five steps, followed in the app, every quoted figure checked."""
     with _chromium_page() as (_, page):
