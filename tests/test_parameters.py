@@ -126,6 +126,12 @@ _WHERE = {
     # A university's transfer capacity: with the one university of the shared setting the
     # spread of capacities across universities is a single draw.
     "university.transfer_dispersion": {"regions.0.universities": 10},
+    # A university's strengths across domains: firms accept its links by the overlap of their
+    # knowledge with those strengths, and the one university of the shared setting offers
+    # few links a quarter. Ten universities, as above. Set at model version 6, after stage 4
+    # showed it not live in the shared setting (|t| 1.1); the diagnosis (seeds 20001-20032,
+    # then 20033-20064, none of this check's) gave |t| 3.7 and 4.8 on its primary output.
+    "university.strength_dispersion": {"regions.0.universities": 10},
     # How uneven background needs are: trust weighs priorities by the salience of needs (model
     # version 5), which many varied groups with living labs show (set at version 5, after
     # stage 4 showed it not live in the shared setting).
@@ -349,9 +355,6 @@ NOT_SHOWN_LIVE: dict[str, str] = {
     ),
     "firm.entrant_knowledge_spread": (
         "stage 1 |t| 2.5, p 0.28; stage 2 |t| 2.6, p 0.78; stage 3 |t| 0.3, p 0.82"
-    ),
-    "university.strength_dispersion": (
-        "stage 1 |t| 2.4, p 1.00; stage 2 |t| 2.6, p 1.00; stage 3 |t| 1.1, p 0.31"
     ),
     "citizens.needs_spread": (
         "stage 1 |t| 4.6, p 0.09; stage 2 |t| 2.8, p 0.25; stage 3 |t| 0.1, p 0.93"
@@ -648,7 +651,7 @@ def test_every_numeric_parameter_moves_an_output_beyond_seed_noise(tmp_path):
 #: fits a few minutes.
 OFFLINE_SEEDS = list(range(9165, 9421))
 #: Parameters stage 4 does not show live either, with its |t| and p-value on the primary
-#: output (model version 6, 2026-12-01; 12 of NOT_SHOWN_LIVE's 18 are live there): their
+#: output (model version 6, 2026-12-01; 12 of NOT_SHOWN_LIVE's 17 are live there): their
 #: effect over the prior range is below about a tenth of the seed noise of a six-year run.
 #: A strict list, as NOT_SHOWN_LIVE.
 NOT_LIVE_ON_256_SEEDS: dict[str, str] = {
@@ -657,7 +660,6 @@ NOT_LIVE_ON_256_SEEDS: dict[str, str] = {
     "firm.spinout_inheritance": "|t| 0.68, p 0.57",
     "firm.entrant_knowledge_spread": "|t| 0.35, p 0.73",
     "firm.expertise_decay": "|t| 1.61, p 0.11",
-    "university.strength_dispersion": "|t| 1.13, p 0.25",
 }
 
 
