@@ -420,7 +420,11 @@ class LearningVerbs:
             # earlier spell in it (which expertise decay erodes while the domain is unused).
             core_stock = self.knowledge[firms, self.core[firms]]
             self.knowledge[firms, domains] += params.entry_knowledge_share * core_stock
-            self.regions.record_entries(self.region[firms], state.layout.density[firms, domains])
+            self.regions.record_entries(
+                self.region[firms],
+                state.layout.density[firms, domains],
+                self.knowledge_space.complexity[domains],
+            )
             entered_now[firms] = True
 
         # A diversified firm now and then reviews one non-core domain and drops it at random,

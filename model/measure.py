@@ -192,6 +192,7 @@ def measure(model: Measured, previous_specialised: np.ndarray | None) -> Measure
             "spinoffs": regions.spinoffs,
             "domain_entries": regions.domain_entries,
             "entry_density": regions.entry_density,
+            "entry_complexity": regions.entry_complexity,
             "domain_exits": regions.domain_exits,
             "university_spinoffs": regions.university_spinoffs,
             "social_innovations": regions.social_innovations,

@@ -109,6 +109,7 @@ class RegionState:
         self.spinoffs = np.zeros(count, dtype=np.int64)
         self.domain_entries = np.zeros(count, dtype=np.int64)
         self.entry_density = np.zeros(count)
+        self.entry_complexity = np.zeros(count)
         self.domain_exits = np.zeros(count, dtype=np.int64)
         self.university_spinoffs = np.zeros(count, dtype=np.int64)
         self.social_innovations = np.zeros(count, dtype=np.int64)
@@ -193,11 +194,15 @@ class RegionState:
     def add_skilled(self, people: np.ndarray) -> None:
         self.skilled += people
 
-    def record_entries(self, regions: np.ndarray, density: np.ndarray) -> None:
+    def record_entries(
+        self, regions: np.ndarray, density: np.ndarray, complexity: np.ndarray
+    ) -> None:
         """Count firms entering a new domain (one entry of ``regions`` per firm) and add up
-        the relatedness density of the domain each entered to its portfolio (``density``)."""
+        the relatedness density of the domain each entered to its portfolio (``density``)
+        and that domain's complexity (``complexity``)."""
         self.domain_entries += np.bincount(regions, minlength=self.count)
         self.entry_density += np.bincount(regions, density, minlength=self.count)
+        self.entry_complexity += np.bincount(regions, complexity, minlength=self.count)
 
     def record_domain_exits(self, regions: np.ndarray) -> None:
         """Count firms dropping a domain from their portfolio (one entry of ``regions`` per

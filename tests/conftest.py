@@ -21,6 +21,7 @@ MAY_BE_NAN = [
     "growth_kurtosis",
     "living_lab_priority_share",
     "entry_relatedness",
+    "entry_complexity",
 ]
 
 #: A small region with the values of the ``emerging`` archetype (at the time of writing), fixed

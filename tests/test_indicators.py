@@ -171,8 +171,35 @@ def test_entry_relatedness_is_the_mean_density_of_the_domains_entered_to_the_por
         density = space.relatedness_density(before[rows].astype(np.float64))
         expected = density[np.arange(len(rows)), domains].mean()
         assert row["entry_relatedness"] == pytest.approx(expected, rel=1e-5)
+        assert row["entry_complexity"] == pytest.approx(space.complexity[domains].mean())
         seen_entries += len(rows)
     assert seen_entries > 10
+
+
+def test_a_wider_spread_of_complexities_lowers_the_complexity_of_the_domains_entered():
+    """The entry chance falls linearly with complexity, so the mean complexity of entered
+    domains is E[c (1 - p c)] / E[1 - p c]: below the mean complexity by p Var(c) / (1 - p/2)
+    for a penalty p. Complexities from Beta(0.3, 0.3) (variance 0.156) against Beta(30, 30)
+    (0.004), the same input data otherwise; pooled over four seeds."""
+    from smartspec import EcosystemModel
+
+    entered = []
+    for shape in (0.3, 30.0):
+        values = []
+        for seed in range(4):
+            overrides = {
+                "regions.0.firms": 150,
+                "initial.burn_in": 0,
+                "firm.diversification_rate": 0.3,
+                "firm.entry_complexity_penalty": 0.9,
+                "knowledge.complexity_shape": shape,
+            }
+            model = EcosystemModel("emerging", rng=seed, **overrides)
+            model.run_for(12)
+            values.append(model.indicators()["entry_complexity"].mean())
+        entered.append(np.mean(values))
+    # Expected gap about 0.9 x (0.156 - 0.004) / 0.55 = 0.25 if tries were spread evenly.
+    assert entered[0] < entered[1] - 0.08
 
 
 def test_radical_diversification_enters_less_related_domains():
