@@ -13,12 +13,13 @@ with the registry's own statistics. Seconds per setting.
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 from smartspec.experiments.calibration.simulate import firm_panel
 from smartspec.experiments.calibration.spec import TargetSpec
 from smartspec.experiments.calibration.statistics import STATISTICS, RunData
 from smartspec.model import EcosystemModel
+from smartspec.scenarios import ScenarioError, load_scenario
 from smartspec.scenarios.loader import parse_override
 
 ARCHETYPES = ("emerging", "moderate", "strong")
@@ -36,8 +37,15 @@ ROWS = (
 )
 
 
-def main(arguments: list[str]) -> None:
-    overrides = dict(parse_override(argument) for argument in arguments)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", metavar="key=value")
+    args = parser.parse_args()
+    try:
+        overrides = dict(parse_override(assignment) for assignment in args.overrides)
+        load_scenario(ARCHETYPES[0], overrides=overrides)
+    except ScenarioError as error:
+        parser.error(str(error))
     runs = []
     for archetype in ARCHETYPES:
         for seed in SEEDS:
@@ -57,4 +65,4 @@ def main(arguments: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -26,7 +26,12 @@ import test_relatedness  # noqa: E402
 
 from smartspec.analysis import relatedness  # noqa: E402
 from smartspec.experiments import replication_seeds  # noqa: E402
-from smartspec.scenarios import ARCHETYPES, parse_override  # noqa: E402
+from smartspec.scenarios import (  # noqa: E402
+    ARCHETYPES,
+    ScenarioError,
+    load_scenario,
+    parse_override,
+)
 
 SETTINGS = {
     **test_relatedness.ABLATIONS,
@@ -48,7 +53,11 @@ def main() -> None:
     parser.add_argument("--master-seed", type=int, default=test_relatedness.MASTER_SEED)
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
-    common = dict(parse_override(assignment) for assignment in args.overrides)
+    try:
+        common = dict(parse_override(assignment) for assignment in args.overrides)
+        load_scenario(ARCHETYPES[0], overrides=common)
+    except ScenarioError as error:
+        parser.error(str(error))
     seeds = replication_seeds(args.master_seed, test_relatedness.SEEDS)
     print("setting | entry | entry, log RCA | exit | exit, log RCA | entries / exits")
     with ProcessPoolExecutor(2) as pool:
