@@ -59,12 +59,17 @@ class FirmDemography:
 
         Core domains: a share ``spec.concentration`` in the specialisations, the others over
         all domains, more often near the specialisations (a regional economy is coherent, not
-        a random draw of activities). Sizes are Pareto (Zipf-like, Axtell 2001) with the
+        a random draw of activities; uniformly with ``initial.domain_layout = "unrelated"``,
+        as are the second domains). Sizes are Pareto (Zipf-like, Axtell 2001) with the
         region's mean, or all equal to it (``initial.firm_sizes = "equal"``); larger firms also
         hold a second, related domain.
         """
         rng, space, count = self.rng, self.knowledge_space, spec.firms
-        nearness = space.proximity[specialised].mean(axis=0) + initial.core_nearness_floor
+        related = initial.domain_layout == "related"
+        if related:
+            nearness = space.proximity[specialised].mean(axis=0) + initial.core_nearness_floor
+        else:
+            nearness = np.ones(space.size)
         concentrated = rng.random(count) < spec.concentration
         cores = np.where(
             concentrated,
@@ -91,7 +96,10 @@ class FirmDemography:
         diversified = employees >= initial.diversified_size
         large = slots[diversified]
         if len(large):
-            nearness = space.off_diagonal[self.core[large]] ** initial.second_domain_focus
+            if related:
+                nearness = space.off_diagonal[self.core[large]] ** initial.second_domain_focus
+            else:
+                nearness = 1.0 - np.eye(space.size)[self.core[large]]
             second = choose_per_row(rng, nearness)
             self.portfolio[large, second] = True
             self.knowledge[large, second] = initial.second_domain_knowledge * level[diversified]

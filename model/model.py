@@ -177,6 +177,10 @@ class EcosystemModel(mesa.Model):
             if spec.specialised_domains:
                 names = self.knowledge.names
                 specialised = np.array([names.index(domain) for domain in spec.specialised_domains])
+            elif initial.domain_layout == "unrelated":
+                specialised = np.sort(
+                    rng.choice(self.knowledge.size, spec.specialisations, replace=False)
+                )
             else:
                 seed_domain = int(rng.integers(self.knowledge.size))
                 specialised = self.knowledge.related_cluster(seed_domain, spec.specialisations)

@@ -985,6 +985,15 @@ class Initialisation(StrictTable):
         ge=0.0,
         le=100.0,
     )
+    domain_layout: Literal["related", "unrelated"] = Field(
+        "related",
+        description="How the starting domains are drawn: 'related' (a region's "
+        "specialisations are a random domain and its most related ones, the other firms' cores "
+        "lie more often near them and large firms' second domains are related: a shortcut to "
+        "the coherent regional economy the dynamics keep) or 'unrelated' (all three drawn "
+        "uniformly, to test whether the dynamics produce the relatedness pattern). A region's "
+        "own specialised_domains take precedence.",
+    )
     firm_sizes: Literal["pareto", "equal"] = Field(
         "pareto",
         description="Initial firm sizes: 'pareto' (heavy-tailed with firm_size_exponent, a "
