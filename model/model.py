@@ -178,9 +178,9 @@ class EcosystemModel(mesa.Model):
                 names = self.knowledge.names
                 specialised = np.array([names.index(domain) for domain in spec.specialised_domains])
             elif initial.domain_layout == "unrelated":
-                specialised = np.sort(
-                    rng.choice(self.knowledge.size, spec.specialisations, replace=False)
-                )
+                # At most every domain, as related_cluster takes at most all of them.
+                count = min(spec.specialisations, self.knowledge.size)
+                specialised = np.sort(rng.choice(self.knowledge.size, count, replace=False))
             else:
                 seed_domain = int(rng.integers(self.knowledge.size))
                 specialised = self.knowledge.related_cluster(seed_domain, spec.specialisations)

@@ -280,6 +280,11 @@ def test_an_unrelated_start_holds_no_relatedness_pattern():
 
     assert abs(gap("unrelated")) < 0.05
     assert gap("related") > 0.1
+    # More specialisations than domains: every domain, in either layout.
+    for layout in ("related", "unrelated"):
+        overrides = {"regions.0.specialisations": 500, "initial.domain_layout": layout}
+        model = EcosystemModel("emerging", rng=1, **{"initial.burn_in": 0, **overrides})
+        assert (model.domains()["rca"] > 0).sum() > 1
 
 
 @pytest.mark.slow
