@@ -179,7 +179,8 @@ class FirmDemography:
         """New firms during the run (start-ups, spin-outs, university spin-offs, supported
         start-ups): firm i in ``regions[i]`` (or all in one region) with core ``cores[i]``,
         inheriting ``inherited[i]`` (rows of zeros for independent entrants). Entrants know
-        about what the region's firms active in their domain know in it. Returns the new slots."""
+        about what the region's firms active in their domain know in it; a spin-out adds what
+        it inherits in its core to that. Returns the new slots."""
         params, rng = self.params, self.rng
         count = len(cores)
         if count == 0:
@@ -190,7 +191,7 @@ class FirmDemography:
         known = self.regions.incumbent_knowledge[regions, cores]
         level = known * share + params.entrant_knowledge_floor
         if inherited is not None:
-            level = np.maximum(level, inherited[np.arange(count), cores])
+            level = level + inherited[np.arange(count), cores]
         employees = 1.0 + rng.integers(0, params.entrant_max_employees, count)
         slots = self.found(regions, count, cores, level, employees, inherited)
         self.capital[slots] += extra_capital

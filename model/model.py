@@ -256,7 +256,7 @@ class EcosystemModel(mesa.Model):
         self.firms.step()
         self.citizens.step(self.governments)
         employment = self.firms.per_region(self.firms.employees[: self.firms.size])
-        self.regions.end_step(employment, *self.firms.innovations_this_step())
+        self.regions.end_step(employment, *self.firms.innovations_this_step(), grow_market=record)
         self.network.dissolve(self.streams("network"), self.spec.firm.link_decay)
         self.network.drop_dead(self.nodes.alive)
         self._collect(record)

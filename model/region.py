@@ -130,14 +130,21 @@ class RegionState:
         self.incumbent_knowledge = sums.firm_knowledge / np.maximum(sums.active_firms, 1)
 
     def end_step(
-        self, employment: np.ndarray, innovation_regions: np.ndarray, innovation_domains: np.ndarray
+        self,
+        employment: np.ndarray,
+        innovation_regions: np.ndarray,
+        innovation_domains: np.ndarray,
+        grow_market: bool = True,
     ) -> None:
-        """End a step: the market's room for firms grows; boosts decay;
+        """End a step: the market's room for firms grows (from quarter 0 only:
+        ``grow_market`` is False in the burn-in, which should settle the state at the
+        starting room, not inflate it); boosts decay;
         skilled workers retire or leave and cannot exceed ``employment``; this step's
         innovations (one entry per innovating firm) join the decaying running count per
         region and domain."""
         self.employment = employment
-        self.market_room *= self.market_growth
+        if grow_market:
+            self.market_room *= self.market_growth
         self.cluster_boost *= self.cluster_persistence
         self.procurement_pull *= self.procurement_persistence
         self.skilled *= 1.0 - self.skilled_attrition
@@ -182,7 +189,7 @@ class RegionState:
     def crowding(self, exponent: float) -> np.ndarray:
         """(market room / firms now) ** exponent per region: how much more (or less) room
         the regional market leaves than the firms fill. The room starts at the initial number
-        of firms and grows by ``firm.population_growth`` a year."""
+        of firms and grows by ``firm.population_growth`` a year from quarter 0."""
         return (self.market_room / np.maximum(self.firm_count, 1.0)) ** exponent
 
     # ------------------------------------------------------------------ changes

@@ -24,6 +24,10 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: 6: entrants start from the knowledge of the region's firms active in their domain (not the
 #: mean over all firms), with less starting capital, and T6-T9 are calibrated and validated
 #: as Eurostat counts them (firms active in the year; calendar-year cohorts).
-MODEL_VERSION = 6
+#: 7: a growing business population (``firm.population_growth`` 0.02 a year from quarter 0,
+#: held in the burn-in) with thinner margins (``firm.wage_share`` 0.94) and less start-up
+#: capital (``firm.capital_max`` 0.3), spin-outs inheriting on top of an entrant's knowledge,
+#: and archetypes starting less concentrated in their specialisations (0.3-0.39 of firms).
+MODEL_VERSION = 7
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

@@ -58,7 +58,7 @@ class FirmBehaviour(StrictTable):
         le=100.0,
     )
     capital_max: float = parameter(
-        0.5,
+        0.3,
         "Highest starting capital of a firm founded during the run (drawn uniformly between "
         "min and max).",
         unit="quarters of revenue",
@@ -379,7 +379,7 @@ class FirmBehaviour(StrictTable):
     )
     # --- production and growth
     wage_share: float = parameter(
-        0.97,
+        0.94,
         "Operating costs as share of base revenue.",
         unit="share",
         group="production and growth",
@@ -567,11 +567,11 @@ class FirmBehaviour(StrictTable):
         le=4.0,
     )
     population_growth: float = parameter(
-        0.0,
-        "Yearly growth of the number of firms a region's market makes room for (the reference "
-        "of density-dependent entry and competition): the business population's trend. The "
-        "EU's grows about 2 % a year (births 10.5 % against deaths 8.5 %, Eurostat); 0 holds "
-        "the number of firms at its start (the default of model version 4).",
+        0.02,
+        "Yearly growth, from quarter 0, of the number of firms a region's market makes room "
+        "for (the reference of density-dependent entry and competition): the business "
+        "population's trend. The EU's grows about 2 % a year (births 10.5 % against deaths "
+        "8.5 %, Eurostat); 0 holds the number of firms at its start (model versions 4-6).",
         unit="per year",
         group="entry and exit",
         ge=0.0,
@@ -579,7 +579,8 @@ class FirmBehaviour(StrictTable):
     )
     spinout_inheritance: Share = parameter(
         0.3,
-        "Share of the parent firm's knowledge a spin-out starts with.",
+        "Share of the parent firm's knowledge a spin-out starts with, on top of what an "
+        "independent entrant to its core domain would know.",
         unit="share",
         group="entry and exit",
     )

@@ -310,7 +310,9 @@ class Region(_Strict):
         "related ones).",
     )
     concentration: Share = Field(
-        0.55, description="Share of firms whose core domain is one of the region's specialisations."
+        0.33,
+        description="Share of firms whose core domain is one of the region's specialisations "
+        "(0.3-0.39 in the bundled archetypes since model version 7, 0.5-0.65 before).",
     )
     productivity: float = Field(
         0.025, gt=0.0, le=10.0, description="Base revenue per employee (M€/quarter)."

@@ -801,8 +801,14 @@ def test_the_mixes_differ_but_replications_are_paired(executor_experiment):
     _, _, reference = executor_experiment
     outcomes = outcomes_of(reference)
     assert outcomes.groupby("replication")["seed"].nunique().eq(1).all()
-    by_mix = outcomes.pivot(index="replication", columns="mix", values="mean_innovating_share")
-    assert not np.array_equal(by_mix["baseline"], by_mix["cluster_led"])
+    # Some outcome differs between the mixes (over 8 quarters of a small region not every
+    # one does: the innovating share is the same under both at model version 7).
+    columns = [name for name in outcomes.columns if name.startswith(("final_", "mean_", "total_"))]
+    by_mix = outcomes.set_index(["replication", "mix"])[columns].unstack("mix")
+    assert any(
+        not np.array_equal(by_mix[(name, "baseline")], by_mix[(name, "cluster_led")])
+        for name in columns
+    )
     assert outcomes["final_innovation_index"].nunique() > 1
 
 

