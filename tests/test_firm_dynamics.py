@@ -16,10 +16,12 @@ from smartspec import EcosystemModel
 #: Fixed seeds nothing was tuned to (the defaults were chosen on seeds 1 and 11-21, the capital
 #: buffer of model version 4 on seeds 11-13; seeds 7101-7105 checked an earlier version).
 ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
-#: Runs that miss the stationary Zipf check with the calibrated defaults (scenarios/data/
-#: calibrated.toml), and how: known shortfalls, reported in docs/validation.md. None missed
-#: at model version 6, whose population did not grow; at version 7 the population grows 2 % a
-#: year (about 4,400 firms at quarter 300 and 7,000 at 400), and these two miss.
+#: Runs that miss the stationary Zipf check at 1,000 firms (the population held there,
+#: firm.population_growth 0, every other value the calibrated default), and how: known
+#: shortfalls, reported in docs/validation.md. None at model versions 6 and 7.
+_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {}
+#: Runs that miss it with the default growing population (2 % a year since model version 7:
+#: about 4,400 firms at quarter 300 and 7,000 at 400, tails of 900-1,500 firms), and how.
 _ZIPF_MISSES: dict[tuple[str, int], str] = {
     ("emerging", 7302): "a lognormal fits better at quarter 400 (R -2.72, p 0.007)",
     ("strong", 7303): "alpha moves from 1.06 to 0.86",
@@ -93,7 +95,14 @@ def _run(archetype: str, seed: int, steps: int = LATE, growth: float | None = No
 
 @pytest.fixture(scope="module")
 def runs() -> dict[tuple[str, int], Record]:
+    """The fixed runs at the defaults (a business population growing 2 % a year)."""
     return {run: _run(*run) for run in ZIPF_RUNS}
+
+
+@pytest.fixture(scope="module")
+def runs_at_1000() -> dict[tuple[str, int], Record]:
+    """The fixed runs at 1,000 firms throughout: the population held at its start."""
+    return {run: _run(*run, growth=0.0) for run in ZIPF_RUNS}
 
 
 def _tail(sizes: np.ndarray):
@@ -137,9 +146,18 @@ def _check_stationary_zipf(record: Record) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("run", _zipf_runs(_ZIPF_MISSES_AT_1000))
+def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs_at_1000, run):
+    """T15 from equal sizes at 1,000 firms, as the check is specified (docs/validation.md):
+    the defaults with the business population held at its start."""
+    _check_stationary_zipf(runs_at_1000[run])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_ZIPF_MISSES))
-def test_sizes_from_equal_starts_become_a_stationary_zipf_tail(runs, run):
-    """T15 from equal sizes at the defaults."""
+def test_sizes_from_equal_starts_in_a_growing_population(runs, run):
+    """T15 from equal sizes at the defaults, whose population grows about 7 times over the
+    400 quarters: larger tails, in which a lognormal's curvature can be told apart."""
     _check_stationary_zipf(runs[run])
 
 
@@ -161,7 +179,9 @@ WIDER_ZIPF_RUNS = tuple(
 #: alphas moving by more than 0.15 between quarters 300 and 400 (three falling, one rising)
 #: and tails that a lognormal fits significantly better at quarter 400. At version 6 six runs
 #: missed (emerging 7313 and 7314, strong 7324, leader 7329, 7330 and 7333), at version 5
-#: five, at version 4 five others.
+#: five, at version 4 five others. At 1,000 firms (growth 0) 20 of the 24 pass at version 7
+#: (moderate 7322's alpha moves from 0.97 to 1.20; strong 7324 and leader 7331 and 7333 have
+#: an alpha of 0.78-0.79 at quarter 300), not a test: the CI budget runs one wider set.
 _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
     ("emerging", 7313): "alpha moves from 0.96 to 1.20",
     ("moderate", 7322): "alpha moves from 1.19 to 0.93",
@@ -252,10 +272,12 @@ _SHORT_TAILED: dict[tuple[str, int], str] = {}
 
 @pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_SHORT_TAILED))
-def test_the_zipf_tail_spans_two_decades_of_size(runs, run):
-    """The power-law fit of the largest fifth runs over at least two decades of size."""
-    for step, sizes in runs[run].sizes.items():
-        assert _tail(sizes)[3] >= 2.0, step
+def test_the_zipf_tail_spans_two_decades_of_size(runs, runs_at_1000, run):
+    """The power-law fit of the largest fifth runs over at least two decades of size, at
+    1,000 firms and in the growing population."""
+    for record in (runs_at_1000[run], runs[run]):
+        for step, sizes in record.sizes.items():
+            assert _tail(sizes)[3] >= 2.0, step
 
 
 def _growth_by_size(records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
