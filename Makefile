@@ -13,10 +13,8 @@ lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-# Test files run in parallel, one file per worker at a time (their module fixtures are
-# computed once); the heaviest fixtures spread over the cores themselves.
 test: lint
-	.venv/bin/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	.venv/bin/python -m pytest -q
 
 test-fast: lint
 	.venv/bin/python -m pytest -q -m "not slow and not browser"
