@@ -13,7 +13,8 @@ mechanisms get a setting where they act more often (``_WHERE``, ``_DIVERSIFYING`
 ``_YEARLY_EDP``, ``_CROWDED``, ``_CAPITAL``). Three stages: every parameter on 8 seeds x 24
 quarters, then the ones not shown live on 24 further seeds x 24 quarters, then the ones still
 not shown live on 32 further seeds x 24 quarters, tested on the one output their mechanism acts
-on directly (``PRIMARY_OUTPUTS``, declared before stage 3 first ran). Seeds, run lengths and
+on directly (``PRIMARY_OUTPUTS``, declared before stage 3 first ran); slow mechanisms
+(``_SLOW``) run the scenario's 56 quarters instead of 24 in every stage. Seeds, run lengths and
 settings were each fixed once, by the CI budget and by where a mechanism acts, not tuned to the
 verdicts; the exceptions are said where they are set.
 """
@@ -147,9 +148,10 @@ _WHERE = {
 #: crowding exponents moved nothing (|t| 0.1 in their primary outputs).
 _CROWDED = {"firm.entry_rate": 0.06}
 _CROWDING = ("firm.competition", "firm.entry_crowding")
-#: Entrants' choice of domain acts on independent entrants only, about 60 in six years of the
-#: shared setting: checked with the same doubled entry rate. Set on 2026-12-02 at model version
-#: 7, after stage 4 showed it not live in the shared setting (|t| 1.88), from its mechanism.
+#: The entrants' coefficients (the domain independent entrants choose, the spread of what
+#: entrants know) act on the new firms only, about 60 in six years of the shared setting:
+#: checked with the same doubled entry rate. Set on 2026-12-02 at model version 7, after stage
+#: 4 showed both not live in the shared setting (|t| 1.88 and 0.55), from their mechanism.
 _ENTRANTS = ("firm.entrant_related_move", "firm.entrant_knowledge_spread")
 #: Mechanisms whose effect builds up over years, checked over the scenario's own horizon (56
 #: quarters) instead of six years: the labour market's pull acts on the gap between
@@ -687,7 +689,7 @@ def test_every_numeric_parameter_moves_an_output_beyond_seed_noise(tmp_path):
 
 
 #: Stage 4, offline (``make test-offline``; about 4 minutes on 2 cores, beyond the CI budget):
-#: the parameters of NOT_SHOWN_LIVE on 256 further seeds, the same six years, their primary
+#: the parameters of NOT_SHOWN_LIVE on 256 further seeds, the same run lengths, their primary
 #: output alone. The number of seeds was set before this stage first ran, as the most that
 #: fits a few minutes.
 OFFLINE_SEEDS = list(range(9165, 9421))
