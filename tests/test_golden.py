@@ -1,8 +1,9 @@
 """The model's tables for fixed scenarios and seeds equal the recorded golden files.
 
 Exact (bit-identical) when NumPy, pandas, SciPy and Mesa are the versions the files were
-recorded with; to a tight relative tolerance otherwise, so that a new dependency release
-alone cannot fail CI. Regenerate with ``.venv/bin/python tests/golden/regenerate.py`` when a
+recorded with and NumPy dispatches to the same SIMD extensions (the same kind of CPU); to a
+tight relative tolerance otherwise, so that a new dependency release or another CPU alone
+cannot fail CI. Regenerate with ``.venv/bin/python tests/golden/regenerate.py`` when a
 change of results is intended (tests/golden/cases.py lists the cases).
 """
 

@@ -107,14 +107,34 @@ def path_of(name: str, table: str) -> Path:
     return GOLDEN_DIR / f"{name}.{table}.parquet"
 
 
+def numpy_simd() -> str:
+    """The SIMD extensions NumPy's vectorised loops (exp, log, sums) dispatch to on this CPU:
+    the baseline and every dispatch target the CPU has. Loops for other extensions may round
+    the last bit differently (seen: the same versions on a CPU with AVX512_SPR changed the
+    related variety in the last bits), so exact equality holds only on a CPU like the one the
+    files were recorded on."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+
+        enabled = [name for name in umath.__cpu_dispatch__ if umath.__cpu_features__.get(name)]
+        return " ".join([*umath.__cpu_baseline__, *enabled])
+    except (ImportError, AttributeError):  # a NumPy without these (private) tables
+        return "unknown"
+
+
 def installed_versions() -> dict[str, str]:
+    """The package versions and NumPy's SIMD extensions, as recorded with the files."""
     from importlib import metadata
 
-    return {package: metadata.version(package) for package in PACKAGES}
+    return {
+        **{package: metadata.version(package) for package in PACKAGES},
+        "numpy_simd": numpy_simd(),
+    }
 
 
 def recorded_versions() -> dict[str, str]:
-    """The package versions the golden tables were made with (without the model version)."""
+    """The package versions (and NumPy's SIMD extensions) the golden tables were made with,
+    without the model version."""
     recorded = json.loads(VERSIONS_FILE.read_text())
     recorded.pop("model_version", None)
     return recorded
