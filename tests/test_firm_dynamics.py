@@ -43,6 +43,13 @@ class Record:
     pairs: list[np.ndarray] = field(default_factory=list)
     live_years: list[int] = field(default_factory=list)
     exits: dict[str, int] = field(default_factory=lambda: {"capital": 0, "losses": 0})
+    #: The tail fit of ``sizes[step]`` (``_tail``), made once for the tests that read it.
+    tails: dict[int, tuple] = field(default_factory=dict)
+
+    def tail(self, step: int) -> tuple:
+        if step not in self.tails:
+            self.tails[step] = _tail(self.sizes[step])
+        return self.tails[step]
 
 
 def _run(archetype: str, seed: int, steps: int = LATE, growth: float | None = None) -> Record:
@@ -133,8 +140,8 @@ def _check_stationary_zipf(record: Record) -> None:
     """T15: the complementary CDF of the largest fifth falls as s^-alpha, alpha in 0.8-1.4,
     the same at quarters 300 and 400."""
     alphas = {}
-    for step, sizes in record.sizes.items():
-        alpha, (r_lognormal, p_lognormal), (r_exponential, p_exponential), _ = _tail(sizes)
+    for step in record.sizes:
+        alpha, (r_lognormal, p_lognormal), (r_exponential, p_exponential), _ = record.tail(step)
         alphas[step] = alpha
         assert 0.8 <= alpha <= 1.4, (step, alpha)
         # A thin (exponential) tail is rejected; a lognormal fits no significantly better than
@@ -276,8 +283,8 @@ def test_the_zipf_tail_spans_two_decades_of_size(runs, runs_at_1000, run):
     """The power-law fit of the largest fifth runs over at least two decades of size, at
     1,000 firms and in the growing population."""
     for record in (runs_at_1000[run], runs[run]):
-        for step, sizes in record.sizes.items():
-            assert _tail(sizes)[3] >= 2.0, step
+        for step in record.sizes:
+            assert record.tail(step)[3] >= 2.0, step
 
 
 def _growth_by_size(records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -163,8 +163,8 @@ SLOW_STEPS = load_scenario("emerging").steps
 
 
 def _steps(path: str, steps: int) -> int:
-    """The quarters of a run of ``path``'s check: ``steps``, or the scenario's horizon for
-    the slow mechanisms."""
+    """The quarters of a run of ``path``'s check in any stage: ``steps``, or the scenario's
+    horizon for the slow mechanisms."""
     return SLOW_STEPS if path in _SLOW else steps
 
 
@@ -286,6 +286,7 @@ def _check(
     # The synthetic input data's fields act through the draw of that data: each seed draws
     # its own, the same at both ends.
     input_draws = path.startswith("knowledge.")
+    steps = _steps(path, steps)
     low, high = paired_outputs(scenario, overrides, path, ends, seeds, steps, input_draws)
     if primary is None:
         return path, ends, paired_verdict(high, low)
@@ -323,9 +324,7 @@ def check_all(folder: Path) -> list[Checked]:
     found: dict[str, Checked] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending = {
-            pool.submit(
-                _check, path, default, *_setting(path, proximity_csv), SEEDS, _steps(path, STEPS)
-            )
+            pool.submit(_check, path, default, *_setting(path, proximity_csv), SEEDS, STEPS)
             for path, default in items.items()
         }
         while pending:
@@ -336,12 +335,12 @@ def check_all(folder: Path) -> list[Checked]:
                 if path not in found:
                     found[path] = Checked(path, ends, verdict)
                     if verdict is not None and not verdict.live:
-                        second = (STAGE2_SEEDS, _steps(path, STAGE2_STEPS))
+                        second = (STAGE2_SEEDS, STAGE2_STEPS)
                         pending.add(pool.submit(_check, path, items[path], *setting, *second))
                 elif found[path].second is None:
                     found[path] = replace(found[path], second=verdict)
                     if not verdict.live and path in PRIMARY_OUTPUTS:
-                        third = (STAGE3_SEEDS, _steps(path, STAGE3_STEPS), PRIMARY_OUTPUTS[path][0])
+                        third = (STAGE3_SEEDS, STAGE3_STEPS, PRIMARY_OUTPUTS[path][0])
                         pending.add(pool.submit(_check, path, items[path], *setting, *third))
                 else:
                     found[path] = replace(found[path], third=verdict)
@@ -708,8 +707,7 @@ NOT_LIVE_ON_256_SEEDS: dict[str, str] = {
 def _check_offline(path: str, proximity_csv: str) -> tuple[str, tuple | None, Liveness | None]:
     default = parameters()[path]
     setting = _setting(path, proximity_csv)
-    steps = _steps(path, STAGE3_STEPS)
-    return _check(path, default, *setting, OFFLINE_SEEDS, steps, PRIMARY_OUTPUTS[path][0])
+    return _check(path, default, *setting, OFFLINE_SEEDS, STAGE3_STEPS, PRIMARY_OUTPUTS[path][0])
 
 
 @pytest.mark.offline
