@@ -19,7 +19,7 @@ test: lint
 test-fast: lint
 	.venv/bin/python -m pytest -q -m "not slow and not browser"
 
-# Checks too long for CI (tests marked offline), e.g. the liveness check's 256-seed stage.
+# Checks too long for CI (tests marked offline), e.g. the liveness check's 1,024-seed stage.
 test-offline: env
 	.venv/bin/python -m pytest -q --offline -m offline
 

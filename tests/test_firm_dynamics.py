@@ -136,20 +136,39 @@ def _zipf_runs(misses: dict[tuple[str, int], str], runs: tuple = ZIPF_RUNS) -> l
     ]
 
 
-def _check_stationary_zipf(record: Record) -> None:
-    """T15: the complementary CDF of the largest fifth falls as s^-alpha, alpha in 0.8-1.4,
-    the same at quarters 300 and 400."""
-    alphas = {}
+def _zipf_misses(record: Record, span: bool = True) -> list[str]:
+    """What a run misses of the Zipf check (empty: it passes). T15: the complementary CDF of
+    the largest fifth falls as s^-alpha, alpha in 0.8-1.4, the same at quarters 300 and 400;
+    with ``span``, over at least two decades of size at both."""
+    misses, alphas = [], {}
     for step in record.sizes:
-        alpha, (r_lognormal, p_lognormal), (r_exponential, p_exponential), _ = record.tail(step)
+        alpha, (r_lognormal, p_lognormal), (r_exponential, p_exponential), decades = record.tail(
+            step
+        )
         alphas[step] = alpha
-        assert 0.8 <= alpha <= 1.4, (step, alpha)
+        if not 0.8 <= alpha <= 1.4:
+            misses.append(f"alpha {alpha:.2f} at quarter {step}")
         # A thin (exponential) tail is rejected; a lognormal fits no significantly better than
         # the power law (with a few hundred points it cannot be told apart from one: the same
         # test on exact Pareto samples of this size gives R in about -1.7 to 0.2).
-        assert r_exponential > 0 and p_exponential < 0.05, (step, r_exponential)
-        assert not (r_lognormal < 0 and p_lognormal < 0.05), (step, r_lognormal, p_lognormal)
-    assert abs(alphas[EARLY] - alphas[LATE]) <= 0.15, alphas
+        if not (r_exponential > 0 and p_exponential < 0.05):
+            misses.append(f"an exponential as good at quarter {step} (R {r_exponential:.2f})")
+        if r_lognormal < 0 and p_lognormal < 0.05:
+            misses.append(
+                f"a lognormal fits better at quarter {step} (R {r_lognormal:.2f}, "
+                f"p {p_lognormal:.3f})"
+            )
+        if span and decades < 2.0:
+            misses.append(f"{decades:.2f} decades at quarter {step}")
+    if abs(alphas[EARLY] - alphas[LATE]) > 0.15:
+        misses.append(f"alpha moves from {alphas[EARLY]:.2f} to {alphas[LATE]:.2f}")
+    return misses
+
+
+def _check_stationary_zipf(record: Record) -> None:
+    """T15 without the span (test_the_zipf_tail_spans_two_decades_of_size checks it)."""
+    misses = _zipf_misses(record, span=False)
+    assert not misses, misses
 
 
 @pytest.mark.slow
@@ -186,9 +205,8 @@ WIDER_ZIPF_RUNS = tuple(
 #: alphas moving by more than 0.15 between quarters 300 and 400 (three falling, one rising)
 #: and tails that a lognormal fits significantly better at quarter 400. At version 6 six runs
 #: missed (emerging 7313 and 7314, strong 7324, leader 7329, 7330 and 7333), at version 5
-#: five, at version 4 five others. At 1,000 firms (growth 0) 20 of the 24 pass at version 7
-#: (moderate 7322's alpha moves from 0.97 to 1.20; strong 7324 and leader 7331 and 7333 have
-#: an alpha of 0.78-0.79 at quarter 300), not a test: the CI budget runs one wider set.
+#: five, at version 4 five others. The same seeds at 1,000 firms (growth 0) make the check's
+#: verdict (test_runs_at_1000_firms_pass_the_zipf_check_as_often_as_an_exact_zipf_law).
 _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
     ("emerging", 7313): "alpha moves from 0.96 to 1.20",
     ("moderate", 7322): "alpha moves from 1.19 to 0.93",
@@ -291,6 +309,69 @@ def test_the_two_decade_bound_fails_exact_zipf_samples_of_this_size_one_time_in_
     assert decades(sample) == pytest.approx(_tail(sample)[3])
     short = np.mean([decades(rng.pareto(1.0, 1000) + 1.0) < 2.0 for _ in range(4000)])
     assert 0.11 <= short <= 0.16, short
+
+
+#: The share of pairs of samples from one exact Zipf law (1,000 sizes each, alpha 1, fitted
+#: as the runs are) that pass the check's bounds: both exponents in the band, within 0.15 of
+#: each other, both tails over two decades. The likelihood-ratio tests are left out (powerlaw's
+#: fit is too slow for thousands of samples); they could only lower the share, so runs held to
+#: it are held to at least an exact law's standard.
+EXACT_ZIPF_PASS_RATE = 0.65
+#: The one-sided level at which the runs' pass count may be below an exact law's.
+PASS_RATE_LEVEL = 0.05
+
+
+def test_an_exact_zipf_law_passes_the_check_two_times_in_three():
+    """The pass rate the verdict below compares with, measured (4,000 pairs)."""
+    rng = np.random.default_rng(20261203)
+
+    def fit(sizes: np.ndarray) -> tuple[float, float]:
+        xmin = np.quantile(sizes, 1.0 - TAIL_SHARE)
+        tail = sizes[sizes >= xmin]
+        return len(tail) / np.log(tail / xmin).sum(), float(np.log10(sizes.max() / xmin))
+
+    def passes() -> bool:
+        (early, early_span), (late, late_span) = (fit(rng.pareto(1.0, 1000) + 1.0) for _ in "ab")
+        in_band = 0.8 <= early <= 1.4 and 0.8 <= late <= 1.4
+        return in_band and abs(early - late) <= 0.15 and min(early_span, late_span) >= 2.0
+
+    rate = np.mean([passes() for _ in range(4000)])
+    assert abs(rate - EXACT_ZIPF_PASS_RATE) <= 0.025, rate
+
+
+#: The wider runs at 1,000 firms that miss the check (span included), and how (model version
+#: 7, measured 2026-12-02: 19 of the 27 runs pass, the three fixed ones among them; an exact
+#: law would pass 17.6 on average). A record, so that a change of model says which runs it
+#: moved.
+_WIDER_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {
+    ("emerging", 7312): "1.96 decades at quarter 300",
+    ("emerging", 7313): "1.90 decades at quarter 400",
+    ("emerging", 7314): "1.97 and 1.99 decades",
+    ("emerging", 7315): "1.86 decades at quarter 300",
+    ("moderate", 7322): "alpha moves from 0.97 to 1.20",
+    ("strong", 7324): "alpha 0.79 at quarter 300",
+    ("leader", 7331): "alpha 0.78 at quarter 300",
+    ("leader", 7333): "alpha 0.79 at quarter 300",
+}
+
+
+@pytest.mark.slow
+def test_runs_at_1000_firms_pass_the_zipf_check_as_often_as_an_exact_zipf_law(runs_at_1000):
+    """The Zipf check's verdict (docs/validation.md, "Firm sizes from equal starts"): over the
+    27 fixed runs at 1,000 firms (the three and the 24 wider seeds), the number that pass the
+    whole check is not significantly below what an exact Zipf law would pass (one-sided
+    binomial test). Each run is one draw of a 200-firm tail, which an exact law passes two
+    times in three, so a verdict asking every run to pass would reject an exact law in most
+    sets of runs (all three fixed runs about one time in four)."""
+    from scipy.stats import binom
+
+    wider = {run: _run(*run, growth=0.0) for run in WIDER_ZIPF_RUNS}
+    records = {**runs_at_1000, **wider}
+    misses = {run: found for run, record in records.items() if (found := _zipf_misses(record))}
+    passed = len(records) - len(misses)
+    p_value = binom.cdf(passed, len(records), EXACT_ZIPF_PASS_RATE)
+    assert p_value > PASS_RATE_LEVEL, (passed, len(records), p_value, misses)
+    assert {run for run in misses if run in wider} == set(_WIDER_ZIPF_MISSES_AT_1000), misses
 
 
 @pytest.mark.slow
