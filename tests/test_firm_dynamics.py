@@ -18,14 +18,19 @@ from smartspec import EcosystemModel
 ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
 #: Runs that miss the stationary Zipf check at 1,000 firms (the population held there,
 #: firm.population_growth 0, every other value the calibrated default), and how: known
-#: shortfalls, reported in docs/validation.md. None at model versions 6 and 7.
-_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {}
+#: shortfalls, reported in docs/validation.md. None at model versions 6 and 7; at version 8
+#: (measured 2026-12-02) two of the three, by the sampling error of a 200-firm tail: on the
+#: 24 wider seeds below 20 of 24 pass at 1,000 firms (as at version 7), and the bound
+#: alone fails one pair of exact Zipf samples of this size in seven (the test below).
+_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {
+    ("emerging", 7302): "alpha moves from 1.11 to 0.94",
+    ("strong", 7303): "alpha moves from 0.86 to 1.03",
+}
 #: Runs that miss it with the default growing population (2 % a year since model version 7:
 #: about 4,400 firms at quarter 300 and 7,000 at 400, tails of 900-1,500 firms), and how.
-_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7302): "a lognormal fits better at quarter 400 (R -2.72, p 0.007)",
-    ("strong", 7303): "alpha moves from 1.06 to 0.86",
-}
+#: Two at version 7 (emerging 7302, a lognormal fitting better at quarter 400, R -2.72, p
+#: 0.007; strong 7303, alpha from 1.06 to 0.86); none at version 8.
+_ZIPF_MISSES: dict[tuple[str, int], str] = {}
 #: Quarters at which the size distribution is compared (75 and 100 years).
 EARLY, LATE = 300, 400
 #: The tail is the largest fifth of the live firms.
@@ -182,20 +187,19 @@ WIDER_ZIPF_RUNS = tuple(
     for index, archetype in enumerate(("emerging", "moderate", "strong", "leader"))
     for k in range(6)
 )
-#: The wider runs that miss, and how (model version 7, measured 2026-12-02; docs/validation.md):
-#: alphas moving by more than 0.15 between quarters 300 and 400 (three falling, one rising)
-#: and tails that a lognormal fits significantly better at quarter 400. At version 6 six runs
-#: missed (emerging 7313 and 7314, strong 7324, leader 7329, 7330 and 7333), at version 5
-#: five, at version 4 five others. At 1,000 firms (growth 0) 20 of the 24 pass at version 7
-#: (moderate 7322's alpha moves from 0.97 to 1.20; strong 7324 and leader 7331 and 7333 have
-#: an alpha of 0.78-0.79 at quarter 300), not a test: the CI budget runs one wider set.
+#: The wider runs that miss, and how (model version 8, measured 2026-12-02; docs/validation.md):
+#: tails that a lognormal fits significantly better at quarter 400 and alphas moving by more
+#: than 0.15 between quarters 300 and 400. At version 7 six runs missed (emerging 7313,
+#: moderate 7322, strong 7325 and 7326, leader 7332 and 7334), at version 6 six others, at
+#: version 5 five, at version 4 five others. At 1,000 firms (growth 0) 20 of the 24 pass at
+#: versions 7 and 8 (at version 8 emerging 7315, moderate 7318 and 7320 and leader 7330 miss,
+#: each by an alpha that moves), not a test: the CI budget runs one wider set.
 _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7313): "alpha moves from 0.96 to 1.20",
-    ("moderate", 7322): "alpha moves from 1.19 to 0.93",
-    ("strong", 7325): "a lognormal fits better at quarter 400 (R -2.08, p 0.04)",
-    ("strong", 7326): "alpha moves from 1.10 to 0.93",
-    ("leader", 7332): "alpha moves from 1.09 to 0.87",
-    ("leader", 7334): "a lognormal fits better at quarter 400 (R -2.47, p 0.013)",
+    ("emerging", 7311): "a lognormal fits better at quarter 400 (R -2.65, p 0.008)",
+    ("moderate", 7318): "a lognormal fits better at quarter 400 (R -2.20, p 0.03)",
+    ("moderate", 7322): "a lognormal fits better at quarter 400 (R -2.67, p 0.008)",
+    ("strong", 7323): "alpha moves from 0.90 to 1.06",
+    ("strong", 7326): "alpha moves from 1.09 to 0.92",
 }
 
 
@@ -227,7 +231,7 @@ def test_the_stationarity_bound_fails_exact_zipf_samples_of_this_size_one_time_i
 @pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_WIDER_ZIPF_MISSES, WIDER_ZIPF_RUNS))
 def test_sizes_from_equal_starts_on_more_seeds(run):
-    """T15 from equal sizes at the defaults on 24 more seeds: 18 pass, the misses listed."""
+    """T15 from equal sizes at the defaults on 24 more seeds: 19 pass, the misses listed."""
     _check_stationary_zipf(_run(*run))
 
 
@@ -272,9 +276,32 @@ def test_a_growing_population_grows_firms_and_employment_together():
     assert np.mean(moved) == pytest.approx(np.mean(without), rel=0.15)
 
 
-#: Runs whose largest fifth spans less than two decades of size (a known shortfall).
-#: None at model version 5 (emerging 7302's 1.76 decades at quarter 300 was version 4's).
-_SHORT_TAILED: dict[tuple[str, int], str] = {}
+#: Runs whose largest fifth spans less than two decades of size (a known shortfall). None at
+#: model versions 5-7 (emerging 7302's 1.76 decades at quarter 300 was version 4's); at
+#: version 8 two at 1,000 firms (the growing population's tails span 2.3-3.5 decades). A
+#: tail of 200 firms spans less than two decades in about one exact Zipf sample in eight
+#: (the test below), so with two quarters a run misses about one time in four; at 1,000
+#: firms 7 of the 24 wider runs do at version 8.
+_SHORT_TAILED: dict[tuple[str, int], str] = {
+    ("emerging", 7301): "at 1,000 firms 1.98 decades at quarter 300 and 1.83 at 400",
+    ("emerging", 7302): "at 1,000 firms 1.99 decades at quarter 400",
+}
+
+
+def test_the_two_decade_bound_fails_exact_zipf_samples_of_this_size_one_time_in_eight():
+    """What a short tail says at 1,000 firms: the largest fifth of 1,000 sizes from one exact
+    Zipf law (alpha 1) spans less than two decades (its largest size under 100 times the
+    smallest) in about 13 % of samples, so a run checked at two quarters misses about one
+    time in four even if its law is exactly Zipf's."""
+    rng = np.random.default_rng(20261202)
+
+    def decades(sizes: np.ndarray) -> float:
+        return float(np.log10(sizes.max() / np.quantile(sizes, 1.0 - TAIL_SHARE)))
+
+    sample = rng.pareto(1.0, 1000) + 1.0
+    assert decades(sample) == pytest.approx(_tail(sample)[3])
+    short = np.mean([decades(rng.pareto(1.0, 1000) + 1.0) < 2.0 for _ in range(4000)])
+    assert 0.11 <= short <= 0.16, short
 
 
 @pytest.mark.slow
