@@ -28,6 +28,8 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: held in the burn-in) with thinner margins (``firm.wage_share`` 0.94) and less start-up
 #: capital (``firm.capital_max`` 0.3), spin-outs inheriting on top of an entrant's knowledge,
 #: and archetypes starting less concentrated in their specialisations (0.3-0.39 of firms).
-MODEL_VERSION = 7
+#: 8: the synthetic knowledge space without noise by default (``knowledge.noise`` 0, was
+#: 0.05, which moved no output on 256 seeds): proximities are the ring of families' levels.
+MODEL_VERSION = 8
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1

@@ -84,7 +84,11 @@ class KnowledgeSpace(_Strict):
         description="Synthetic matrix: mean proximity between other families (0-1).",
     )
     noise: float = Field(
-        0.05, ge=0.0, le=0.5, description="Synthetic matrix: uniform noise half-width (0-1)."
+        0.0,
+        ge=0.0,
+        le=0.5,
+        description="Synthetic matrix: uniform noise half-width around each family level "
+        "(0-1; 0: the levels alone, graded proximities above 0).",
     )
     seed: int = Field(
         2012,

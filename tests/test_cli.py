@@ -108,7 +108,7 @@ def test_console_script_lists_scenarios(tmp_path):
         pytest.param(
             ["run", "--help"], ["--mix", "--seed", "--steps", "--set", "--out"], id="run-help"
         ),
-        pytest.param(["--version"], ["smartspec 0.1.0 (model version 7)"], id="version"),
+        pytest.param(["--version"], ["smartspec 0.1.0 (model version 8)"], id="version"),
     ],
 )
 def test_help_exits_0(capsys, argv, expected):

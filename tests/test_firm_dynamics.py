@@ -18,14 +18,19 @@ from smartspec import EcosystemModel
 ZIPF_RUNS = (("emerging", 7301), ("emerging", 7302), ("strong", 7303))
 #: Runs that miss the stationary Zipf check at 1,000 firms (the population held there,
 #: firm.population_growth 0, every other value the calibrated default), and how: known
-#: shortfalls, reported in docs/validation.md. None at model versions 6 and 7.
-_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {}
+#: shortfalls, reported in docs/validation.md. None at model versions 6 and 7; two at version
+#: 8 (measured 2026-12-02; a third, 7301, misses by its span, _SHORT_TAILED). One run is one
+#: draw of a 200-firm tail: the check's verdict is the pass rate over 27 runs
+#: (test_runs_at_1000_firms_pass_the_zipf_check_as_often_as_an_exact_zipf_law).
+_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {
+    ("emerging", 7302): "alpha moves from 1.11 to 0.94",
+    ("strong", 7303): "alpha moves from 0.86 to 1.03",
+}
 #: Runs that miss it with the default growing population (2 % a year since model version 7:
 #: about 4,400 firms at quarter 300 and 7,000 at 400, tails of 900-1,500 firms), and how.
-_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7302): "a lognormal fits better at quarter 400 (R -2.72, p 0.007)",
-    ("strong", 7303): "alpha moves from 1.06 to 0.86",
-}
+#: Two at version 7 (emerging 7302, a lognormal fitting better at quarter 400, R -2.72, p
+#: 0.007; strong 7303, alpha from 1.06 to 0.86); none at version 8.
+_ZIPF_MISSES: dict[tuple[str, int], str] = {}
 #: Quarters at which the size distribution is compared (75 and 100 years).
 EARLY, LATE = 300, 400
 #: The tail is the largest fifth of the live firms.
@@ -201,19 +206,18 @@ WIDER_ZIPF_RUNS = tuple(
     for index, archetype in enumerate(("emerging", "moderate", "strong", "leader"))
     for k in range(6)
 )
-#: The wider runs that miss, and how (model version 7, measured 2026-12-02; docs/validation.md):
-#: alphas moving by more than 0.15 between quarters 300 and 400 (three falling, one rising)
-#: and tails that a lognormal fits significantly better at quarter 400. At version 6 six runs
-#: missed (emerging 7313 and 7314, strong 7324, leader 7329, 7330 and 7333), at version 5
-#: five, at version 4 five others. The same seeds at 1,000 firms (growth 0) make the check's
-#: verdict (test_runs_at_1000_firms_pass_the_zipf_check_as_often_as_an_exact_zipf_law).
+#: The wider runs that miss, and how (model version 8, measured 2026-12-02; docs/validation.md):
+#: tails that a lognormal fits significantly better at quarter 400 and alphas moving by more
+#: than 0.15 between quarters 300 and 400. At version 7 six runs missed (emerging 7313,
+#: moderate 7322, strong 7325 and 7326, leader 7332 and 7334), at version 6 six others, at
+#: version 5 five, at version 4 five others. The same seeds at 1,000 firms (growth 0) make the
+#: check's verdict (test_runs_at_1000_firms_pass_the_zipf_check_as_often_as_an_exact_zipf_law).
 _WIDER_ZIPF_MISSES: dict[tuple[str, int], str] = {
-    ("emerging", 7313): "alpha moves from 0.96 to 1.20",
-    ("moderate", 7322): "alpha moves from 1.19 to 0.93",
-    ("strong", 7325): "a lognormal fits better at quarter 400 (R -2.08, p 0.04)",
-    ("strong", 7326): "alpha moves from 1.10 to 0.93",
-    ("leader", 7332): "alpha moves from 1.09 to 0.87",
-    ("leader", 7334): "a lognormal fits better at quarter 400 (R -2.47, p 0.013)",
+    ("emerging", 7311): "a lognormal fits better at quarter 400 (R -2.65, p 0.008)",
+    ("moderate", 7318): "a lognormal fits better at quarter 400 (R -2.20, p 0.03)",
+    ("moderate", 7322): "a lognormal fits better at quarter 400 (R -2.67, p 0.008)",
+    ("strong", 7323): "alpha moves from 0.90 to 1.06",
+    ("strong", 7326): "alpha moves from 1.09 to 0.92",
 }
 
 
@@ -245,7 +249,7 @@ def test_the_stationarity_bound_fails_exact_zipf_samples_of_this_size_one_time_i
 @pytest.mark.slow
 @pytest.mark.parametrize("run", _zipf_runs(_WIDER_ZIPF_MISSES, WIDER_ZIPF_RUNS))
 def test_sizes_from_equal_starts_on_more_seeds(run):
-    """T15 from equal sizes at the defaults on 24 more seeds: 18 pass, the misses listed."""
+    """T15 from equal sizes at the defaults on 24 more seeds: 19 pass, the misses listed."""
     _check_stationary_zipf(_run(*run))
 
 
@@ -290,9 +294,13 @@ def test_a_growing_population_grows_firms_and_employment_together():
     assert np.mean(moved) == pytest.approx(np.mean(without), rel=0.15)
 
 
-#: Runs whose largest fifth spans less than two decades of size (a known shortfall).
-#: None at model version 5 (emerging 7302's 1.76 decades at quarter 300 was version 4's).
-_SHORT_TAILED: dict[tuple[str, int], str] = {}
+#: Runs whose largest fifth spans less than two decades of size (a known shortfall). None at
+#: model versions 5-7 (emerging 7302's 1.76 decades at quarter 300 was version 4's); at
+#: version 8 two at 1,000 firms (the growing population's tails span 2.3-3.5 decades).
+_SHORT_TAILED: dict[tuple[str, int], str] = {
+    ("emerging", 7301): "at 1,000 firms 1.98 decades at quarter 300 and 1.83 at 400",
+    ("emerging", 7302): "at 1,000 firms 1.99 decades at quarter 400",
+}
 
 
 def test_the_two_decade_bound_fails_exact_zipf_samples_of_this_size_one_time_in_eight():
@@ -340,18 +348,20 @@ def test_an_exact_zipf_law_passes_the_check_two_times_in_three():
 
 
 #: The wider runs at 1,000 firms that miss the check (span included), and how (model version
-#: 7, measured 2026-12-02: 19 of the 27 runs pass, the three fixed ones among them; an exact
-#: law would pass 17.6 on average). A record, so that a change of model says which runs it
-#: moved.
+#: 8, measured 2026-12-02: 15 of the 27 runs pass, none of the three fixed ones; an exact law
+#: would pass 17.6 on average; 19 at version 7, whose misses were emerging 7312-7315 by their
+#: span, moderate 7322 by a moving alpha and strong 7324 and leader 7331 and 7333 by an alpha
+#: of 0.78-0.79 at quarter 300). A record, so that a change of model says which runs it moved.
 _WIDER_ZIPF_MISSES_AT_1000: dict[tuple[str, int], str] = {
-    ("emerging", 7312): "1.96 decades at quarter 300",
+    ("emerging", 7311): "1.92 decades at quarter 400",
+    ("emerging", 7312): "1.97 decades at quarter 300",
     ("emerging", 7313): "1.90 decades at quarter 400",
-    ("emerging", 7314): "1.97 and 1.99 decades",
-    ("emerging", 7315): "1.86 decades at quarter 300",
-    ("moderate", 7322): "alpha moves from 0.97 to 1.20",
-    ("strong", 7324): "alpha 0.79 at quarter 300",
-    ("leader", 7331): "alpha 0.78 at quarter 300",
-    ("leader", 7333): "alpha 0.79 at quarter 300",
+    ("emerging", 7315): "alpha moves from 1.20 to 0.89",
+    ("emerging", 7316): "1.94 decades at quarter 300",
+    ("moderate", 7318): "alpha 0.78 at quarter 400, moving from 0.96",
+    ("moderate", 7320): "alpha moves from 1.18 to 0.88",
+    ("moderate", 7322): "1.95 decades at quarter 400",
+    ("leader", 7330): "alpha moves from 0.82 to 1.11",
 }
 
 

@@ -280,8 +280,8 @@ def test_an_unrelated_start_holds_no_relatedness_pattern():
 
     unrelated = gap("unrelated")
     assert abs(unrelated) < 0.05
-    # 0.15 at model version 6; 0.096 since version 7 puts a third of the firms in the
-    # cluster instead of half or more.
+    # 0.15 at model version 6; 0.096 at version 7, which puts a third of the firms in the
+    # cluster instead of half or more; 0.083 at version 8.
     assert gap("related") > unrelated + 0.08
     # More specialisations than domains: every domain, in either layout.
     for layout in ("related", "unrelated"):
@@ -292,8 +292,8 @@ def test_an_unrelated_start_holds_no_relatedness_pattern():
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="model version 7: the gap grows from 0.029 to 0.073 over 56 quarters, +0.044 "
-    "(version 6: +0.10); docs/validation.md, 'From an unrelated start'",
+    reason="model version 8: the gap grows from 0.039 to 0.078 over 56 quarters, +0.039 "
+    "(version 7: +0.044, version 6: +0.10); docs/validation.md, 'From an unrelated start'",
     strict=True,
 )
 def test_from_an_unrelated_start_the_dynamics_make_portfolios_coherent(unrelated_start_panels):
