@@ -29,7 +29,7 @@ __all__ = ["MODEL_VERSION", "UNVERSIONED"]
 #: capital (``firm.capital_max`` 0.3), spin-outs inheriting on top of an entrant's knowledge,
 #: and archetypes starting less concentrated in their specialisations (0.3-0.39 of firms).
 #: 8: the synthetic knowledge space without noise by default (``knowledge.noise`` 0, was
-#: 0.05, which moved no output on 256 seeds): proximities are the ring of families' levels.
+#: 0.05, which moved no output beyond seed noise): proximities are the ring of families' levels.
 MODEL_VERSION = 8
 #: The version of a folder whose provenance records none.
 UNVERSIONED = 1
