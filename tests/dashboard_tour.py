@@ -134,10 +134,10 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
 
     # 1. The emerging region under the baseline mix, twelve quarters in.
     text = steps[titles[0]]
-    _claim(text, "starts near 56.9", shown_now(page, "Composite innovation index"), 56.9, 0.05)
+    _claim(text, "starts near 57.8", shown_now(page, "Composite innovation index"), 57.8, 0.05)
     step(page, 12)
     index = shown_now(page, "Composite innovation index")
-    _claim(text, "about 60.9 at quarter 12 with seed 1", index, 60.9, 0.05)
+    _claim(text, "about 64.9 at quarter 12 with seed 1", index, 64.9, 0.05)
     absorbed = shown_now(page, "Budget absorption rate (cumulative)")
     _claim(text, "(0.487)", absorbed, 0.487, 0.0005)
     if shoot:
@@ -162,7 +162,7 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     expect(legend).to_contain_text("A: rd_grants_heavy")
     expect(legend).to_contain_text("B: capacity_first")
     difference = table_row(page, "Composite innovation index")["B - A"]
-    _claim(text, "B − A is +2.8)", difference, 2.8, 0.05)
+    _claim(text, "B − A is +5.5)", difference, 5.5, 0.05)
     if shoot:
         shoot("dashboard-3-compare", True)
 
@@ -179,16 +179,16 @@ def follow_tour(page: Page, shoot: Callable[[str, bool], None] | None = None) ->
     expect(network.get_by_text("citizen groups: 3 links")).to_be_visible()
     _quoted(text, "the government none")
     expect(network.get_by_text("government: 0 links")).to_be_visible()
-    _quoted(text, "the universities (red) have 17")
-    expect(network.get_by_text("universities: 17 links")).to_be_visible()
+    _quoted(text, "the universities (red) have 16")
+    expect(network.get_by_text("universities: 16 links")).to_be_visible()
     if shoot:
         shoot("dashboard-4-network", False)
     view(page, "Indicators")
-    _claim(text, "7 social innovations", shown_now(page, "Social innovations (cumulative)"), 7, 0)
+    _claim(text, "8 social innovations", shown_now(page, "Social innovations (cumulative)"), 8, 0)
 
     # 5. Specialisation follows relatedness: the knowledge space names its specialisations.
     text = steps[titles[4]]
     view(page, "Network and knowledge space")
     space = page.locator('svg.smartspec-chart[aria-label^="Knowledge space"]')
-    _quoted(text, "specialised in 8 domains")
-    expect(space.get_by_text(re.compile(r"specialised \(RCA ≥ 1\), 8 domains"))).to_be_visible()
+    _quoted(text, "specialised in 10 domains")
+    expect(space.get_by_text(re.compile(r"specialised \(RCA ≥ 1\), 10 domains"))).to_be_visible()
